@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { notImplemented } from './notImplemented.js';
+
+/** Registers every subcommand. One file a command under src/commands/. */
+export function registerCommands(program: Command): void {
+  notImplemented(program, 'local', 'run a real Kafka broker on this machine (up|status|down)', 'issue #2');
+  notImplemented(program, 'produce', 'produce load like kafka-producer-perf-test.sh', 'issue #2');
+  notImplemented(program, 'lag', 'per-partition consumer lag and what KEDA sees', 'issue #2');
+  notImplemented(program, 'consume', 'the consumer worker', 'issue #2');
+  notImplemented(program, 'setup', 'install operators, KEDA, Kafka, the consumer and the ScaledObject on a cluster', 'issue #3');
+  notImplemented(program, 'teardown', 'remove what setup created', 'issue #3');
+  notImplemented(program, 'status', 'check the cluster side (doctor)', 'issue #3');
+  notImplemented(program, 'run', 'run scripted scaling cases with a verdict and a report', 'issue #4');
+  notImplemented(program, 'plan', 'predict the scaling timeline in virtual time', 'issue #4');
+}

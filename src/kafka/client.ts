@@ -1,0 +1,72 @@
+/**
+ * Our small Kafka client interface. KafkaJS is in maintenance mode; everything outside src/kafka/kafkajs*.ts
+ * talks to Kafka only through these types so a future swap (e.g. @confluentinc/kafka-javascript) stays cheap.
+ * Offsets are plain numbers (exact up to 2^53, far beyond any demo topic).
+ */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+
+export type SaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
+export type SecurityProtocol = 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL';
+
+/** A resolved connection: never printed as a whole (it may hold the password). */
+export interface KafkaConnection {
+  brokers: string[];
+  securityProtocol: SecurityProtocol;
+  /** TLS options when the protocol is SSL or SASL_SSL. */
+  tls?: TlsOptions;
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  clientId?: string;
+  /** Where the connection came from, for the first stderr line: "local broker", "--bootstrap-server", … */
+  source: string;
+}
+
+/** A description safe to print: no password. */
+export function describeConnection(c: KafkaConnection): string {
+  const who = c.sasl ? ` as ${c.sasl.username} (${c.sasl.mechanism})` : '';
+  return `${c.brokers.join(',')} ${c.securityProtocol}${who} [${c.source}]`;
+}
+
+export interface PartitionEnd {
+  partition: number;
+  /** Log-end offset (high watermark, read_uncommitted, as kafka-consumer-groups and KEDA use). */
+  high: number;
+  /** Log-start offset. */
+  low: number;
+}
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  /** null when the group has no commit for the partition. */
+  offset: number | null;
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  assignment: Record<string, number[]>;
+}
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  members: GroupMember[];
+}
+
+export interface KafkaAdmin {
+  listTopics(): Promise<string[]>;
+  /** Creates the topic when missing and waits until every partition has a leader. */
+  ensureTopic(topic: string, partitions: number, opts?: { replicationFactor?: number; timeoutMs?: number }): Promise<{ created: boolean; partitions: number }>;
+  /** Partition ids of a topic (error when it does not exist). */
+  partitions(topic: string): Promise<number[]>;
+  /** Log-end (high watermark) and log-start offsets of every partition. */
+  endOffsets(topic: string): Promise<PartitionEnd[]>;
+  /** Committed offsets of a group; without topics: every topic the group has commits for. Never modifies commits. */
+  committedOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]>;
+  /** Sets committed offsets (the group must have no active members). */
+  commitOffsets(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  deleteTopics(topics: string[]): Promise<void>;
+  deleteGroups(groupIds: string[]): Promise<void>;
+  close(): Promise<void>;
+}

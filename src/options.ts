@@ -1,0 +1,38 @@
+/** Option groups shared by several commands, so every command spells them the same way. */
+import { Command, Option } from 'commander';
+
+/** Kafka connection options (produce, lag, consume, run). Each has a CMA_DEMO_* environment twin. */
+export function addKafkaOptions(cmd: Command, opts: { producerConfigAlias?: boolean } = {}): Command {
+  cmd
+    .addOption(new Option('--bootstrap-server <hosts>', 'Kafka bootstrap servers host:port[,…] (default: the local broker when it runs)').env('CMA_DEMO_BOOTSTRAP_SERVER'))
+    .addOption(new Option('--security-protocol <p>', 'PLAINTEXT|SASL_PLAINTEXT|SSL|SASL_SSL').env('CMA_DEMO_SECURITY_PROTOCOL'))
+    .addOption(new Option('--sasl-mechanism <m>', 'scram-sha-512|scram-sha-256|plain').env('CMA_DEMO_SASL_MECHANISM'))
+    .addOption(new Option('--username <name>', 'SASL user name (the password comes from CMA_DEMO_KAFKA_PASSWORD or --password-file)').env('CMA_DEMO_USERNAME'))
+    .addOption(new Option('--password-file <file>', 'file holding the SASL password; must have mode 0600').env('CMA_DEMO_PASSWORD_FILE'))
+    .addOption(new Option('--ca-file <file>', 'PEM CA bundle to trust for SSL/SASL_SSL').env('CMA_DEMO_CA_FILE'))
+    .addOption(new Option('--command-config <file>', 'Kafka-style client properties file (security.protocol, sasl.*, ssl.truststore.*)').env('CMA_DEMO_COMMAND_CONFIG'));
+  if (opts.producerConfigAlias) {
+    cmd.addOption(new Option('--producer.config <file>', 'alias of --command-config, as kafka-producer-perf-test.sh spells it'));
+  }
+  return cmd;
+}
+
+/** ScaledObject settings with the seed demo's defaults (lag, plan, setup). */
+export function addSettingsOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--scaledobject <file>', 'read the settings from the only ScaledObject in this YAML file (flags still override)'))
+    .addOption(new Option('--polling-interval <s>', 'KEDA pollingInterval in seconds [default: 30]'))
+    .addOption(new Option('--cooldown-period <s>', 'KEDA cooldownPeriod in seconds [default: 30]'))
+    .addOption(new Option('--min-replicas <n>', 'minReplicaCount [default: 0]'))
+    .addOption(new Option('--max-replicas <n>', 'maxReplicaCount [default: 10]'))
+    .addOption(new Option('--lag-threshold <n>', 'lagThreshold (HPA AverageValue target) [default: 200]'))
+    .addOption(new Option('--activation-lag-threshold <n>', 'activationLagThreshold (active ⇔ lag > this) [default: 10]'))
+    .addOption(new Option('--offset-reset-policy <p>', 'latest|earliest: how a partition with no commit is counted [default: latest]'))
+    .addOption(new Option('--scale-to-zero-on-invalid-offset', 'a partition with no commit counts 0'))
+    .addOption(new Option('--exclude-persistent-lag', 'drop partitions whose commit did not move since the previous read'))
+    .addOption(new Option('--allow-idle-consumers', 'no partition cap on the metric'))
+    .addOption(new Option('--limit-to-partitions-with-lag', 'cap at the number of partitions with lag > 0'));
+}
+
+/** Collects repeatable options into an array. */
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
