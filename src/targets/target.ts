@@ -1,0 +1,67 @@
+/**
+ * The seam (design.md, "One seam carries the design"). The runner knows nothing about where replicas come from:
+ * a Target answers "how many replicas now, is the ScaledObject active, what did the HPA ask for", applies and
+ * restores the case's ScaledObject settings, and cleans up. LocalTarget (local broker + consumer processes +
+ * emulator) and ClusterTarget (oc/kubectl + real KEDA) implement it.
+ */
+import type { KafkaConnection } from '../kafka/client.js';
+import type { ScaledObjectSettings } from '../scaling/settings.js';
+
+export interface ConsumerSettings {
+  /** Simulated work per record (bounds one consumer's rate). */
+  processMs: number;
+  /** Delay between a replica being requested and the consumer joining (pod start-up). */
+  startupDelayMs: number;
+  /** Where a group with no commit starts. */
+  offsetReset: 'earliest' | 'latest';
+}
+
+export interface CaseSpec {
+  /** Case name, for logs and object names. */
+  name: string;
+  runId?: string;
+  topic: string;
+  group: string;
+  partitions: number;
+  /** Effective ScaledObject settings of the case (after --fast scaling). */
+  settings: ScaledObjectSettings;
+  consumer: ConsumerSettings;
+  /** Replicas before the first sample (e.g. 0). */
+  startReplicas: number;
+  /** ScaledObject annotations the case applies (e.g. autoscaling.keda.sh/paused-replicas). */
+  annotations?: Record<string, string>;
+  /** Audit: where consumers record processed sequence numbers (local: a file per consumer). */
+  auditDir?: string;
+}
+
+/** One observation; fields a target cannot know are null. */
+export interface TargetSample {
+  /** The Deployment's (or local) spec replica count. */
+  replicas: number;
+  readyReplicas: number;
+  /** What the HPA (or the emulator) asked for last. */
+  desiredReplicas: number | null;
+  /** ScaledObject Active condition (or the emulator's activity). */
+  active: boolean | null;
+  /** The metric KEDA reported to the HPA (cluster: KEDA's real external metric; local: the emulator's). */
+  metric: number | null;
+}
+
+export interface Target {
+  readonly kind: 'local' | 'cluster';
+  /** How the producer and the lag monitor reach Kafka. */
+  connection(): Promise<KafkaConnection>;
+  /** Whether this target can run a case that needs a feature (e.g. 'fallback' is cluster-only). */
+  supports(feature: string): { ok: true } | { ok: false; reason: string };
+  /** Applies the case's settings/patch and starting replicas; starts the scaling loop. */
+  prepare(spec: CaseSpec): Promise<void>;
+  sample(): Promise<TargetSample>;
+  /** Undoes what prepare patched; stops consumers / the loop. Safe to call twice and after a failed prepare. */
+  restore(): Promise<void>;
+  /** Writes diagnostics files into dir; returns their paths. */
+  diagnostics(dir: string): Promise<string[]>;
+  /** Component versions for the report. */
+  versions(): Promise<Record<string, string>>;
+  /** Releases everything (broker started by the target, child processes). */
+  close(): Promise<void>;
+}
