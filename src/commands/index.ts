@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { notImplemented } from './notImplemented.js';
+import { registerLocal } from './local.js';
 
 /** Registers every subcommand. One file a command under src/commands/. */
 export function registerCommands(program: Command): void {
-  notImplemented(program, 'local', 'run a real Kafka broker on this machine (up|status|down)', 'issue #2');
+  registerLocal(program);
   notImplemented(program, 'produce', 'produce load like kafka-producer-perf-test.sh', 'issue #2');
   notImplemented(program, 'lag', 'per-partition consumer lag and what KEDA sees', 'issue #2');
   notImplemented(program, 'consume', 'the consumer worker', 'issue #2');

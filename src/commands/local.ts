@@ -1,0 +1,89 @@
+/** cma-demo local up|status|down: a real Kafka broker on this machine. */
+import type { Command } from 'commander';
+import { outputFor, type GlobalOptions } from '../cli.js';
+import { ExitCode } from '../errors.js';
+import { brokerStatus, ensureBroker, stopBroker, type BrokerInfo } from '../local/broker.js';
+import { setKafkaVerbose } from '../kafka/kafkajs.js';
+
+function describe(info: BrokerInfo): string {
+  return [
+    `Kafka ${info.version} runs on this machine (pid ${info.pid})`,
+    `  bootstrap       ${info.bootstrap}   (PLAINTEXT)`,
+    `  saslBootstrap   ${info.saslBootstrap}   (SASL_PLAINTEXT, SCRAM-SHA-512, user ${info.username})`,
+    `  password file   ${info.passwordFile}`,
+    `  log file        ${info.logFile}`,
+  ].join('\n');
+}
+
+const doc = (info: BrokerInfo, extra: Record<string, unknown> = {}) => ({
+  running: true,
+  ...extra,
+  bootstrap: info.bootstrap,
+  saslBootstrap: info.saslBootstrap,
+  username: info.username,
+  pid: info.pid,
+  version: info.version,
+  logFile: info.logFile,
+  passwordFile: info.passwordFile,
+  dataDir: info.dataDir,
+});
+
+export function registerLocal(program: Command): void {
+  const local = program
+    .command('local')
+    .description('run a real Kafka broker on this machine (up|status|down)')
+    .addHelpText(
+      'after',
+      `
+The broker (Apache Kafka 4.x from Maven Central, cached in $CMA_DEMO_CACHE) runs one KRaft node on free
+loopback ports with a PLAINTEXT and a SASL_PLAINTEXT (SCRAM-SHA-512) listener. Its state (pid, ports, user,
+password file, log) lives in $CMA_DEMO_STATE/local-kafka. produce, lag and consume use it when no
+--bootstrap-server is given.
+
+Examples:
+  $ cma-demo local up                 # start (or reuse) the broker
+  $ cma-demo local status -o json     # exit 3 when none runs
+  $ cma-demo local down               # stop it, free its ports, remove its data`,
+    );
+
+  local
+    .command('up')
+    .description('start the local broker, or reuse the running one')
+    .action(async (_o, cmd: Command) => {
+      const out = outputFor(cmd);
+      const g = cmd.optsWithGlobals() as GlobalOptions;
+      setKafkaVerbose(Boolean(g.verbose));
+      const t0 = Date.now();
+      const info = await ensureBroker({ log: (s) => out.info(`local: ${s}`) });
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      out.info(`local: ${info.started ? `started in ${secs} s` : 'already running'}`);
+      if (out.machine) out.document({ ...doc(info, { started: info.started }), warnings: out.warnings });
+      else out.text(describe(info));
+    });
+
+  local
+    .command('status')
+    .description('report the local broker (exit 3 when none runs)')
+    .action(async (_o, cmd: Command) => {
+      const out = outputFor(cmd);
+      const info = await brokerStatus();
+      if (!info) {
+        if (out.machine) out.document({ running: false, warnings: out.warnings });
+        out.error('no local Kafka broker runs', 'start one with: cma-demo local up');
+        process.exitCode = ExitCode.ENV;
+        return;
+      }
+      if (out.machine) out.document({ ...doc(info), warnings: out.warnings });
+      else out.text(describe(info));
+    });
+
+  local
+    .command('down')
+    .description('stop the local broker, free its ports and remove its data')
+    .action(async (_o, cmd: Command) => {
+      const out = outputFor(cmd);
+      const stopped = await stopBroker({ log: (s) => out.info(`local: ${s}`) });
+      if (out.machine) out.document({ stopped, running: false, warnings: out.warnings });
+      else out.text(stopped ? 'local Kafka broker stopped; its data is removed' : 'no local Kafka broker was running');
+    });
+}
