@@ -1,0 +1,214 @@
+/**
+ * Expectations as pure functions over a timeline (KEDA's e2e style: "wait until replicas ≥ N within T" and
+ * "replicas stay N for T", not single snapshots). Each one is pass, fail, or still pending on a partial timeline,
+ * so the runner can tick a live checklist and stop as soon as everything is decided.
+ */
+import type { Anchor, ExpectationDef } from './model.js';
+
+export interface TimelinePoint {
+  /** Seconds since the first sample (the first sample is taken before any load). */
+  t: number;
+  replicas: number;
+  readyReplicas: number;
+  desiredReplicas: number | null;
+  active: boolean | null;
+  /** Total lag as KEDA sees it (Σ per-partition lag incl. persistent lag, uncapped); null when unreadable. */
+  totalLag: number | null;
+  /** The metric reported to the HPA (after the partition cap). */
+  metric: number | null;
+  /** Records/s the producer acknowledged over the last report window; 0 when idle. */
+  produceRate: number;
+}
+
+export interface RunEvents {
+  /** When the first load phase started (s); null while not started. A case with no load: 0. */
+  loadStart: number | null;
+  /** When the last load phase finished. */
+  loadEnd: number | null;
+}
+
+export interface Audit {
+  /** Acknowledged sequence numbers. */
+  produced: number;
+  /** Audit entries (records processed, duplicates included). */
+  processed: number;
+  lost: number;
+  duplicates: number;
+  /** Consumers that exited 0 after SIGTERM (graceful scale-downs). */
+  scaleDowns: number;
+}
+
+export type ExpectationStatus = 'pass' | 'fail' | 'pending';
+
+export interface ExpectationResult {
+  kind: ExpectationDef['kind'];
+  text: string;
+  /** true pass, false fail, null still pending (only on a partial timeline). */
+  ok: boolean | null;
+  status: ExpectationStatus;
+  /** What was observed, with the figures. */
+  observed: string;
+  /** When it was decided (s), for `after: previous`. */
+  at?: number;
+}
+
+const DEFAULT_ANCHOR: Record<string, Anchor> = {
+  reach: 'load-start',
+  return: 'load-end',
+  stay: 'start',
+  active: 'load-start',
+  'lag-drains': 'load-end',
+};
+
+const anchorText = (a: Anchor): string =>
+  a === 'start' ? 'from the first sample' : a === 'load-start' ? 'after the load starts' : a === 'load-end' ? 'after the load ends' : 'after the previous expectation';
+
+export function describeExpectation(e: ExpectationDef): string {
+  const a = (x?: Anchor) => anchorText(x ?? DEFAULT_ANCHOR[e.kind]!);
+  switch (e.kind) {
+    case 'reach':
+      return `replicas reach ≥ ${e.replicas} within ${e.within} s ${a(e.after)}`;
+    case 'return':
+      return `replicas return to ${e.replicas} within ${e.within} s ${a(e.after)}`;
+    case 'never-exceed':
+      return `replicas never exceed ${e.replicas}`;
+    case 'never-below':
+      return `replicas never drop below ${e.replicas}`;
+    case 'stay':
+      return `replicas stay ${e.replicas} for ${e.for} s ${a(e.after)}`;
+    case 'active':
+      return `the ScaledObject becomes ${e.active ? 'active' : 'inactive'} within ${e.within} s ${a(e.after)}`;
+    case 'lag-drains':
+      return `lag drains to ≤ ${e.lag} within ${e.within} s ${a(e.after)}`;
+    case 'no-loss':
+      return e.duplicates === false ? 'nothing lost and nothing processed twice' : 'nothing lost (every acknowledged record is in the audit)';
+    case 'scale-downs':
+      return `at least ${e.atLeast} graceful scale-downs (consumers that exited 0 after SIGTERM)`;
+  }
+}
+
+const fmt = (t: number) => `${Math.round(t * 10) / 10} s`;
+
+type Partial = { status: ExpectationStatus; observed: string; at?: number };
+
+/** "eventually": the first sample in [A, A+W] that satisfies pred. */
+function eventually(
+  tl: TimelinePoint[],
+  A: number,
+  W: number,
+  pred: (p: TimelinePoint) => boolean,
+  final: boolean,
+  describeMiss: (window: TimelinePoint[]) => string,
+): Partial {
+  const deadline = A + W;
+  const window = tl.filter((p) => p.t >= A && p.t <= deadline);
+  const hit = window.find(pred);
+  if (hit) return { status: 'pass', observed: `met at t=${fmt(hit.t)} (${fmt(hit.t - A)} after the anchor)`, at: hit.t };
+  const last = tl[tl.length - 1];
+  if ((last && last.t > deadline) || final) {
+    return { status: 'fail', observed: `${describeMiss(window)} by the deadline t=${fmt(deadline)}${last && last.t < deadline ? ` (the run ended at t=${fmt(last.t)})` : ''}` };
+  }
+  return { status: 'pending', observed: `waiting until t=${fmt(deadline)}` };
+}
+
+function range(window: TimelinePoint[], f: (p: TimelinePoint) => number | null): string {
+  const vs = window.map(f).filter((v): v is number => v !== null);
+  if (!vs.length) return 'no sample';
+  const lo = Math.min(...vs);
+  const hi = Math.max(...vs);
+  return lo === hi ? `${lo} throughout` : `between ${lo} and ${hi}, last ${vs[vs.length - 1]}`;
+}
+
+function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audit: Audit | null, final: boolean, prev: ExpectationResult | undefined): Partial {
+  let A = 0;
+  if ('within' in e || e.kind === 'stay') {
+    const anchor = (e as { after?: Anchor }).after ?? DEFAULT_ANCHOR[e.kind]!;
+    if (anchor === 'previous') {
+      if (!prev) A = 0;
+      else if (prev.status === 'fail') return { status: 'fail', observed: 'not checked: the previous expectation failed' };
+      else if (prev.status === 'pending' || prev.at === undefined) return final ? { status: 'fail', observed: 'the previous expectation was never decided' } : { status: 'pending', observed: 'waiting for the previous expectation' };
+      else A = prev.at;
+    } else if (anchor === 'load-start' || anchor === 'load-end') {
+      const v = anchor === 'load-start' ? ev.loadStart : ev.loadEnd;
+      if (v === null) return final ? { status: 'fail', observed: `the load never ${anchor === 'load-start' ? 'started' : 'ended'}` } : { status: 'pending', observed: `waiting for the load to ${anchor === 'load-start' ? 'start' : 'end'}` };
+      A = v;
+    }
+  }
+  switch (e.kind) {
+    case 'reach':
+      return eventually(tl, A, e.within, (p) => p.replicas >= e.replicas, final, (w) => `replicas were ${range(w, (p) => p.replicas)}`);
+    case 'return':
+      return eventually(tl, A, e.within, (p) => p.replicas === e.replicas, final, (w) => `replicas were ${range(w, (p) => p.replicas)}`);
+    case 'active':
+      return eventually(tl, A, e.within, (p) => p.active === e.active, final, (w) => `active was ${[...new Set(w.map((p) => String(p.active)))].join('/') || 'never sampled'}`);
+    case 'lag-drains':
+      return eventually(tl, A, e.within, (p) => p.totalLag !== null && p.totalLag <= e.lag, final, (w) => `lag was ${range(w, (p) => p.totalLag)}`);
+    case 'never-exceed': {
+      const over = tl.find((p) => p.replicas > e.replicas);
+      if (over) return { status: 'fail', observed: `replicas ${over.replicas} at t=${fmt(over.t)}`, at: over.t };
+      const peak = tl.length ? Math.max(...tl.map((p) => p.replicas)) : 0;
+      return final ? { status: 'pass', observed: `peak ${peak} over ${tl.length} samples`, at: tl[tl.length - 1]?.t ?? 0 } : { status: 'pending', observed: `peak ${peak} so far` };
+    }
+    case 'never-below': {
+      const under = tl.find((p) => p.replicas < e.replicas);
+      if (under) return { status: 'fail', observed: `replicas ${under.replicas} at t=${fmt(under.t)}`, at: under.t };
+      const low = tl.length ? Math.min(...tl.map((p) => p.replicas)) : 0;
+      return final ? { status: 'pass', observed: `lowest ${low} over ${tl.length} samples`, at: tl[tl.length - 1]?.t ?? 0 } : { status: 'pending', observed: `lowest ${low} so far` };
+    }
+    case 'stay': {
+      const end = A + e.for;
+      const bad = tl.find((p) => p.t >= A && p.t <= end && p.replicas !== e.replicas);
+      if (bad) return { status: 'fail', observed: `replicas ${bad.replicas} at t=${fmt(bad.t)} (${fmt(bad.t - A)} into the ${e.for} s window)` };
+      const last = tl[tl.length - 1];
+      const n = tl.filter((p) => p.t >= A && p.t <= end).length;
+      if (last && last.t >= end) return { status: 'pass', observed: `${e.replicas} in all ${n} samples from t=${fmt(A)} to t=${fmt(end)}`, at: end };
+      return final ? { status: 'fail', observed: `the run ended at t=${fmt(last?.t ?? 0)}, before the window closed at t=${fmt(end)}` } : { status: 'pending', observed: `${n} samples so far, holding until t=${fmt(end)}` };
+    }
+    case 'no-loss': {
+      if (!final) return { status: 'pending', observed: 'checked when the case ends' };
+      if (!audit) return { status: 'fail', observed: 'no audit was recorded (the case has audit: false, or the target cannot audit)' };
+      const obs = `produced ${audit.produced}, processed ${audit.processed}, lost ${audit.lost}, duplicates ${audit.duplicates}`;
+      const ok = audit.lost === 0 && (e.duplicates !== false || audit.duplicates === 0);
+      return { status: ok ? 'pass' : 'fail', observed: obs };
+    }
+    case 'scale-downs': {
+      const n = audit?.scaleDowns ?? 0;
+      if (n >= e.atLeast) return { status: 'pass', observed: `${n} graceful scale-downs` };
+      return final ? { status: 'fail', observed: `${n} graceful scale-downs` } : { status: 'pending', observed: `${n} so far` };
+    }
+  }
+}
+
+/** Evaluates every expectation in order (`after: previous` anchors on the one before). */
+export function evaluateExpectations(
+  exps: ExpectationDef[],
+  timeline: TimelinePoint[],
+  events: RunEvents,
+  audit: Audit | null,
+  final: boolean,
+): ExpectationResult[] {
+  const out: ExpectationResult[] = [];
+  for (const e of exps) {
+    const r = evaluateOne(e, timeline, events, audit, final, out[out.length - 1]);
+    out.push({ kind: e.kind, text: describeExpectation(e), ok: r.status === 'pending' ? null : r.status === 'pass', status: r.status, observed: r.observed, ...(r.at !== undefined ? { at: r.at } : {}) });
+  }
+  return out;
+}
+
+/** True when nothing but end-of-run checks (never-exceed, no-loss, scale-downs) is still pending. */
+export function onlyFinalChecksPending(results: ExpectationResult[]): boolean {
+  return results.every((r) => r.status !== 'pending' || r.kind === 'never-exceed' || r.kind === 'never-below' || r.kind === 'no-loss' || r.kind === 'scale-downs');
+}
+
+/** The latest time any time-bound expectation can still need (for the runner's stop condition). */
+export function horizon(exps: ExpectationDef[], events: RunEvents): number | null {
+  let h = 0;
+  for (const e of exps) {
+    const w = 'within' in e ? e.within : e.kind === 'stay' ? e.for : 0;
+    const anchor = (e as { after?: Anchor }).after ?? DEFAULT_ANCHOR[e.kind] ?? 'start';
+    const base = anchor === 'start' ? 0 : anchor === 'load-start' ? events.loadStart : anchor === 'load-end' ? events.loadEnd : null;
+    if (base === null) return null;
+    h = Math.max(h, base + w);
+  }
+  return h;
+}

@@ -1,0 +1,107 @@
+/**
+ * The --fast[=F] profile (pure). Divides every duration (polling, cooldown, HPA sync, windows, policy periods,
+ * start-up delay, pauses, deadlines, timeout) and every record count and lagThreshold by F, rounded, at least 1
+ * (0 stays 0); rates, activationLagThreshold, partitions and replica counts stay. A scenario pins a field with
+ * `pin: [settings.cooldownPeriod, load.0.records, …]` (load.N counts load phases, pauses folded in).
+ */
+import { usageError } from '../errors.js';
+import { DEFAULT_SETTINGS, validateSettings, type HpaBehavior, type ScaledObjectSettings } from '../scaling/settings.js';
+import type { CaseDef, ExpectationDef } from './model.js';
+
+export interface Profile {
+  fast: boolean;
+  factor: number;
+}
+
+export const DEFAULT_FAST_FACTOR = 5;
+
+/** Parses `--fast` / `--fast=F`. */
+export function parseFast(v: string | boolean | undefined): Profile {
+  if (v === undefined || v === false) return { fast: false, factor: 1 };
+  if (v === true) return { fast: true, factor: DEFAULT_FAST_FACTOR };
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1) throw usageError(`--fast factor must be a number ≥ 1, got "${v}"`, 'use --fast (factor 5) or e.g. --fast=10');
+  return { fast: n !== 1, factor: n };
+}
+
+/** One field the profile changed (or left alone because it is pinned). */
+export interface ScaledField {
+  path: string;
+  from: number;
+  to: number;
+  pinned?: boolean;
+}
+
+/** v / F rounded, at least 1; 0 (and negatives like throughput -1) stay. */
+export function scaleValue(v: number, factor: number): number {
+  if (!(v > 0) || factor === 1) return v;
+  return Math.max(1, Math.round(v / factor));
+}
+
+export interface ResolvedCase {
+  def: CaseDef;
+  /** Full ScaledObject settings (seed defaults under the case's fields), after the profile. */
+  settings: ScaledObjectSettings;
+  profile: Profile;
+  scaled: ScaledField[];
+}
+
+/** Lays the case's settings over the seed's defaults (without --fast). */
+export function baseSettings(def: CaseDef): ScaledObjectSettings {
+  const s = { ...DEFAULT_SETTINGS, ...def.settings } as ScaledObjectSettings;
+  if (def.settings.behavior !== undefined) s.behavior = def.settings.behavior;
+  try {
+    return validateSettings(s);
+  } catch (err) {
+    throw usageError(`${def.file}: case ${def.name}: ${(err as Error).message}`, 'fix the settings of the scenario');
+  }
+}
+
+const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+
+/** Applies the profile to a case; pure. */
+export function applyProfile(def: CaseDef, profile: Profile): ResolvedCase {
+  const settings = baseSettings(def);
+  const out: CaseDef = clone(def);
+  const outSettings: ScaledObjectSettings = clone(settings);
+  const scaled: ScaledField[] = [];
+  const F = profile.fast ? profile.factor : 1;
+  const pins = new Set(def.pin);
+  const apply = (path: string, get: () => number, set: (v: number) => void): void => {
+    const from = get();
+    if (F === 1) return;
+    if (pins.has(path)) {
+      scaled.push({ path, from, to: from, pinned: true });
+      return;
+    }
+    const to = scaleValue(from, F);
+    set(to);
+    if (to !== from) scaled.push({ path, from, to });
+  };
+
+  for (const k of ['pollingInterval', 'cooldownPeriod', 'initialCooldownPeriod', 'lagThreshold'] as const) {
+    apply(`settings.${k}`, () => outSettings[k], (v) => (outSettings[k] = v));
+  }
+  const beh: HpaBehavior | null = outSettings.behavior;
+  for (const dir of ['scaleUp', 'scaleDown'] as const) {
+    const r = beh?.[dir];
+    if (!r) continue;
+    if (r.stabilizationWindowSeconds !== undefined) {
+      apply(`settings.behavior.${dir}.stabilizationWindowSeconds`, () => r.stabilizationWindowSeconds!, (v) => (r.stabilizationWindowSeconds = v));
+    }
+    (r.policies ?? []).forEach((p, i) => apply(`settings.behavior.${dir}.policies.${i}.periodSeconds`, () => p.periodSeconds, (v) => (p.periodSeconds = v)));
+  }
+  apply('consumer.startupDelaySeconds', () => out.consumer.startupDelaySeconds, (v) => (out.consumer.startupDelaySeconds = v));
+  apply('hpa.syncSeconds', () => out.hpa.syncSeconds, (v) => (out.hpa.syncSeconds = v));
+  apply('hpa.downscaleWindowSeconds', () => out.hpa.downscaleWindowSeconds, (v) => (out.hpa.downscaleWindowSeconds = v));
+  out.load.forEach((ph, i) => {
+    apply(`load.${i}.records`, () => ph.records, (v) => (ph.records = v));
+    apply(`load.${i}.after`, () => ph.after, (v) => (ph.after = v));
+  });
+  out.expectations.forEach((e: ExpectationDef, i) => {
+    if ('within' in e) apply(`expectations.${i}.within`, () => e.within, (v) => (e.within = v));
+    if (e.kind === 'stay') apply(`expectations.${i}.for`, () => e.for, (v) => (e.for = v));
+  });
+  apply('timeout', () => out.timeout, (v) => (out.timeout = v));
+  return { def: out, settings: outSettings, profile: { fast: F !== 1, factor: F }, scaled };
+}

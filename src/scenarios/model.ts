@@ -1,0 +1,135 @@
+/**
+ * The scenario model: what a scenario file says (ScenarioFile, as validated by schema.ts) and what the runner runs
+ * (CaseDef: one file, or one variant of a file, after defaults and the --fast profile).
+ */
+import type { HpaBehavior, OffsetResetPolicy } from '../scaling/settings.js';
+
+export type Anchor = 'start' | 'load-start' | 'load-end' | 'previous';
+
+export type ExpectationDef =
+  | { kind: 'reach'; replicas: number; within: number; after?: Anchor }
+  | { kind: 'return'; replicas: number; within: number; after?: Anchor }
+  | { kind: 'never-exceed'; replicas: number }
+  | { kind: 'never-below'; replicas: number }
+  | { kind: 'stay'; replicas: number; for: number; after?: Anchor }
+  | { kind: 'active'; active: boolean; within: number; after?: Anchor }
+  | { kind: 'lag-drains'; lag: number; within: number; after?: Anchor }
+  | { kind: 'no-loss'; duplicates?: boolean }
+  | { kind: 'scale-downs'; atLeast: number };
+
+export type ExpectationKind = ExpectationDef['kind'];
+
+export interface LoadPhase {
+  /** Records to produce (scaled by --fast). */
+  records: number;
+  /** Records per second (a rate: never scaled). -1 = unlimited. */
+  throughput: number;
+  recordSize: number;
+  /** Only these partitions. */
+  partitions?: number[];
+  /** Seconds to wait before this phase starts (scaled by --fast). */
+  after: number;
+  /** Wait until at least one consumer is ready (it joined the group) before this phase starts. */
+  when?: 'consumers-ready';
+}
+
+/** ScaledObject fields a scenario may set (ScaledObject names). */
+export interface ScenarioSettings {
+  pollingInterval?: number;
+  cooldownPeriod?: number;
+  initialCooldownPeriod?: number;
+  minReplicaCount?: number;
+  maxReplicaCount?: number;
+  idleReplicaCount?: number | null;
+  lagThreshold?: number;
+  activationLagThreshold?: number;
+  offsetResetPolicy?: OffsetResetPolicy;
+  scaleToZeroOnInvalidOffset?: boolean;
+  excludePersistentLag?: boolean;
+  allowIdleConsumers?: boolean;
+  limitToPartitionsWithLag?: boolean;
+  ensureEvenDistributionOfPartitions?: boolean;
+  behavior?: HpaBehavior | null;
+}
+
+export interface ScenarioConsumer {
+  /** Simulated work per record, ms (a rate: not scaled). */
+  processMs?: number;
+  /** Pod start-up delay, seconds (scaled by --fast). */
+  startupDelaySeconds?: number;
+  /** The consumer's auto.offset.reset; defaults to the ScaledObject's offsetResetPolicy. */
+  offsetReset?: OffsetResetPolicy;
+  /** Partitions the consumer never advances (persistent lag). */
+  stallPartitions?: number[];
+}
+
+export interface ScenarioPreconditions {
+  group?: 'committed-at-end' | 'never-committed' | 'as-is';
+  replicas?: number;
+  topic?: 'fresh' | 'reuse';
+}
+
+export interface ScenarioBody {
+  description?: string;
+  settings?: ScenarioSettings;
+  annotations?: Record<string, string>;
+  consumer?: ScenarioConsumer;
+  partitions?: number;
+  preconditions?: ScenarioPreconditions;
+  load?: Array<LoadPhase | { pause: number }>;
+  expectations?: ExpectationDef[];
+  /** Record the consumers' audit and compare with what was acknowledged (default true). */
+  audit?: boolean;
+  /** Fields --fast leaves alone, as dotted paths (`settings.cooldownPeriod`, `load.0.records`, `expectations.1.within`). */
+  pin?: string[];
+  /** Upper bound of the case's duration in seconds after the first sample (scaled by --fast). */
+  timeout?: number;
+}
+
+export interface ScenarioFile extends ScenarioBody {
+  name: string;
+  description: string;
+  /** One line for `run --list`; defaults to the description's first sentence. */
+  summary?: string;
+  /** Targets the case can run on (default both). */
+  targets?: Array<'local' | 'cluster'>;
+  /** Features the target must support (Target.supports). */
+  requires?: string[];
+  /** Topic and group base names (default cma-<name>); --run-id suffixes them. */
+  topic?: string;
+  group?: string;
+  variants?: Array<ScenarioBody & { name: string }>;
+}
+
+/** A runnable case: a file or one of its variants, defaults filled, --fast applied. */
+export interface CaseDef {
+  /** `case1`, or `case4/latest-trap` for a variant. */
+  name: string;
+  file: string;
+  description: string;
+  targets: Array<'local' | 'cluster'>;
+  requires: string[];
+  topic: string;
+  group: string;
+  partitions: number;
+  /** The case's ScaledObject fields (before they are laid over the target's defaults). */
+  settings: ScenarioSettings;
+  annotations: Record<string, string>;
+  consumer: Required<Omit<ScenarioConsumer, 'offsetReset' | 'stallPartitions'>> & {
+    offsetReset?: OffsetResetPolicy;
+    stallPartitions: number[];
+  };
+  preconditions: Required<ScenarioPreconditions>;
+  load: LoadPhase[];
+  expectations: ExpectationDef[];
+  audit: boolean;
+  pin: string[];
+  timeout: number;
+  /** HPA controller timing the emulator uses (scaled by --fast). */
+  hpa: { syncSeconds: number; downscaleWindowSeconds: number; tolerance: number };
+}
+
+export const DEFAULT_CONSUMER = { processMs: 1, startupDelaySeconds: 10 } as const;
+export const DEFAULT_LOAD_RECORD_SIZE = 100;
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+export const HPA_DEFAULTS = { syncSeconds: 15, downscaleWindowSeconds: 300, tolerance: 0.1 } as const;
