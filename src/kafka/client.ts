@@ -70,3 +70,27 @@ export interface KafkaAdmin {
   deleteGroups(groupIds: string[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Producer settings our producer understands (from --producer-props / --producer.config; see kafka/producer.ts). */
+export interface ProducerSettings {
+  /** -1 = all (the default, as in Java since 3.0), 1 = leader, 0 = none. */
+  acks: -1 | 0 | 1;
+  compression: 'none' | 'gzip';
+  /** Request timeout for the broker's ack (request.timeout.ms / delivery.timeout.ms). */
+  timeoutMs: number;
+  clientId?: string;
+}
+
+/** One record to send; the partition is always chosen by the caller. */
+export interface ProducerMessage {
+  partition: number;
+  value: Buffer;
+  key?: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+}
+
+export interface KafkaProducer {
+  /** Sends the messages in one request per broker and resolves when the broker acknowledged them (acks). */
+  send(topic: string, messages: ProducerMessage[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,158 @@
+/** cma-demo lag: per-partition consumer lag and what KEDA sees (replaces curl :9404/metrics | grep lag). */
+import fsp from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { outputFor, type GlobalOptions } from '../cli.js';
+import { CmaError, ExitCode, usageError } from '../errors.js';
+import { describeConnection, type KafkaAdmin } from '../kafka/client.js';
+import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
+import { openAdmin, setKafkaVerbose } from '../kafka/kafkajs.js';
+import { readPartitionOffsets } from '../kafka/lag.js';
+import { analyzeLag, renderLagProm, renderLagText, type LagInput } from '../kafka/lagView.js';
+import { addKafkaOptions, addSettingsOptions } from '../options.js';
+import type { Output } from '../output.js';
+import { settingsFromFlags, settingsFromScaledObjectYaml, DEFAULT_SETTINGS, type SettingsFlags, type ScaledObjectSettings } from '../scaling/settings.js';
+
+interface LagFlags extends ConnectionFlags, SettingsFlags {
+  group?: string;
+  topic?: string;
+  watch?: boolean;
+  interval: string;
+  count?: string;
+  scaledobject?: string;
+}
+
+async function loadSettings(flags: LagFlags, out: Output): Promise<{ settings: ScaledObjectSettings; group?: string; topic?: string }> {
+  if (!flags.scaledobject) return { settings: settingsFromFlags(flags, DEFAULT_SETTINGS) };
+  let text: string;
+  try {
+    text = await fsp.readFile(flags.scaledobject, 'utf8');
+  } catch (err) {
+    throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as Error).message}`, 'pass the path of a ScaledObject YAML file');
+  }
+  const so = settingsFromScaledObjectYaml(text, flags.scaledobject);
+  for (const w of so.warnings) out.warn(w.code, w.message);
+  return { settings: settingsFromFlags(flags, so.settings), group: so.settings.consumerGroup, topic: so.settings.topic };
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+async function sample(admin: KafkaAdmin, group: string, topic: string | undefined, settings: ScaledObjectSettings): Promise<LagInput> {
+  const [offsets, desc] = await Promise.all([
+    readPartitionOffsets(admin, group, topic),
+    admin.describeGroup(group).catch(() => null),
+  ]);
+  return { group, topic, settings, offsets, members: desc ? desc.members.length : null, groupState: desc?.state ?? null };
+}
+
+export function registerLag(program: Command): void {
+  const cmd = program
+    .command('lag')
+    .description('per-partition consumer lag and what KEDA sees')
+    .addOption(new Option('--group <group>', 'consumer group whose committed offsets are read [default: test-cg, or the ScaledObject\'s consumerGroup]'))
+    .addOption(new Option('--topic <topic>', 'one topic [default: every topic the group has commits for, as KEDA does without a topic]'))
+    .addOption(new Option('--watch', 'sample again every --interval; persistent-lag memory carries across samples, as in KEDA'))
+    .addOption(new Option('--interval <s>', 'seconds between --watch samples').default('5'))
+    .addOption(new Option('--count <n>', 'with --watch: stop after n samples'));
+  addSettingsOptions(cmd);
+  addKafkaOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Per partition: the committed offset (- when none), the log-end offset (high watermark) and the lag (- when
+nothing is committed, like kafka-consumer-groups), then what KEDA's kafka scaler computes from the same offsets
+with the ScaledObject settings given (defaults: the seed demo's): its lag per partition, the metric it reports
+(total lag after the partition cap), whether it is active (lag > activationLagThreshold, strictly), and
+desiredReplicas — the HPA's raw proposal before tolerance, stabilization and scaling policies: the minimum (or 0)
+when inactive, else clamp(ceil(metric / lagThreshold), max(1, min), max). Warnings name the known traps, e.g. a
+group that never committed, under latest, with activationLagThreshold ≥ partitions can never activate.
+
+-o prom prints kafka_exporter's metrics (kafka_consumergroup_lag, …; -1 when nothing is committed) plus
+cma_demo_keda_*. --watch: a live table on a TTY, one JSON object per line with -o json; Ctrl-C ends it (exit 130).
+
+Examples:
+  $ cma-demo lag                                           # group test-cg, every topic it committed to
+  $ cma-demo lag --group g1 --topic t1 --offset-reset-policy earliest -o json
+  $ cma-demo lag --group test-cg --topic test-in --watch --interval 5
+  $ cma-demo lag --scaledobject ScaledObject.yaml -o prom`,
+  );
+  cmd.action(async (flags: LagFlags, c: Command) => {
+    const out = outputFor(c, ['text', 'json', 'yaml', 'prom']);
+    const g = c.optsWithGlobals() as GlobalOptions;
+    setKafkaVerbose(Boolean(g.verbose));
+    const interval = Number(flags.interval);
+    if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval must be a number of seconds > 0, got "${flags.interval}"`);
+    let count: number | undefined;
+    if (flags.count !== undefined) {
+      count = Number(flags.count);
+      if (!Number.isInteger(count) || count < 1) throw usageError(`--count must be a whole number ≥ 1, got "${flags.count}"`);
+      if (!flags.watch) throw usageError('--count only applies with --watch', 'add --watch, or drop --count');
+    }
+    if (flags.watch && (out.format === 'prom' || out.format === 'yaml')) {
+      throw usageError(`--watch prints a table or one JSON object per line; -o ${out.format} is not available with it`, 'use --watch with -o text or -o json (or scrape -o prom periodically)');
+    }
+    const so = await loadSettings(flags, out);
+    const group = flags.group ?? so.group ?? 'test-cg';
+    const topic = flags.topic ?? so.topic;
+    if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
+
+    const connection = await resolveConnection(flags);
+    out.info(`lag: Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
+    const admin = await openAdmin(connection);
+    try {
+      if (!flags.watch) {
+        const input = await sample(admin, group, topic, so.settings);
+        const r = analyzeLag(input);
+        for (const w of r.doc.warnings) out.warn(w.code, w.message);
+        const doc = { ...r.doc, warnings: out.warnings };
+        if (out.format === 'prom') out.raw(renderLagProm(input, r));
+        else if (out.machine) out.document(doc);
+        else out.text(renderLagText(input, r));
+        return;
+      }
+      // --watch
+      const ac = new AbortController();
+      const onSig = (): void => ac.abort();
+      process.on('SIGINT', onSig);
+      let memory: Map<string, number> | undefined;
+      let n = 0;
+      const live = !out.machine && out.stdoutIsTTY;
+      try {
+        while (!ac.signal.aborted) {
+          const t0 = Date.now();
+          try {
+            const input = await sample(admin, group, topic, so.settings);
+            const r = analyzeLag(input, memory);
+            memory = r.view.memory;
+            const time = new Date(t0).toISOString();
+            for (const w of r.doc.warnings) out.warn(w.code, w.message);
+            if (out.machine) out.line({ time, ...r.doc });
+            else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time }) + `\n(every ${interval} s; Ctrl-C to stop)\n`);
+            else out.text(renderLagText(input, r, { time }));
+          } catch (err) {
+            if (n === 0) throw err;
+            // Like KEDA after a scaler error: report it and forget the persistent-lag memory.
+            memory = undefined;
+            out.info(`lag: sample failed: ${err instanceof CmaError ? err.message : String(err)}`);
+          }
+          n++;
+          if (count !== undefined && n >= count) break;
+          await sleep(Math.max(0, interval * 1000 - (Date.now() - t0)), ac.signal);
+        }
+      } finally {
+        process.off('SIGINT', onSig);
+      }
+      if (ac.signal.aborted) process.exitCode = ExitCode.INTERRUPTED;
+    } finally {
+      await admin.close();
+    }
+  });
+}

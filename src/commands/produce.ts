@@ -1,0 +1,155 @@
+/** cma-demo produce: kafka-producer-perf-test.sh's knobs and output, on KafkaJS. */
+import { Command, Option } from 'commander';
+import { outputFor, type GlobalOptions } from '../cli.js';
+import { ExitCode, usageError } from '../errors.js';
+import { describeConnection } from '../kafka/client.js';
+import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
+import { setKafkaVerbose } from '../kafka/kafkajs.js';
+import { parseProducerProps, planProducer, produce, validateProduceOptions, type ProduceSummary } from '../kafka/producer.js';
+import { formatPeriodic, formatSummary } from '../kafka/stats.js';
+import { addKafkaOptions } from '../options.js';
+
+interface ProduceFlags extends ConnectionFlags {
+  topic: string;
+  numRecords?: string;
+  throughput?: string;
+  recordSize?: string;
+  producerProps?: string[];
+  'producer.config'?: string;
+  partitions: string;
+  sequence?: boolean | string;
+}
+
+function num(name: string, v: string, kind: 'int' | 'float'): number {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
+    throw usageError(`${name} must be a ${kind === 'int' ? 'whole number' : 'number'}, got "${v}"`, `e.g. cma-demo produce --num-records 1000000 --throughput 10000 --record-size 100`);
+  }
+  return n;
+}
+
+/** Positional form of the seed's bash function: produce <records> <throughput> <size>; flags and positionals must not both be given. */
+export function resolveProduceNumbers(
+  positional: Array<string | undefined>,
+  flags: { numRecords?: string; throughput?: string; recordSize?: string },
+): { numRecords: number; throughput: number; recordSize: number } {
+  const names = ['--num-records', '--throughput', '--record-size'] as const;
+  const keys = ['numRecords', 'throughput', 'recordSize'] as const;
+  const defaults = ['1000', '-1', '100'];
+  const vals = keys.map((k, i) => {
+    const pos = positional[i];
+    const flag = flags[k];
+    if (pos !== undefined && flag !== undefined) {
+      throw usageError(`${names[i]} given both as a flag and as positional argument ${i + 1}`, 'use either "produce 1000000 10000 100" or the flags, not both');
+    }
+    return pos ?? flag ?? defaults[i]!;
+  });
+  return {
+    numRecords: num('--num-records', vals[0]!, 'int'),
+    throughput: num('--throughput', vals[1]!, 'float'),
+    recordSize: num('--record-size', vals[2]!, 'int'),
+  };
+}
+
+export function registerProduce(program: Command): void {
+  const cmd = program
+    .command('produce')
+    .description('produce load like kafka-producer-perf-test.sh (records, rate, size), with its summary line')
+    .argument('[numRecords]', 'records to send (the seed\'s positional form: produce <records> <throughput> <size>)')
+    .argument('[throughput]', 'records/s, -1 = no limit')
+    .argument('[recordSize]', 'payload bytes')
+    .addOption(new Option('--topic <topic>', 'topic to produce to').default('test-in'))
+    .addOption(new Option('--num-records <n>', 'records to send [default: 1000]'))
+    .addOption(new Option('--throughput <rate>', 'records/s; -1 = no limit (Java catch-up throttle) [default: -1]'))
+    .addOption(new Option('--record-size <bytes>', 'payload bytes of each record [default: 100]'))
+    .addOption(new Option('--producer-props <k=v...>', 'producer settings, e.g. acks=all compression.type=none (override --producer.config)'))
+    .addOption(new Option('--partitions <n>', 'partitions when the topic has to be created').default('10'))
+    .addOption(new Option('--sequence [start]', 'key each record with a decimal sequence number (also header "seq"), from start (default 0), so a consumer audit can prove nothing was lost'));
+  addKafkaOptions(cmd, { producerConfigAlias: true });
+  cmd.addHelpText(
+    'after',
+    `
+The topic is created when missing (--partitions, replication 1 on the local broker) and the clock starts once
+every partition has a leader. Throttling follows kafka-producer-perf-test's catch-up rule (record i is sent no
+earlier than i/rate s after the start) in small batches, so there are no per-second bursts. Every 5 s a line on
+stderr; at the end the Java tool's summary line on stdout (-o json: the summary document). Latency runs from a
+request's send to its acknowledgement; records/sec = acknowledged records / (last ack − first send).
+Ctrl-C stops sending, waits for the acknowledgements in flight, prints the summary of what was sent, exit 130.
+
+Examples:
+  $ cma-demo produce 1000000 10000 100                       # the seed demo's load, positional form
+  $ cma-demo produce --topic t1 --num-records 20000 --throughput 5000 -o json
+  $ cma-demo produce --num-records 100000 --sequence --producer-props acks=all
+  $ cma-demo produce --bootstrap-server kafka.example:9094 --producer.config client.properties 1000 -1 100`,
+  );
+  cmd.action(async (posRecords: string | undefined, posRate: string | undefined, posSize: string | undefined, flags: ProduceFlags, c: Command) => {
+    const out = outputFor(c);
+    const g = c.optsWithGlobals() as GlobalOptions;
+    setKafkaVerbose(Boolean(g.verbose));
+    const n = resolveProduceNumbers([posRecords, posRate, posSize], flags);
+    const partitions = num('--partitions', flags.partitions, 'int');
+    let sequenceStart: number | undefined;
+    if (flags.sequence !== undefined && flags.sequence !== false) sequenceStart = flags.sequence === true ? 0 : num('--sequence', flags.sequence, 'int');
+    validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
+    const producerProps = parseProducerProps(flags.producerProps ?? []);
+    const plan = planProducer(producerProps, n.recordSize);
+    const cc = flags.commandConfig ?? flags['producer.config'];
+    if (flags.commandConfig && flags['producer.config'] && flags.commandConfig !== flags['producer.config']) {
+      throw usageError('--command-config and --producer.config name different files', '--producer.config is an alias of --command-config; give one of them');
+    }
+    const connection = await resolveConnection({ ...flags, commandConfig: cc });
+    out.info(`produce: Kafka ${describeConnection(connection)}, topic ${flags.topic}`);
+    for (const w of plan.warnings) out.warn(w.code, w.message);
+
+    const ac = new AbortController();
+    let signals = 0;
+    let stoppedBy: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      stoppedBy ??= sig;
+      if (signals > 1) {
+        out.error('interrupted again: exiting without waiting for acknowledgements');
+        process.exit(ExitCode.INTERRUPTED);
+      }
+      out.info(`produce: ${sig} — stopping, waiting for the acknowledgements in flight`);
+      ac.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let summary: ProduceSummary;
+    try {
+      summary = await produce({
+        connection,
+        topic: flags.topic,
+        ...n,
+        createPartitions: partitions,
+        sequenceStart,
+        producerProps,
+        signal: ac.signal,
+        onStart: (i) =>
+          out.info(
+            `produce: topic ${flags.topic} ${i.topicCreated ? 'created' : 'ready'} with ${i.partitions.length} partitions; ` +
+              `${n.numRecords} records of ${n.recordSize} B at ${n.throughput < 0 ? 'no limit' : `${n.throughput} rec/s`} ` +
+              `(up to ${i.recordsPerSend} records a request, ${i.maxInFlight} in flight)`,
+          ),
+        onReport: (r) => out.info(formatPeriodic(r)),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (out.machine) {
+      const { ackedSequences, ...rest } = summary;
+      out.document({
+        topic: flags.topic,
+        ...rest,
+        ...(sequenceStart !== undefined ? { sequenceStart, ackedSequences } : {}),
+        target: { recordsPerSec: n.throughput < 0 ? null : n.throughput, numRecords: n.numRecords, recordSize: n.recordSize },
+        warnings: out.warnings,
+      });
+    } else {
+      out.text(formatSummary(summary));
+    }
+    if (stoppedBy === 'SIGINT') process.exitCode = ExitCode.INTERRUPTED;
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * Reads what the lag maths needs (shared API E): per partition the group's committed offset and the log-end
+ * offset (high watermark), through our KafkaAdmin. Never modifies commits (no resolveOffsets).
+ */
+import type { KafkaAdmin } from './client.js';
+import type { PartitionOffsets } from '../scaling/kedaLag.js';
+
+export interface PartitionOffsetsWithStart extends PartitionOffsets {
+  /** Log-start offset (records below it were removed by retention). */
+  logStartOffset: number;
+}
+
+/**
+ * With a topic: every partition of it. Without: every topic the group has commits for, as KEDA does when its
+ * trigger has no topic (an empty list when the group committed nothing). Committed offsets and end offsets are
+ * read concurrently, like KEDA's two reads. Sorted by topic, then partition.
+ */
+export async function readPartitionOffsets(admin: KafkaAdmin, group: string, topic?: string): Promise<PartitionOffsetsWithStart[]> {
+  let topics: string[];
+  let committedP: Promise<{ topic: string; partition: number; offset: number | null }[]>;
+  if (topic) {
+    topics = [topic];
+    committedP = admin.committedOffsets(group, [topic]);
+  } else {
+    const all = await admin.committedOffsets(group);
+    topics = [...new Set(all.filter((c) => c.offset !== null).map((c) => c.topic))].sort();
+    committedP = Promise.resolve(all);
+  }
+  const [committed, ends] = await Promise.all([committedP, Promise.all(topics.map((t) => admin.endOffsets(t)))]);
+  const byKey = new Map<string, number | null>();
+  for (const c of committed) byKey.set(`${c.topic}/${c.partition}`, c.offset);
+  const out: PartitionOffsetsWithStart[] = [];
+  topics.forEach((t, i) => {
+    for (const e of ends[i]!) {
+      out.push({
+        topic: t,
+        partition: e.partition,
+        committedOffset: byKey.get(`${t}/${e.partition}`) ?? null,
+        logEndOffset: e.high,
+        logStartOffset: e.low,
+      });
+    }
+  });
+  return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+}
