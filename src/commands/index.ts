@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { notImplemented } from './notImplemented.js';
 import { registerLocal } from './local.js';
 import { registerProduce } from './produce.js';
+import { registerLag } from './lag.js';
 import { registerConsume } from './consume.js';
 
 /** Registers every subcommand. One file a command under src/commands/. */
 export function registerCommands(program: Command): void {
   registerLocal(program);
   registerProduce(program);
-  notImplemented(program, 'lag', 'per-partition consumer lag and what KEDA sees', 'issue #2');
+  registerLag(program);
   registerConsume(program);
   notImplemented(program, 'setup', 'install operators, KEDA, Kafka, the consumer and the ScaledObject on a cluster', 'issue #3');
   notImplemented(program, 'teardown', 'remove what setup created', 'issue #3');
