@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { notImplemented } from './notImplemented.js';
+import { registerPlan } from './plan.js';
 import { registerLocal } from './local.js';
 import { registerProduce } from './produce.js';
 import { registerLag } from './lag.js';
@@ -15,5 +16,5 @@ export function registerCommands(program: Command): void {
   notImplemented(program, 'teardown', 'remove what setup created', 'issue #3');
   notImplemented(program, 'status', 'check the cluster side (doctor)', 'issue #3');
   notImplemented(program, 'run', 'run scripted scaling cases with a verdict and a report', 'issue #4');
-  notImplemented(program, 'plan', 'predict the scaling timeline in virtual time', 'issue #4');
+  registerPlan(program);
 }

@@ -1,0 +1,168 @@
+/** cma-demo plan: the scaling timeline predicted in virtual time (no Kafka, no cluster). Thin: parse, call, render. */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { outputFor } from '../cli.js';
+import { usageError } from '../errors.js';
+import { addSettingsOptions, collect } from '../options.js';
+import type { Output } from '../output.js';
+import { renderChart } from '../scaling/chart.js';
+import { parseLoad, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
+import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';
+
+interface PlanFlags extends SettingsFlags {
+  scaledobject?: string;
+  partitions?: string;
+  load?: string[];
+  consumerRate?: string;
+  podStartDelay?: string;
+  committedOffsets: boolean;
+  boundary?: string;
+  hpaSyncPeriod?: string;
+  scaledobjectAge?: string;
+}
+
+const DEFAULT_LOAD = '1000000@10000';
+
+function num(flag: string, v: string | undefined, def: number, opts: { integer?: boolean; min: number; exclusiveMin?: boolean }): number {
+  if (v === undefined) return def;
+  const n = Number(String(v).trim());
+  const bad = !Number.isFinite(n) || String(v).trim() === '' || (opts.integer && !Number.isInteger(n)) || (opts.exclusiveMin ? n <= opts.min : n < opts.min);
+  if (bad) {
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    throw usageError(`${flag} must be ${kind} ${opts.exclusiveMin ? '>' : '≥'} ${opts.min}, got "${v}"`, `e.g. ${flag} ${def}`);
+  }
+  return n;
+}
+
+/** Builds the plan input from the flags; every bad value is a usage error (exit 2). */
+export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
+  let base: ScaledObjectSettings = DEFAULT_SETTINGS;
+  if (flags.scaledobject) {
+    let text: string;
+    try {
+      text = readFileSync(flags.scaledobject, 'utf8');
+    } catch (err) {
+      throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the path of a YAML file holding one ScaledObject');
+    }
+    const parsed = settingsFromScaledObjectYaml(text, flags.scaledobject);
+    for (const w of parsed.warnings) out?.warn(w.code, w.message);
+    base = parsed.settings;
+  }
+  const settings = settingsFromFlags(flags, base);
+  const loads: LoadPhase[] = (flags.load && flags.load.length ? flags.load : [DEFAULT_LOAD]).map(parseLoad);
+  let boundary: 'exclusive' | 'inclusive' = 'exclusive';
+  if (flags.boundary !== undefined) {
+    if (flags.boundary !== 'exclusive' && flags.boundary !== 'inclusive') throw usageError(`--boundary must be exclusive or inclusive, got "${flags.boundary}"`);
+    boundary = flags.boundary;
+  }
+  return {
+    settings,
+    partitions: num('--partitions', flags.partitions, 10, { integer: true, min: 1 }),
+    load: loads,
+    consumerRate: num('--consumer-rate', flags.consumerRate, 2000, { min: 0, exclusiveMin: true }),
+    podStartDelayS: num('--pod-start-delay', flags.podStartDelay, 10, { min: 0 }),
+    committedOffsets: flags.committedOffsets,
+    boundary,
+    hpaSyncSeconds: num('--hpa-sync-period', flags.hpaSyncPeriod, 15, { min: 0, exclusiveMin: true }),
+    scaledObjectAgeS: flags.scaledobjectAge === undefined ? null : num('--scaledobject-age', flags.scaledobjectAge, 0, { min: 0 }),
+  };
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+function behaviourText(s: ScaledObjectSettings): string {
+  if (s.behavior === null) return 'HPA behaviour: none (legacy: 300 s downscale window, ≤ max(2·C, 4) per sync)';
+  const dir = (name: string, r: NonNullable<ScaledObjectSettings['behavior']>['scaleUp']): string => {
+    if (!r) return `${name} defaults`;
+    const pol = (r.policies ?? []).map((p) => `${p.type} ${p.value}/${p.periodSeconds} s`).join(', ') || 'default policies';
+    return `${name} window ${r.stabilizationWindowSeconds ?? 'default'} s, ${pol}${r.selectPolicy ? `, select ${r.selectPolicy}` : ''}`;
+  };
+  return `HPA behaviour: ${dir('up', s.behavior.scaleUp)}; ${dir('down', s.behavior.scaleDown)}`;
+}
+
+function loadText(l: LoadPhase[]): string {
+  return l.map((p) => ('pauseS' in p ? `pause ${p.pauseS} s` : `${fmt(p.records)} @ ${fmt(p.rate)}/s`)).join(', then ');
+}
+
+export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { ascii?: boolean } = {}): string {
+  const s = doc.settings;
+  const lines: string[] = [];
+  lines.push(
+    `settings: pollingInterval ${s.pollingInterval} s, cooldownPeriod ${s.cooldownPeriod} s, minReplicaCount ${s.minReplicaCount}, maxReplicaCount ${s.maxReplicaCount}, ` +
+      `lagThreshold ${s.lagThreshold}, activationLagThreshold ${s.activationLagThreshold}, offsetResetPolicy ${s.offsetResetPolicy}`,
+  );
+  lines.push(`          ${behaviourText(s)}`);
+  const a = doc.assumptions;
+  lines.push(
+    `assumed:  ${input.partitions} partitions; load ${loadText(input.load)}; ${fmt(input.consumerRate)} records/s per replica; pod start ${a.podStartDelayS} s; ` +
+      `offsets ${a.committedOffsets ? 'committed before the run' : 'never committed'}; fluid model; first KEDA poll ${a.firstKedaPollS} s, ` +
+      `HPA sync ${a.firstHpaSyncS} s + every ${a.hpaSyncSeconds} s; ${a.boundary} window boundary`,
+  );
+  lines.push('');
+  lines.push('      t  replicas   by    lag        metric  what');
+  const at = (t: number) => doc.timeline.find((p) => p.t >= t) ?? doc.timeline[doc.timeline.length - 1];
+  for (const st of doc.steps) {
+    const p = at(st.t);
+    lines.push(
+      `${`${st.t}s`.padStart(7)}  ${`${st.from} → ${st.to}`.padEnd(9)}  ${st.by.toUpperCase().padEnd(4)}  ${fmt(p?.lag ?? 0).padStart(9)}  ${String(p?.metric ?? '').padStart(6)}  ${st.note}`,
+    );
+  }
+  if (doc.steps.length === 0) lines.push('      (the replicas never change)');
+  lines.push('');
+  lines.push(...renderChart(doc.timeline, { ascii: opts.ascii }));
+  lines.push('');
+  lines.push(
+    `peak ${doc.peak} replica${doc.peak === 1 ? '' : 's'} · load ends at ${doc.loadEndS} s · ` +
+      `${doc.drainedS !== null ? `backlog drained at ${doc.drainedS} s` : 'backlog not drained'} · ` +
+      `${doc.returnToZeroS !== null ? `back to 0 at ${doc.returnToZeroS} s` : 'no return to 0'}`,
+  );
+  if (doc.variants.length) {
+    lines.push('knife edges — the other outcomes:');
+    for (const v of doc.variants) {
+      lines.push(
+        `  ${v.name}: peak ${v.peak}, ${v.returnToZeroS !== null ? `back to 0 at ${v.returnToZeroS} s` : 'no return to 0'} ` +
+          `(${v.steps.map((x) => `${x.replicas} @${x.t}`).join(', ')}) — ${v.description}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function registerPlan(program: Command): Command {
+  const cmd = program
+    .command('plan')
+    .description('predict the scaling timeline in virtual time (KEDA + HPA rules, no Kafka)')
+    .addOption(new Option('--partitions <n>', 'partitions of the topic [default: 10]'))
+    .addOption(new Option('--load <RECORDS@RATE>', 'a load phase: records at records/s (repeatable, one after the other; "30s" is a pause) [default: 1000000@10000]').argParser(collect))
+    .addOption(new Option('--consumer-rate <n>', 'records/s one consumer replica processes [default: 2000]'))
+    .addOption(new Option('--pod-start-delay <s>', 'seconds from a replica being requested to its consumer taking records [default: 10]'))
+    .addOption(new Option('--no-committed-offsets', 'the consumer group has never committed (KEDA counts each partition 1 under latest)'))
+    .addOption(new Option('--boundary <b>', 'exclusive|inclusive: does a sample exactly one window old still count (primary outcome) [default: exclusive]'))
+    .addOption(new Option('--hpa-sync-period <s>', 'HPA sync period [default: 15]'))
+    .addOption(new Option('--scaledobject-age <s>', 'seconds the ScaledObject existed before the load (small values let the HPA initial-recommendation rule bite) [default: long before]'));
+  addSettingsOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Model: production follows the load phases; each ready replica consumes --consumer-rate records/s (one consumer
+per partition at most); partitions share everything evenly; commits are instant. KEDA polls first at
+pollingInterval/2, the HPA syncs first 5 s in. Where a rule sits on a knife edge (a sample exactly one window
+old, a poll exactly one cooldown later) the other outcomes are listed as variants.
+
+Examples:
+  $ cma-demo plan                                           # the seed demo: 1,000,000 records at 10,000/s
+  $ cma-demo plan --scaledobject ScaledObject.yaml --partitions 10 --load 1000000@10000 --consumer-rate 2000 -o json
+  $ cma-demo plan --load 200@5 --load 60s --load 200@5 --consumer-rate 50
+  $ cma-demo plan --no-committed-offsets                    # the seed's trap: never activates`,
+  );
+  cmd.action((flags: PlanFlags, c: Command) => {
+    const out = outputFor(c);
+    const input = planInputFromFlags(flags, out);
+    const doc = plan(input);
+    for (const w of doc.warnings) out.warn(w.code, w.message);
+    const full: PlanDocument = { ...doc, warnings: out.warnings };
+    if (out.machine) out.document(full);
+    else out.text(renderPlanText(full, input, { ascii: !process.stdout.isTTY && process.env.LANG === 'C' }));
+  });
+  return cmd;
+}

@@ -1,0 +1,315 @@
+/**
+ * The KEDA + HPA emulator: a deterministic state machine built from the pure rules (kedaLoop.ts, hpa.ts,
+ * kedaLag.ts), and the real-time EmulatorDriver that LocalTarget runs (shared API G).
+ *
+ * KEDA polls every pollingInterval; the HPA (minReplicas = max(1, minReplicaCount)) syncs every
+ * hpaSyncSeconds and acts only when replicas ≥ 1. Both read lag from observations of the broker
+ * (PartitionOffsets[]), never from their own decisions; the persistent-lag memory is shared by both paths, as
+ * KEDA's scaler instance is, and dropped after a read error (the scaler is rebuilt).
+ */
+import { computeKedaView, type KedaView, type PartitionOffsets } from './kedaLag.js';
+import { hpaNeedsMetric, hpaReconcile, initialHpaState, type Boundary, type HpaConfig, type HpaState } from './hpa.js';
+import { initialKedaState, kedaPoll, type CooldownEdge, type KedaAction, type KedaState } from './kedaLoop.js';
+import type { ScaledObjectSettings } from './settings.js';
+
+export interface EmulatorConfig {
+  settings: ScaledObjectSettings;
+  /** HPA sync period (15 s, divided by --fast). */
+  hpaSyncSeconds: number;
+  /** HPA tolerance (0.1). */
+  tolerance: number;
+  /** The controller's default downscale stabilization window (300 s, divided by --fast). */
+  defaultDownscaleWindowSeconds: number;
+  boundary: Boundary;
+  /** autoscaling.keda.sh/paused-replicas: KEDA holds this count and there is no HPA. */
+  pausedReplicas?: number | null;
+  /** A poll exactly one cooldown after lastActiveTime: 'hold' (default, KEDA's strict test) or 'expire'. */
+  cooldownEdge?: CooldownEdge;
+  /** Seconds from start() to the first HPA sync (driver only; default hpaSyncSeconds / 3). */
+  hpaFirstSyncSeconds?: number;
+}
+
+/** What one read of the broker gave: offsets, or the error that made the read fail. */
+export type Observation = { offsets: PartitionOffsets[] } | { error: string };
+
+export interface EmulatorState {
+  keda: KedaState;
+  hpa: HpaState;
+  /** Persistent-lag memory of the (one) scaler instance. */
+  memory: Map<string, number>;
+  /** KEDA's activity at the last poll (null before the first poll). */
+  active: boolean | null;
+  /** The metric of the last successful read (either path), null before any. */
+  metric: number | null;
+  /** The HPA's status.desiredReplicas (null before its first reconcile). */
+  desiredReplicas: number | null;
+  lastError: string | null;
+}
+
+export function hpaConfigFor(cfg: EmulatorConfig): HpaConfig {
+  return {
+    minReplicas: Math.max(1, cfg.settings.minReplicaCount),
+    maxReplicas: cfg.settings.maxReplicaCount,
+    targetAverageValue: cfg.settings.lagThreshold,
+    behavior: cfg.settings.behavior,
+    tolerance: cfg.tolerance,
+    defaultDownscaleWindowSeconds: cfg.defaultDownscaleWindowSeconds,
+    boundary: cfg.boundary,
+  };
+}
+
+/**
+ * A fresh emulator. `createdAt` is the ScaledObject's creation time. `hpaInitialRecommendation` seeds the
+ * HPA as if it had already reconciled once (its initial proposal); leave it out and the first sync stores it.
+ */
+export function createEmulatorState(
+  createdAt: number,
+  opts: { hpaInitialRecommendation?: { replicas: number; t: number } } = {},
+): EmulatorState {
+  const hpa = initialHpaState();
+  if (opts.hpaInitialRecommendation) hpa.recommendations = [{ ...opts.hpaInitialRecommendation }];
+  return { keda: initialKedaState(createdAt), hpa, memory: new Map(), active: null, metric: null, desiredReplicas: null, lastError: null };
+}
+
+const isError = (o: Observation): o is { error: string } => 'error' in o;
+
+/** KEDA ≥ 2.20 sends negative metrics as 0 (a commit read after the log end gives e − c < 0). */
+const metricOf = (v: KedaView): number => Math.max(0, v.metric);
+
+export interface StepResult {
+  state: EmulatorState;
+  /** The replica count to write, or null. */
+  setReplicas: number | null;
+  view: KedaView | null;
+  /** Log lines. */
+  events: string[];
+  /** A knife edge was hit: 'window' (HPA) or 'cooldown' (KEDA). */
+  edges: Array<'window' | 'cooldown'>;
+  action?: KedaAction;
+}
+
+/** One KEDA poll at `now` with the current spec replicas and the observation read for it. */
+export function emulatorKedaPoll(cfg: EmulatorConfig, state: EmulatorState, now: number, replicas: number, obs: Observation): StepResult {
+  let memory = state.memory;
+  let view: KedaView | null = null;
+  let active = false;
+  let error: string | null = null;
+  if (isError(obs)) {
+    error = obs.error;
+    memory = new Map(); // the scaler cache is cleared: persistent-lag memory is lost
+  } else {
+    view = computeKedaView(obs.offsets, cfg.settings, memory);
+    memory = view.memory;
+    active = view.active;
+  }
+  const r = kedaPoll(cfg.settings, state.keda, {
+    now,
+    replicas,
+    active,
+    isError: error !== null,
+    pausedReplicas: cfg.pausedReplicas ?? null,
+    cooldownEdge: cfg.cooldownEdge ?? 'hold',
+  });
+  const events: string[] = [];
+  if (r.scaleTo !== null || error !== null || r.action === 'scale-to-idle') events.push(r.message + (error ? ` (${error})` : ''));
+  return {
+    state: {
+      ...state,
+      keda: r.state,
+      memory,
+      active: error !== null ? state.active : active,
+      metric: view ? metricOf(view) : state.metric,
+      lastError: error,
+    },
+    setReplicas: r.scaleTo,
+    view,
+    events,
+    edges: r.cooldownEdge ? ['cooldown'] : [],
+    action: r.action,
+  };
+}
+
+/** Whether the HPA sync at this replica count reads the metric (it does not when paused or at 0). */
+export function hpaSyncNeedsObservation(cfg: EmulatorConfig, replicas: number): boolean {
+  if (cfg.pausedReplicas !== undefined && cfg.pausedReplicas !== null) return false;
+  return hpaNeedsMetric(hpaConfigFor(cfg), replicas);
+}
+
+/**
+ * One HPA sync. `obs` is required when hpaSyncNeedsObservation() says so (a live read, like the HPA's
+ * external-metrics call that KEDA answers by querying the scaler); otherwise pass null.
+ */
+export function emulatorHpaSync(
+  cfg: EmulatorConfig,
+  state: EmulatorState,
+  now: number,
+  specReplicas: number,
+  statusReplicas: number,
+  obs: Observation | null,
+): StepResult {
+  if (cfg.pausedReplicas !== undefined && cfg.pausedReplicas !== null) {
+    return { state, setReplicas: null, view: null, events: [], edges: [] };
+  }
+  let memory = state.memory;
+  let view: KedaView | null = null;
+  let metric: number | null = null;
+  let error: string | null = state.lastError;
+  if (obs !== null) {
+    if (isError(obs)) {
+      error = obs.error;
+      memory = new Map();
+    } else {
+      view = computeKedaView(obs.offsets, cfg.settings, memory);
+      memory = view.memory;
+      metric = metricOf(view);
+      error = null;
+    }
+  }
+  const r = hpaReconcile(hpaConfigFor(cfg), state.hpa, { now, specReplicas, statusReplicas, metric });
+  return {
+    state: { ...state, hpa: r.state, memory, metric: view ? metric : state.metric, desiredReplicas: r.desiredReplicas, lastError: error },
+    setReplicas: r.rescale ? r.desiredReplicas : null,
+    view,
+    events: r.events,
+    edges: r.edge ? ['window'] : [],
+  };
+}
+
+// ───────────────────────────────────────── real-time driver ─────────────────────────────────────────
+
+export interface EmulatorIO {
+  /** Reads the group's committed offsets and the log-end offsets from the broker. */
+  readOffsets(): Promise<PartitionOffsets[]>;
+  /** Applies a replica count (starts or stops consumer processes). */
+  setReplicas(n: number): Promise<void>;
+  /** The current spec replica count. */
+  getReplicas(): number;
+  /** Pods that exist (status.replicas); defaults to getReplicas(). */
+  getStatusReplicas?(): number;
+  /** Clock in milliseconds (default Date.now). */
+  now?(): number;
+  /** Log lines (decisions, errors). */
+  log?(line: string): void;
+}
+
+export interface EmulatorSnapshot {
+  replicas: number;
+  desiredReplicas: number | null;
+  active: boolean | null;
+  metric: number | null;
+  lastError: string | null;
+}
+
+/**
+ * Runs the state machine on timers: a KEDA poll at start() and every pollingInterval after (no drift), an HPA
+ * sync hpaFirstSyncSeconds after start() and every hpaSyncSeconds after. Work is serialized (one read or
+ * write at a time); a tick that comes due while the previous one of its kind is still queued is skipped.
+ */
+export class EmulatorDriver {
+  private state: EmulatorState;
+  private readonly clock: () => number;
+  private timers: NodeJS.Timeout[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private running = false;
+  private pending = { keda: false, hpa: false };
+  private t0 = 0;
+
+  constructor(
+    private readonly cfg: EmulatorConfig,
+    private readonly io: EmulatorIO,
+  ) {
+    this.clock = io.now ? () => io.now!() : () => Date.now();
+    this.state = createEmulatorState(this.clock() / 1000);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.t0 = this.clock();
+    this.state = createEmulatorState(this.t0 / 1000);
+    const pollMs = this.cfg.settings.pollingInterval * 1000;
+    const syncMs = this.cfg.hpaSyncSeconds * 1000;
+    const firstSyncMs = (this.cfg.hpaFirstSyncSeconds ?? this.cfg.hpaSyncSeconds / 3) * 1000;
+    this.schedule('keda', 0, pollMs);
+    this.schedule('hpa', firstSyncMs, syncMs);
+  }
+
+  /** Stops the timers and waits for the work in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    await this.chain;
+  }
+
+  snapshot(): EmulatorSnapshot {
+    return {
+      replicas: this.io.getReplicas(),
+      desiredReplicas: this.state.desiredReplicas,
+      active: this.state.active,
+      metric: this.state.metric,
+      lastError: this.state.lastError,
+    };
+  }
+
+  private schedule(kind: 'keda' | 'hpa', offsetMs: number, periodMs: number): void {
+    let k = 0;
+    const arm = (): void => {
+      if (!this.running) return;
+      const due = this.t0 + offsetMs + k * periodMs;
+      const delay = Math.max(0, due - this.clock());
+      const timer = setTimeout(() => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        if (!this.running) return;
+        k++;
+        if (!this.pending[kind]) {
+          this.pending[kind] = true;
+          this.chain = this.chain.then(() => this.tick(kind)).finally(() => (this.pending[kind] = false));
+        }
+        arm();
+      }, delay);
+      timer.unref?.();
+      this.timers.push(timer);
+    };
+    arm();
+  }
+
+  private async read(): Promise<Observation> {
+    try {
+      return { offsets: await this.io.readOffsets() };
+    } catch (err) {
+      return { error: (err as Error)?.message ?? String(err) };
+    }
+  }
+
+  private async tick(kind: 'keda' | 'hpa'): Promise<void> {
+    if (!this.running) return;
+    try {
+      const replicas = this.io.getReplicas();
+      let r: StepResult;
+      if (kind === 'keda') {
+        const obs = await this.read();
+        if (!this.running) return;
+        r = emulatorKedaPoll(this.cfg, this.state, this.clock() / 1000, replicas, obs);
+      } else {
+        const obs = hpaSyncNeedsObservation(this.cfg, replicas) ? await this.read() : null;
+        if (!this.running) return;
+        const status = this.io.getStatusReplicas ? this.io.getStatusReplicas() : replicas;
+        r = emulatorHpaSync(this.cfg, this.state, this.clock() / 1000, replicas, status, obs);
+      }
+      this.state = r.state;
+      for (const e of r.events) this.io.log?.(e);
+      if (r.setReplicas !== null && this.running) {
+        try {
+          await this.io.setReplicas(r.setReplicas);
+        } catch (err) {
+          this.state = { ...this.state, lastError: `setReplicas(${r.setReplicas}) failed: ${(err as Error)?.message ?? String(err)}` };
+          this.io.log?.(this.state.lastError!);
+        }
+      }
+    } catch (err) {
+      this.state = { ...this.state, lastError: (err as Error)?.message ?? String(err) };
+      this.io.log?.(`emulator: ${this.state.lastError}`);
+    }
+  }
+}
