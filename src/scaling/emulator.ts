@@ -226,7 +226,9 @@ export class EmulatorDriver {
     if (this.running) return;
     this.running = true;
     this.t0 = this.clock();
-    this.state = createEmulatorState(this.t0 / 1000);
+    // KEDA creates the HPA with the ScaledObject; its first reconcile stores the current count as the initial
+    // recommendation, so a scale-up within the up window after start() is suppressed as on a cluster.
+    this.state = createEmulatorState(this.t0 / 1000, { hpaInitialRecommendation: { replicas: this.io.getReplicas(), t: this.t0 / 1000 } });
     const pollMs = this.cfg.settings.pollingInterval * 1000;
     const syncMs = this.cfg.hpaSyncSeconds * 1000;
     const firstSyncMs = (this.cfg.hpaFirstSyncSeconds ?? this.cfg.hpaSyncSeconds / 3) * 1000;

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { parseLoad, plan, predictTimeline, simulate, type PlanInput } from '../../src/scaling/plan.js';
+import { renderChart } from '../../src/scaling/chart.js';
+import { DEFAULT_SETTINGS } from '../../src/scaling/settings.js';
+import { CmaError } from '../../src/errors.js';
+
+/** The reference's worked example (keda-kafka-semantics.md §4, §7): seed settings, 1 M at 10 000/s, 2 000/s a replica. */
+const worked: PlanInput = { settings: DEFAULT_SETTINGS, partitions: 10, load: [{ records: 1_000_000, rate: 10_000 }], consumerRate: 2000 };
+const steps = (r: { steps: Array<{ t: number; to?: number; replicas?: number }> }) => r.steps.map((s) => [s.t, s.to ?? s.replicas]);
+
+describe('plan: the worked example', () => {
+  const doc = plan(worked);
+  it('steps 1 @15, 3 @20, 5 @50, 7 @80, 9 @110, 8 @140, 0 @165 (exclusive boundary)', () => {
+    expect(steps(doc)).toEqual([
+      [15, 1],
+      [20, 3],
+      [50, 5],
+      [80, 7],
+      [110, 9],
+      [140, 8],
+      [165, 0],
+    ]);
+    expect(doc.steps.map((s) => s.by)).toEqual(['keda', 'hpa', 'hpa', 'hpa', 'hpa', 'hpa', 'keda']);
+  });
+  it('peaks at 9, drains at 125 s, returns to 0 at 165 s, and reads lag like the reference table', () => {
+    expect(doc.peak).toBe(9);
+    expect(doc.drainedS).toBe(125);
+    expect(doc.returnToZeroS).toBe(165);
+    expect(doc.loadEndS).toBe(100);
+    const at = (t: number) => doc.timeline.find((p) => p.t === t)!;
+    expect(at(15)).toMatchObject({ lag: 150_000, metric: 2000, active: true, replicas: 1 });
+    expect(at(35).lag).toBe(310_000);
+    expect(at(100).lag).toBe(370_000);
+    expect(at(110).lag).toBe(230_000);
+    expect(at(0)).toMatchObject({ replicas: 0, active: false, lag: 0 });
+    expect(doc.warnings).toEqual([]);
+  });
+  it('lists the knife-edge variants: inclusive boundary peaks at 7, cooldown expiring at the edge returns at 135 s', () => {
+    const inc = doc.variants.find((v) => v.name === 'inclusive-boundary')!;
+    expect(inc.peak).toBe(7);
+    expect(steps(inc)).toEqual([
+      [15, 1],
+      [20, 3],
+      [65, 5],
+      [110, 7],
+      [170, 6],
+      [195, 0],
+    ]);
+    expect(inc.drainedS).toBeCloseTo(139.3, 1);
+    const cd = doc.variants.find((v) => v.name === 'cooldown-expires-at-edge')!;
+    expect(cd.peak).toBe(9);
+    expect(cd.returnToZeroS).toBe(135);
+    expect(doc.variants.find((v) => v.name === 'inclusive-boundary+cooldown-expires-at-edge')?.returnToZeroS).toBe(165);
+  });
+  it('gives peak 7 as the primary outcome with --boundary inclusive', () => {
+    expect(plan({ ...worked, boundary: 'inclusive' }).peak).toBe(7);
+  });
+  it('shows no variants when no rule sits on a knife edge', () => {
+    // Windows and periods of 20 s are never a multiple of the 15 s sync; cooldown 40 is not a multiple of polling 30.
+    const b = { scaleUp: { stabilizationWindowSeconds: 20, policies: [{ type: 'Pods' as const, value: 2, periodSeconds: 20 }] }, scaleDown: { stabilizationWindowSeconds: 20, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 20 }] } };
+    const d = plan({ ...worked, settings: { ...DEFAULT_SETTINGS, cooldownPeriod: 40, behavior: b } });
+    expect(d.variants).toEqual([]);
+  });
+});
+
+describe('plan: the reference variants', () => {
+  it('first KEDA poll at 29.9 s: 3 @35, 5 @65, 7 @95, 9 @125', () => {
+    const r = simulate({ ...worked, firstPollS: 29.9 });
+    expect(steps(r).slice(0, 5)).toEqual([
+      [29.9, 1],
+      [35, 3],
+      [65, 5],
+      [95, 7],
+      [125, 9],
+    ]);
+  });
+  it('ScaledObject created with the load: the initial recommendation delays the first HPA step by one tick', () => {
+    const r = simulate({ ...worked, scaledObjectAgeS: 0 });
+    expect(steps(r).slice(0, 3)).toEqual([
+      [15, 1],
+      [35, 3],
+      [65, 5],
+    ]);
+  });
+  it('legacy path (no behaviour): doubles or +4 per sync and waits 300 s before scaling down', () => {
+    const r = simulate({ ...worked, settings: { ...DEFAULT_SETTINGS, behavior: null } });
+    expect(steps(r).slice(0, 4)).toEqual([
+      [15, 1],
+      [20, 4],
+      [35, 8],
+      [50, 10],
+    ]);
+    expect(r.peak).toBe(10);
+    // KEDA (cooldown 30) takes it to 0 long before the HPA's 300 s window would shrink it.
+    expect(r.steps.at(-1)).toMatchObject({ by: 'keda', to: 0 });
+  });
+});
+
+describe('plan: never-committed offsets (the seed trap)', () => {
+  it('never activates: 10 partitions × 1 = 10, not > 10; warns and stays at 0', () => {
+    const d = plan({ ...worked, committedOffsets: false });
+    expect(d.peak).toBe(0);
+    expect(d.timeline.every((p) => p.replicas === 0)).toBe(true);
+    expect(d.timeline.at(-1)).toMatchObject({ metric: 10, lag: 1_000_000 });
+    const w = d.warnings.find((x) => x.code === 'NEVER_ACTIVATES');
+    expect(w?.message).toMatch(/never activates/);
+    expect(w?.message).toMatch(/10 > activationLagThreshold 10 is false/);
+  });
+  it('activates with activationLagThreshold 9, and latest then skips the backlog', () => {
+    const d = plan({ ...worked, committedOffsets: false, settings: { ...DEFAULT_SETTINGS, activationLagThreshold: 9 } });
+    expect(d.peak).toBeGreaterThan(0);
+    expect(d.warnings.map((w) => w.code)).toContain('RECORDS_SKIPPED');
+    expect(d.warnings.map((w) => w.code)).not.toContain('NEVER_ACTIVATES');
+  });
+  it('earliest counts the log end and activates', () => {
+    const d = plan({ ...worked, committedOffsets: false, settings: { ...DEFAULT_SETTINGS, offsetResetPolicy: 'earliest' } });
+    expect(d.peak).toBe(9);
+    expect(d.warnings.map((w) => w.code)).not.toContain('RECORDS_SKIPPED');
+  });
+});
+
+describe('plan: other rules through the same model', () => {
+  it('minReplicaCount 1 never goes below 1 and does not return to 0', () => {
+    const d = plan({ ...worked, settings: { ...DEFAULT_SETTINGS, minReplicaCount: 1 } });
+    expect(d.timeline.every((p) => p.replicas >= 1)).toBe(true);
+    expect(d.returnToZeroS).toBeNull();
+    expect(d.timeline.at(-1)!.replicas).toBe(1);
+  });
+  it('a small load activates and deactivates (seed case 1: 200 records at 5/s)', () => {
+    const d = plan({ ...worked, load: [{ records: 200, rate: 5 }], consumerRate: 50 });
+    expect(d.peak).toBe(1);
+    expect(d.returnToZeroS).not.toBeNull();
+  });
+  it('warns when even the maximum consumers are slower than the load', () => {
+    const d = plan({ ...worked, settings: { ...DEFAULT_SETTINGS, maxReplicaCount: 3 } });
+    expect(d.warnings.map((w) => w.code)).toContain('CONSUMERS_TOO_SLOW');
+  });
+  it('paused-replicas holds the count', () => {
+    const r = simulate({ ...worked, pausedReplicas: 2 });
+    expect(steps(r)).toEqual([[15, 2]]);
+  });
+  it('predictTimeline gives the same timeline as the command', () => {
+    expect(predictTimeline(worked)).toEqual(plan(worked).timeline);
+  });
+  it('rejects impossible inputs as usage errors', () => {
+    expect(() => simulate({ ...worked, partitions: 0 })).toThrow(CmaError);
+    expect(() => simulate({ ...worked, consumerRate: 0 })).toThrow(/consumer-rate/);
+  });
+});
+
+describe('parseLoad', () => {
+  it('reads RECORDS@RATE with k/M suffixes and pauses', () => {
+    expect(parseLoad('1000000@10000')).toEqual({ records: 1_000_000, rate: 10_000 });
+    expect(parseLoad('1M@10k')).toEqual({ records: 1_000_000, rate: 10_000 });
+    expect(parseLoad('1_000@2.5')).toEqual({ records: 1000, rate: 2.5 });
+    expect(parseLoad('30s')).toEqual({ pauseS: 30 });
+  });
+  it('rejects malformed phases with exit 2 and a hint', () => {
+    for (const bad of ['10x', '10', '@5', '5@0', '1.5@10', 'a@b', '1@2@3']) {
+      let e: unknown;
+      try {
+        parseLoad(bad);
+      } catch (err) {
+        e = err;
+      }
+      expect(e, bad).toBeInstanceOf(CmaError);
+      expect((e as CmaError).exitCode).toBe(2);
+      expect((e as CmaError).message).toContain(bad);
+    }
+  });
+});
+
+describe('renderChart', () => {
+  it('draws one row per replica up to the peak, the activity and the lag', () => {
+    const lines = renderChart(plan(worked).timeline, { width: 40, ascii: true });
+    expect(lines.some((l) => /^\s+9 \|.*#/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+10 \|/.test(l))).toBe(false);
+    expect(lines.find((l) => l.trim().startsWith('lag'))).toMatch(/max 410k/);
+    expect(lines.at(-1)).toMatch(/0s.*255s/);
+  });
+});
