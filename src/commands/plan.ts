@@ -19,6 +19,7 @@ interface PlanFlags extends SettingsFlags {
   boundary?: string;
   hpaSyncPeriod?: string;
   scaledobjectAge?: string;
+  model?: string;
 }
 
 const DEFAULT_LOAD = '1000000@10000';
@@ -55,8 +56,11 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
     if (flags.boundary !== 'exclusive' && flags.boundary !== 'inclusive') throw usageError(`--boundary must be exclusive or inclusive, got "${flags.boundary}"`);
     boundary = flags.boundary;
   }
+  const model = flags.model ?? 'fluid';
+  if (model !== 'fluid' && model !== 'per-partition') throw usageError(`--model must be fluid or per-partition, got "${flags.model}"`);
   return {
     settings,
+    model,
     partitions: num('--partitions', flags.partitions, 10, { integer: true, min: 1 }),
     load: loads,
     consumerRate: num('--consumer-rate', flags.consumerRate, 2000, { min: 0, exclusiveMin: true }),
@@ -95,7 +99,7 @@ export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { asci
   const a = doc.assumptions;
   lines.push(
     `assumed:  ${input.partitions} partitions; load ${loadText(input.load)}; ${fmt(input.consumerRate)} records/s per replica; pod start ${a.podStartDelayS} s; ` +
-      `offsets ${a.committedOffsets ? 'committed before the run' : 'never committed'}; fluid model; first KEDA poll ${a.firstKedaPollS} s, ` +
+      `offsets ${a.committedOffsets ? 'committed before the run' : 'never committed'}; ${input.model ?? 'fluid'} model; first KEDA poll ${a.firstKedaPollS} s, ` +
       `HPA sync ${a.firstHpaSyncS} s + every ${a.hpaSyncSeconds} s; ${a.boundary} window boundary`,
   );
   lines.push('');
@@ -138,6 +142,7 @@ export function registerPlan(program: Command): Command {
     .addOption(new Option('--pod-start-delay <s>', 'seconds from a replica being requested to its consumer taking records [default: 10]'))
     .addOption(new Option('--no-committed-offsets', 'the consumer group has never committed (KEDA counts each partition 1 under latest)'))
     .addOption(new Option('--boundary <b>', 'exclusive|inclusive: does a sample exactly one window old still count (primary outcome) [default: exclusive]'))
+    .addOption(new Option('--model <m>', 'fluid (one pool of lag) | per-partition (round-robin assignment, each replica splits its rate over its partitions) [default: fluid]'))
     .addOption(new Option('--hpa-sync-period <s>', 'HPA sync period [default: 15]'))
     .addOption(new Option('--scaledobject-age <s>', 'seconds the ScaledObject existed before the load (small values let the HPA initial-recommendation rule bite) [default: long before]'));
   addSettingsOptions(cmd);

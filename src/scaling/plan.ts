@@ -59,6 +59,8 @@ export interface PlanInput {
   startReplicas?: number;
   /** autoscaling.keda.sh/paused-replicas. */
   pausedReplicas?: number | null;
+  /** fluid (default): one pool of lag; per-partition: round-robin assignment, each consumer splits R over its partitions. */
+  model?: 'fluid' | 'per-partition';
   /** Timeline resolution in seconds (default 1). */
   stepS?: number;
   /** Stop after this many seconds whatever happens (default load end + 4 h). */
@@ -234,6 +236,9 @@ export function simulate(input: PlanInput): PlanRun {
   let pods: number[] = Array.from({ length: start }, () => -1);
   let produced = 0;
   let consumed = 0;
+  const perPartition = (input.model ?? 'fluid') === 'per-partition';
+  const prodP: number[] = Array.from({ length: P }, () => 0);
+  let consP: number[] = Array.from({ length: P }, () => 0);
   let committed = input.committedOffsets ?? true;
   let skipped = 0;
   let drainedS: number | null = null;
@@ -245,14 +250,15 @@ export function simulate(input: PlanInput): PlanRun {
     Array.from({ length: P }, (_, i) => ({
       topic: s.topic ?? 'topic',
       partition: i,
-      committedOffset: committed ? share(consumed, P, i) : null,
-      logEndOffset: share(produced, P, i),
+      committedOffset: committed ? (perPartition ? Math.floor(consP[i]! + 1e-6) : share(consumed, P, i)) : null,
+      logEndOffset: perPartition ? Math.floor(prodP[i]! + 1e-6) : share(produced, P, i),
     }));
 
   /** Moves the fluid from t to t1 (rates are constant in between: every change is an event). */
   const advance = (t1: number): void => {
     const dt = t1 - t;
     if (dt <= 0) return;
+    if (perPartition) return advancePerPartition(t1);
     const p = rateAt(t + dt / 2);
     const consumers = committed ? Math.min(readyAt(t + dt / 2), P) : 0;
     const c = consumers * R;
@@ -271,6 +277,42 @@ export function simulate(input: PlanInput): PlanRun {
     t = t1;
   };
 
+  /**
+   * Per-partition model: round-robin assignment (partition i → consumer i mod n), each consumer splits R over
+   * its partitions (water-filling, so a drained partition's share goes to the others). Small fixed steps.
+   */
+  const advancePerPartition = (t1: number): void => {
+    const n = committed ? Math.min(readyAt(t + (t1 - t) / 2), P) : 0;
+    const pp = rateAt(t + (t1 - t) / 2) / P;
+    let prevLag = produced - consumed;
+    let tt = t;
+    while (tt < t1 - 1e-9) {
+      const h = Math.min(0.02, t1 - tt);
+      for (let i = 0; i < P; i++) prodP[i]! += pp * h;
+      for (let j = 0; j < n; j++) {
+        const mine: number[] = [];
+        for (let i = j; i < P; i += n) mine.push(i);
+        mine.sort((a, b2) => prodP[a]! - consP[a]! - (prodP[b2]! - consP[b2]!));
+        let cap = R * h;
+        for (let k = 0; k < mine.length; k++) {
+          const i = mine[k]!;
+          const give = Math.min(prodP[i]! - consP[i]!, cap / (mine.length - k));
+          consP[i]! += give;
+          cap -= give;
+        }
+      }
+      tt += h;
+      const lag = prodP.reduce((a, x) => a + x, 0) - consP.reduce((a, x) => a + x, 0);
+      if (prevLag > EPS && lag <= EPS) drainedS = tt;
+      if (lag > EPS) drainedS = null;
+      prevLag = lag;
+    }
+    produced = prodP.reduce((a, x) => a + x, 0);
+    consumed = consP.reduce((a, x) => a + x, 0);
+    if (produced - consumed > EPS) drainedS = null;
+    t = t1;
+  };
+
   /** A consumer with no committed offset starts: latest skips to the log end, earliest reads from 0. */
   const maybeStartConsuming = (): void => {
     if (committed || readyAt(t) === 0) return;
@@ -278,6 +320,7 @@ export function simulate(input: PlanInput): PlanRun {
     if (s.offsetResetPolicy === 'latest') {
       skipped += produced - consumed;
       consumed = produced;
+      consP = [...prodP];
     }
   };
 
@@ -405,7 +448,10 @@ const sameSteps = (a: PlanRun, b: PlanRun): boolean => JSON.stringify(stepsOf(a)
 export function assumptionsOf(input: PlanInput): Record<string, unknown> {
   const s = input.settings;
   return {
-    model: 'fluid: partitions share load and consumption evenly, at most one consumer per partition, commits are instant',
+    model:
+      (input.model ?? 'fluid') === 'fluid'
+        ? 'fluid: partitions share load and consumption evenly, at most one consumer per partition, commits are instant'
+        : 'per-partition: round-robin assignment, each consumer splits its rate over its partitions, commits are instant',
     partitions: input.partitions,
     load: input.load,
     consumerRate: input.consumerRate,

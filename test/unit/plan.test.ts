@@ -74,6 +74,16 @@ describe('plan: the reference variants', () => {
       [125, 9],
     ]);
   });
+  it('per-partition model: drains at ≈144 s and takes one extra step to 10 @140', () => {
+    const r = simulate({ ...worked, model: 'per-partition' });
+    expect(r.peak).toBe(10);
+    expect(steps(r).slice(4, 6)).toEqual([
+      [110, 9],
+      [140, 10],
+    ]);
+    expect(r.drainedS).toBeGreaterThan(143);
+    expect(r.drainedS).toBeLessThan(145);
+  });
   it('ScaledObject created with the load: the initial recommendation delays the first HPA step by one tick', () => {
     const r = simulate({ ...worked, scaledObjectAgeS: 0 });
     expect(steps(r).slice(0, 3)).toEqual([
