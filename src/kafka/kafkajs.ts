@@ -2,6 +2,8 @@
  * The KafkaJS adapter: the only place (with other src/kafka/kafkajs*.ts files) that imports 'kafkajs'.
  * Builds clients from a KafkaConnection, implements our KafkaAdmin, and maps KafkaJS errors to CmaError.
  */
+import net from 'node:net';
+import tls from 'node:tls';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaType, KafkaConfig, logCreator as LogCreator, SASLOptions } from 'kafkajs';
 import { CmaError, ExitCode } from '../errors.js';
@@ -10,7 +12,7 @@ import type { CommittedOffset, GroupDescription, KafkaAdmin, KafkaConnection, Pa
 const { Kafka, logLevel, AssignerProtocol } = kafkajs;
 
 /** How long connecting may take before we give up with an "unreachable" error (the contract says ≤ 10 s). */
-export const CONNECT_DEADLINE_MS = 8_000;
+export const CONNECT_DEADLINE_MS = 6_000;
 
 let verbose = false;
 /** Routes KafkaJS's own logger to stderr (--verbose); silent otherwise. */
@@ -39,10 +41,36 @@ export function kafkaFor(conn: KafkaConnection, opts: { clientId?: string; retri
   };
   if (conn.securityProtocol === 'SSL' || conn.securityProtocol === 'SASL_SSL') config.ssl = conn.tls ?? true;
   if (conn.sasl) config.sasl = { mechanism: conn.sasl.mechanism, username: conn.sasl.username, password: conn.sasl.password } as SASLOptions;
+  const sockets = new Set<net.Socket>();
+  config.socketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tls.connect(Object.assign({ host, port }, !net.isIP(host) ? { servername: host } : {}, ssl as tls.ConnectionOptions), onConnect)
+      : net.connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    if (deadClients.has(sockets)) socket.destroy();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
   const kafka = new Kafka(config);
+  socketsOf.set(kafka, sockets);
   readUncommittedAdmin(kafka);
   return kafka;
 }
+
+const socketsOf = new WeakMap<KafkaType, Set<net.Socket>>();
+
+/**
+ * Destroys every socket of a client. After a failed connect KafkaJS may keep a socket waiting for a reply
+ * for its whole request timeout (and the process alive with it); this ends them at once.
+ */
+export function destroySockets(kafka: KafkaType): void {
+  const set = socketsOf.get(kafka);
+  if (!set) return;
+  deadClients.add(set); // sockets KafkaJS opens later (its retries) are closed at once
+  for (const s of set) s.destroy();
+}
+const deadClients = new WeakSet<Set<net.Socket>>();
 
 /**
  * KafkaJS's admin lists offsets READ_COMMITTED (its cluster gets no isolation level), so "high" would be the
@@ -153,17 +181,34 @@ export async function withDeadline<T>(fn: () => Promise<T>, ms: number, conn: Ka
 
 const num = (s: string | number): number => Number(s);
 
+const RETRIABLE_TYPES = new Set([
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'UNKNOWN_LEADER_EPOCH',
+]);
+
 class KafkaJsAdmin implements KafkaAdmin {
   constructor(
     private readonly admin: Admin,
     private readonly conn: KafkaConnection,
   ) {}
 
+  /** Runs an admin call; coordinator moves and loads (retriable protocol errors) are retried a few times. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapKafkaError(err, this.conn);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const retry = chain(err).some((l) => l.type !== undefined && RETRIABLE_TYPES.has(l.type));
+        if (!retry || attempt >= 8) throw mapKafkaError(err, this.conn);
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
   }
 
@@ -292,9 +337,10 @@ export async function openAdmin(conn: KafkaConnection, opts: { deadlineMs?: numb
     },
     opts.deadlineMs ?? CONNECT_DEADLINE_MS,
     conn,
-    () => admin.disconnect(),
-  ).catch(async (err) => {
-    await admin.disconnect().catch(() => {});
+  ).catch((err) => {
+    // Don't wait for KafkaJS to give up (a silent listener holds a request for requestTimeout).
+    void admin.disconnect().catch(() => {});
+    destroySockets(kafka);
     throw err;
   });
   return new KafkaJsAdmin(admin, conn);

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { CmaError, ExitCode } from '../errors.js';
-import { kafkaFor, mapKafkaError, withDeadline, CONNECT_DEADLINE_MS } from './kafkajs.js';
+import { kafkaFor, mapKafkaError, withDeadline, destroySockets, CONNECT_DEADLINE_MS } from './kafkajs.js';
 import { RateMeter, sequenceOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
 
 const { Partitioners } = kafkajs;
@@ -94,8 +94,10 @@ export class ConsumerWorker {
       await this.consumer.connect();
       if (this.producer) await this.producer.connect();
     };
-    await withDeadline(connectAll, CONNECT_DEADLINE_MS, conn, () => this.disconnectAll()).catch(async (err) => {
-      await this.disconnectAll();
+    await withDeadline(connectAll, CONNECT_DEADLINE_MS, conn).catch(async (err) => {
+      void this.disconnectAll();
+      destroySockets(kafka);
+      await this.auditHandle?.close().catch(() => {});
       throw err;
     });
 
@@ -108,7 +110,7 @@ export class ConsumerWorker {
       const stalled = a.filter((p: number) => this.stall.has(p));
       if (stalled.length) this.consumer.pause([{ topic: o.topic, partitions: stalled }]);
       this.ev.onAssigned?.(a, first);
-      if (!o.faultNoCommit) this.enqueueCommit(() => this.commitStartPositions(a));
+      if (!o.faultNoCommit) void this.enqueueCommit(() => this.commitStartPositionsWithRetry(a)).catch(() => {});
     });
     this.consumer.on(CRASH, (e) => {
       if (!e.payload.restart && !this.stopping) this.fail(mapKafkaError(e.payload.error, conn));
@@ -181,6 +183,17 @@ export class ConsumerWorker {
     const next = this.commitChain.then(fn, fn);
     this.commitChain = next.catch((err) => this.ev.onNotice?.(`commit failed: ${(err as Error).message}`));
     return next;
+  }
+
+  private async commitStartPositionsWithRetry(partitions: number[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commitStartPositions(partitions);
+      } catch (err) {
+        if (attempt >= 5 || this.stopping) throw err;
+        await sleep(200 * attempt); // e.g. the group coordinator is still loading
+      }
+    }
   }
 
   /** Like a Java consumer with auto-commit: partitions without a commit get their starting position committed. */
