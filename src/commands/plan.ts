@@ -6,7 +6,7 @@ import { usageError } from '../errors.js';
 import { addSettingsOptions, collect } from '../options.js';
 import type { Output } from '../output.js';
 import { renderChart } from '../scaling/chart.js';
-import { parseLoad, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
+import { parseLoad, parsePartitionList, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
 import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';
 
 interface PlanFlags extends SettingsFlags {
@@ -20,6 +20,7 @@ interface PlanFlags extends SettingsFlags {
   hpaSyncPeriod?: string;
   scaledobjectAge?: string;
   model?: string;
+  stalledPartitions?: string;
 }
 
 const DEFAULT_LOAD = '1000000@10000';
@@ -61,6 +62,7 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
   return {
     settings,
     model,
+    stalledPartitions: flags.stalledPartitions === undefined ? undefined : parsePartitionList(flags.stalledPartitions, '--stalled-partitions'),
     partitions: num('--partitions', flags.partitions, 10, { integer: true, min: 1 }),
     load: loads,
     consumerRate: num('--consumer-rate', flags.consumerRate, 2000, { min: 0, exclusiveMin: true }),
@@ -85,7 +87,9 @@ function behaviourText(s: ScaledObjectSettings): string {
 }
 
 function loadText(l: LoadPhase[]): string {
-  return l.map((p) => ('pauseS' in p ? `pause ${p.pauseS} s` : `${fmt(p.records)} @ ${fmt(p.rate)}/s`)).join(', then ');
+  return l
+    .map((p) => ('pauseS' in p ? `pause ${p.pauseS} s` : `${fmt(p.records)} @ ${fmt(p.rate)}/s${p.partitions ? ` on partitions ${p.partitions.join(',')}` : ''}`))
+    .join(', then ');
 }
 
 export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { ascii?: boolean } = {}): string {
@@ -137,11 +141,12 @@ export function registerPlan(program: Command): Command {
     .command('plan')
     .description('predict the scaling timeline in virtual time (KEDA + HPA rules, no Kafka)')
     .addOption(new Option('--partitions <n>', 'partitions of the topic [default: 10]'))
-    .addOption(new Option('--load <RECORDS@RATE>', 'a load phase: records at records/s (repeatable, one after the other; "30s" is a pause) [default: 1000000@10000]').argParser(collect))
+    .addOption(new Option('--load <RECORDS@RATE>', 'a load phase: records at records/s, optionally only on some partitions (RECORDS@RATE:0,3); repeatable, one after the other; "30s" is a pause [default: 1000000@10000]').argParser(collect))
     .addOption(new Option('--consumer-rate <n>', 'records/s one consumer replica processes [default: 2000]'))
     .addOption(new Option('--pod-start-delay <s>', 'seconds from a replica being requested to its consumer taking records [default: 10]'))
     .addOption(new Option('--no-committed-offsets', 'the consumer group has never committed (KEDA counts each partition 1 under latest)'))
     .addOption(new Option('--boundary <b>', 'exclusive|inclusive: does a sample exactly one window old still count (primary outcome) [default: exclusive]'))
+    .addOption(new Option('--stalled-partitions <list>', 'partitions the consumers never advance, e.g. 0,3 (persistent lag; per-partition model)'))
     .addOption(new Option('--model <m>', 'fluid (one pool of lag) | per-partition (round-robin assignment, each replica splits its rate over its partitions) [default: fluid]'))
     .addOption(new Option('--hpa-sync-period <s>', 'HPA sync period [default: 15]'))
     .addOption(new Option('--scaledobject-age <s>', 'seconds the ScaledObject existed before the load (small values let the HPA initial-recommendation rule bite) [default: long before]'));
@@ -158,7 +163,8 @@ Examples:
   $ cma-demo plan                                           # the seed demo: 1,000,000 records at 10,000/s
   $ cma-demo plan --scaledobject ScaledObject.yaml --partitions 10 --load 1000000@10000 --consumer-rate 2000 -o json
   $ cma-demo plan --load 200@5 --load 60s --load 200@5 --consumer-rate 50
-  $ cma-demo plan --no-committed-offsets                    # the seed's trap: never activates`,
+  $ cma-demo plan --no-committed-offsets                    # the seed's trap: never activates
+  $ cma-demo plan --load 100000@1000:0,3 --limit-to-partitions-with-lag   # load on 2 of 10 partitions: at most 2`,
   );
   cmd.action((flags: PlanFlags, c: Command) => {
     const out = outputFor(c);

@@ -22,7 +22,11 @@ import { fillBehavior, type Boundary } from './hpa.js';
 import type { CooldownEdge } from './kedaLoop.js';
 import type { ScaledObjectSettings } from './settings.js';
 
-export type LoadPhase = { records: number; rate: number } | { pauseS: number };
+/**
+ * A load phase: `records` at `rate` records/s (Infinity = all at once), optionally only on some partitions;
+ * or a pause.
+ */
+export type LoadPhase = { records: number; rate: number; partitions?: number[] } | { pauseS: number };
 
 export interface PlanInput {
   settings: ScaledObjectSettings;
@@ -59,6 +63,10 @@ export interface PlanInput {
   startReplicas?: number;
   /** autoscaling.keda.sh/paused-replicas. */
   pausedReplicas?: number | null;
+  /** Partitions the consumers never advance (persistent lag); implies the per-partition model. */
+  stalledPartitions?: number[];
+  /** The consumer's auto.offset.reset when the group has no commit (default: the ScaledObject's offsetResetPolicy). */
+  consumerOffsetReset?: 'latest' | 'earliest';
   /** fluid (default): one pool of lag; per-partition: round-robin assignment, each consumer splits R over its partitions. */
   model?: 'fluid' | 'per-partition';
   /** Timeline resolution in seconds (default 1). */
@@ -141,11 +149,31 @@ function parseAmount(s: string, what: string, spec: string): number {
   return Number(m[1]) * mult;
 }
 
-/** Parses one `--load` value: RECORDS@RATE (records, records/s) or a pause `Ns`. */
+/** Parses a partition list `0,3,5-7`. */
+export function parsePartitionList(spec: string, flag: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw usageError(`${flag} "${spec}" is not a partition list`, 'write partition numbers and ranges, e.g. 0,3,5-7');
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (hi < lo) throw usageError(`${flag} "${spec}": range ${lo}-${hi} is backwards`);
+    for (let i = lo; i <= hi; i++) out.push(i);
+  }
+  return [...new Set(out)];
+}
+
+/** Parses one `--load` value: RECORDS@RATE[:PARTITIONS] (records, records/s, e.g. `:0,3`) or a pause `Ns`. */
 export function parseLoad(spec: string): LoadPhase {
-  const v = spec.trim();
+  let v = spec.trim();
+  let partitions: number[] | undefined;
+  const colon = v.indexOf(':');
+  if (colon >= 0) {
+    partitions = parsePartitionList(v.slice(colon + 1), `--load "${spec}": partitions`);
+    v = v.slice(0, colon);
+  }
   const pause = /^(\d+(?:\.\d+)?)s$/.exec(v);
-  if (pause) return { pauseS: Number(pause[1]) };
+  if (pause && partitions === undefined) return { pauseS: Number(pause[1]) };
   const parts = v.split('@');
   if (parts.length !== 2) {
     throw usageError(`--load "${spec}" is not RECORDS@RATE`, 'write RECORDS@RATE, e.g. --load 1000000@10000 (1,000,000 records at 10,000 records/s), or a pause like --load 30s');
@@ -154,7 +182,7 @@ export function parseLoad(spec: string): LoadPhase {
   const rate = parseAmount(parts[1]!, 'RATE', spec);
   if (!Number.isInteger(records)) throw usageError(`--load "${spec}": RECORDS must be a whole number`);
   if (rate <= 0) throw usageError(`--load "${spec}": RATE must be > 0 records/s`);
-  return { records, rate };
+  return partitions ? { records, rate, partitions } : { records, rate };
 }
 
 // ───────────────────────────────────────── the fluid model ─────────────────────────────────────────
@@ -163,14 +191,24 @@ interface Segment {
   start: number;
   end: number;
   rate: number;
+  /** Records produced at `start` at once (rate Infinity). */
+  burst: number;
+  /** Partitions the phase writes to (null = all). */
+  targets: number[] | null;
 }
 
 function segmentsOf(load: LoadPhase[]): Segment[] {
   const out: Segment[] = [];
   let t = 0;
   for (const p of load) {
-    const d = 'pauseS' in p ? p.pauseS : p.records / p.rate;
-    out.push({ start: t, end: t + d, rate: 'pauseS' in p ? 0 : p.rate });
+    if ('pauseS' in p) {
+      out.push({ start: t, end: t + p.pauseS, rate: 0, burst: 0, targets: null });
+      t += p.pauseS;
+      continue;
+    }
+    const burst = !Number.isFinite(p.rate);
+    const d = burst ? 0 : p.records / p.rate;
+    out.push({ start: t, end: t + d, rate: burst ? 0 : p.rate, burst: burst ? p.records : 0, targets: p.partitions?.length ? [...p.partitions] : null });
     t += d;
   }
   return out;
@@ -201,6 +239,17 @@ function validate(input: PlanInput): void {
   if (!Number.isInteger(input.partitions) || input.partitions < 1) throw usageError(`--partitions must be a whole number ≥ 1, got ${input.partitions}`);
   if (!(input.consumerRate > 0)) throw usageError(`--consumer-rate must be > 0 records/s per replica, got ${input.consumerRate}`);
   if ((input.podStartDelayS ?? 10) < 0) throw usageError('--pod-start-delay must be ≥ 0 seconds');
+  const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < input.partitions;
+  for (const p of input.load) {
+    if ('pauseS' in p) {
+      if (!(p.pauseS >= 0)) throw usageError(`a load pause must be ≥ 0 seconds, got ${p.pauseS}`);
+      continue;
+    }
+    if (!(p.rate > 0)) throw usageError(`a load rate must be > 0 records/s, got ${p.rate}`);
+    if (!(p.records >= 0)) throw usageError(`a load phase must have ≥ 0 records, got ${p.records}`);
+    if (p.partitions?.some((i) => !inRange(i))) throw usageError(`load partitions ${p.partitions.join(',')} are not all in 0..${input.partitions - 1}`, `the topic has ${input.partitions} partitions (--partitions); name partitions below that`);
+  }
+  if (input.stalledPartitions?.some((i) => !inRange(i))) throw usageError(`stalled partitions ${input.stalledPartitions.join(',')} are not all in 0..${input.partitions - 1}`);
 }
 
 /** Runs the model once. */
@@ -236,7 +285,8 @@ export function simulate(input: PlanInput): PlanRun {
   let pods: number[] = Array.from({ length: start }, () => -1);
   let produced = 0;
   let consumed = 0;
-  const perPartition = (input.model ?? 'fluid') === 'per-partition';
+  const stalled = new Set(input.stalledPartitions ?? []);
+  const perPartition = (input.model ?? 'fluid') === 'per-partition' || stalled.size > 0 || segs.some((g) => g.targets !== null);
   const prodP: number[] = Array.from({ length: P }, () => 0);
   let consP: number[] = Array.from({ length: P }, () => 0);
   let committed = input.committedOffsets ?? true;
@@ -245,7 +295,19 @@ export function simulate(input: PlanInput): PlanRun {
   let t = 0;
 
   const readyAt = (at: number): number => pods.filter((r) => r <= at + EPS).length;
-  const rateAt = (at: number): number => segs.find((g) => at >= g.start - EPS && at < g.end - EPS)?.rate ?? 0;
+  const segAt = (at: number): Segment | undefined => segs.find((g) => at >= g.start - EPS && at < g.end - EPS);
+  const rateAt = (at: number): number => segAt(at)?.rate ?? 0;
+  const bursts = segs.filter((g) => g.burst > 0);
+  let burstIdx = 0;
+  /** Phases with rate Infinity land all at once when their time comes. */
+  const applyBursts = (): void => {
+    while (burstIdx < bursts.length && bursts[burstIdx]!.start <= t + EPS) {
+      const g = bursts[burstIdx++]!;
+      const targets = g.targets ?? Array.from({ length: P }, (_, i) => i);
+      for (const i of targets) prodP[i]! += g.burst / targets.length;
+      produced += g.burst;
+    }
+  };
   const offsets = (): PartitionOffsets[] =>
     Array.from({ length: P }, (_, i) => ({
       topic: s.topic ?? 'topic',
@@ -283,15 +345,16 @@ export function simulate(input: PlanInput): PlanRun {
    */
   const advancePerPartition = (t1: number): void => {
     const n = committed ? Math.min(readyAt(t + (t1 - t) / 2), P) : 0;
-    const pp = rateAt(t + (t1 - t) / 2) / P;
+    const seg = segAt(t + (t1 - t) / 2);
+    const pp = Array.from({ length: P }, (_, i) => (seg === undefined ? 0 : seg.targets === null ? seg.rate / P : seg.targets.includes(i) ? seg.rate / seg.targets.length : 0));
     let prevLag = produced - consumed;
     let tt = t;
     while (tt < t1 - 1e-9) {
       const h = Math.min(0.02, t1 - tt);
-      for (let i = 0; i < P; i++) prodP[i]! += pp * h;
+      for (let i = 0; i < P; i++) prodP[i]! += pp[i]! * h;
       for (let j = 0; j < n; j++) {
         const mine: number[] = [];
-        for (let i = j; i < P; i += n) mine.push(i);
+        for (let i = j; i < P; i += n) if (!stalled.has(i)) mine.push(i);
         mine.sort((a, b2) => prodP[a]! - consP[a]! - (prodP[b2]! - consP[b2]!));
         let cap = R * h;
         for (let k = 0; k < mine.length; k++) {
@@ -317,7 +380,7 @@ export function simulate(input: PlanInput): PlanRun {
   const maybeStartConsuming = (): void => {
     if (committed || readyAt(t) === 0) return;
     committed = true;
-    if (s.offsetResetPolicy === 'latest') {
+    if ((input.consumerOffsetReset ?? s.offsetResetPolicy) === 'latest') {
       skipped += produced - consumed;
       consumed = produced;
       consP = [...prodP];
@@ -333,6 +396,9 @@ export function simulate(input: PlanInput): PlanRun {
   const steps: PlanStep[] = [];
   const edges = { window: 0, cooldown: 0 };
   let lastChange = Number.NEGATIVE_INFINITY;
+  // The run is over once nothing moves: no replica change, no pending pod and a constant lag for quietS.
+  let lastLag = 0;
+  let lastLagChange = 0;
   let truncated = false;
 
   const point = (): TimelinePoint => {
@@ -354,13 +420,14 @@ export function simulate(input: PlanInput): PlanRun {
 
   for (;;) {
     const pending = pods.filter((r) => r > t + EPS);
-    const candidates = [nextPoll, nextSync, nextSample, ...pending, ...segEnds.filter((e) => e > t + EPS)];
+    const candidates = [nextPoll, nextSync, nextSample, ...pending, ...segEnds.filter((e) => e > t + EPS), ...bursts.slice(burstIdx).map((g) => g.start)];
     const next = Math.min(...candidates);
     if (next > maxT) {
       truncated = true;
       break;
     }
     advance(next);
+    applyBursts();
     maybeStartConsuming();
     const before = pods.length;
     let changed = false;
@@ -398,8 +465,10 @@ export function simulate(input: PlanInput): PlanRun {
     if (sampleNow) {
       nextSample += step;
       const lag = produced - consumed;
-      const idle = pods.every((r) => r <= t + EPS) && (lag <= EPS || readyAt(t) === 0);
-      if (t >= loadEnd - EPS && idle && t - Math.max(lastChange, loadEnd) >= quietS) break;
+      if (Math.abs(lag - lastLag) > 1e-3) lastLagChange = t;
+      lastLag = lag;
+      const settled = pods.every((r) => r <= t + EPS);
+      if (t >= loadEnd - EPS && settled && t - Math.max(lastChange, lastLagChange, loadEnd) >= quietS) break;
     }
   }
 
@@ -454,6 +523,7 @@ export function assumptionsOf(input: PlanInput): Record<string, unknown> {
         : 'per-partition: round-robin assignment, each consumer splits its rate over its partitions, commits are instant',
     partitions: input.partitions,
     load: input.load,
+    stalledPartitions: input.stalledPartitions ?? [],
     consumerRate: input.consumerRate,
     podStartDelayS: input.podStartDelayS ?? 10,
     committedOffsets: input.committedOffsets ?? true,
@@ -502,7 +572,7 @@ function warningsOf(input: PlanInput, run: PlanRun): Warning[] {
   if (run.finalLag > 0 && run.peak > 0) {
     w.push({ code: 'LAG_LEFT', message: `${run.finalLag} records of lag are left when the prediction ends at ${run.endS} s` });
   }
-  const maxRate = input.load.reduce((m, p) => Math.max(m, 'rate' in p ? p.rate : 0), 0);
+  const maxRate = input.load.reduce((m, p) => Math.max(m, 'rate' in p && Number.isFinite(p.rate) ? p.rate : 0), 0);
   const maxConsumers = Math.min(s.maxReplicaCount, P);
   if (maxRate > maxConsumers * input.consumerRate) {
     w.push({

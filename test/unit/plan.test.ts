@@ -158,15 +158,44 @@ describe('plan: other rules through the same model', () => {
   });
 });
 
+describe('plan: partitions, bursts and stalls (per-partition model)', () => {
+  it('load on 2 of 10 partitions with limitToPartitionsWithLag peaks at 2; without the flag it goes higher', () => {
+    const load = [{ records: 100_000, rate: 1000, partitions: [0, 3] }];
+    expect(plan({ ...worked, load, settings: { ...DEFAULT_SETTINGS, limitToPartitionsWithLag: true } }).peak).toBe(2);
+    expect(plan({ ...worked, load }).peak).toBeGreaterThan(2);
+  });
+  it('a stalled partition under excludePersistentLag holds 1 replica (activity only); without it the lag scales up', () => {
+    const input = { ...worked, load: [{ records: 10_000, rate: 100 }], stalledPartitions: [0] };
+    const ex = plan({ ...input, settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true } });
+    expect(ex.peak).toBe(1);
+    expect(ex.timeline.at(-1)!.replicas).toBe(1);
+    expect(ex.timeline.at(-1)!.metric).toBe(0);
+    expect(ex.warnings.map((w) => w.code)).toContain('LAG_LEFT');
+    expect(plan(input).peak).toBeGreaterThan(1);
+  });
+  it('a rate of Infinity lands all records at once', () => {
+    const r = simulate({ ...worked, load: [{ records: 100_000, rate: Infinity }] });
+    expect(r.timeline.find((p) => p.t === 1)!.lag).toBe(100_000);
+    expect(r.loadEndS).toBe(0);
+    expect(r.peak).toBeGreaterThan(0);
+  });
+  it('pauses separate phases', () => {
+    const r = simulate({ ...worked, load: [{ records: 200, rate: 5 }, { pauseS: 120 }, { records: 200, rate: 5 }], consumerRate: 50 });
+    expect(r.loadEndS).toBe(200);
+    expect(r.steps.filter((x) => x.to === 1).length).toBe(2); // activated twice
+  });
+});
+
 describe('parseLoad', () => {
   it('reads RECORDS@RATE with k/M suffixes and pauses', () => {
     expect(parseLoad('1000000@10000')).toEqual({ records: 1_000_000, rate: 10_000 });
     expect(parseLoad('1M@10k')).toEqual({ records: 1_000_000, rate: 10_000 });
     expect(parseLoad('1_000@2.5')).toEqual({ records: 1000, rate: 2.5 });
     expect(parseLoad('30s')).toEqual({ pauseS: 30 });
+    expect(parseLoad('1000@10:0,3-5')).toEqual({ records: 1000, rate: 10, partitions: [0, 3, 4, 5] });
   });
   it('rejects malformed phases with exit 2 and a hint', () => {
-    for (const bad of ['10x', '10', '@5', '5@0', '1.5@10', 'a@b', '1@2@3']) {
+    for (const bad of ['10x', '10', '@5', '5@0', '1.5@10', 'a@b', '1@2@3', '1@2:x', '1@2:5-3']) {
       let e: unknown;
       try {
         parseLoad(bad);
