@@ -83,9 +83,9 @@ export function parseCount(v: string | undefined, flag: string, opts: { min?: nu
  */
 export function sequenceOf(key: Buffer | string | null | undefined, headers?: Record<string, unknown>): number | null {
   const dec = (b: unknown): number | null => {
-    if (b === null || b === undefined) return null;
-    const s = Buffer.isBuffer(b) ? b.toString('utf8') : typeof b === 'string' ? b : Array.isArray(b) ? dec(b[0]) : null;
-    if (typeof s !== 'string' || !/^\d{1,15}$/.test(s)) return null;
+    if (Array.isArray(b)) return dec(b[0]);
+    const s = Buffer.isBuffer(b) ? b.toString('utf8') : typeof b === 'string' ? b : null;
+    if (s === null || !/^\d{1,15}$/.test(s)) return null;
     return Number(s);
   };
   return dec(key) ?? dec(headers?.seq);
