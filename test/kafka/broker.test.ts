@@ -31,7 +31,26 @@ describe('cma-demo local up|status|down (the binary, own CMA_DEMO_STATE)', () =>
   });
 
   it('up starts a broker, a second up reuses it, status reports it, down stops it and frees its ports', async () => {
+    // Watch every process command line while the broker is formatted and started (the secret check below).
+    const seen = new Map<string, string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        for (const d of fs.readdirSync('/proc')) {
+          if (!/^\d+$/.test(d)) continue;
+          try {
+            const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+            if (cmd) seen.set(`${d}:${cmd}`, cmd);
+          } catch {
+            /* gone */
+          }
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
     const up = await runCli(['local', 'up', '-o', 'json'], { env });
+    watching = false;
+    await watcher;
     expect(up.exitCode, up.stderr).toBe(0);
     const first = JSON.parse(up.stdout);
     expect(first).toMatchObject({ running: true, started: true, username: 'cma-demo', version: expect.stringMatching(/^4\./) });
@@ -41,6 +60,23 @@ describe('cma-demo local up|status|down (the binary, own CMA_DEMO_STATE)', () =>
     expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
     expect(fs.statSync(first.passwordFile).mode & 0o777).toBe(0o600);
     expect(fs.existsSync(first.logFile)).toBe(true);
+
+    // The generated password: only in its mode-0600 file, never in a command line (format's java and the
+    // broker's included), output, the log, the state file or server.properties.
+    const password = fs.readFileSync(first.passwordFile, 'utf8').trim();
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    const cmdlines = [...seen.values()];
+    expect(cmdlines.some((c) => c.includes('format.args'))).toBe(true); // the watcher did see the format step
+    expect(cmdlines.some((c) => c.includes('start.args'))).toBe(true); // … and the broker
+    expect(cmdlines.filter((c) => c.includes(password))).toEqual([]);
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(password);
+    const dir = path.dirname(first.passwordFile);
+    for (const f of fs.readdirSync(dir)) {
+      if (f === 'password' || f === 'data') continue;
+      expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).not.toContain(password);
+    }
+    expect(fs.existsSync(path.join(dir, 'format.args'))).toBe(false);
+    expect(up.stdout + up.stderr).not.toContain(password);
 
     const again = await runCli(['local', 'up', '-o', 'json'], { env });
     expect(again.exitCode).toBe(0);

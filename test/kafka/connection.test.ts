@@ -139,3 +139,43 @@ describe('Kafka connection against the shared test broker', () => {
     expect(err.message).toContain(`topic ${topic} does not exist`);
   });
 });
+
+describe('secrets', () => {
+  it('a known password given through CMA_DEMO_KAFKA_PASSWORD appears in no output and no process command line', async () => {
+    const k = requireTestKafka();
+    const password = fs.readFileSync(k.passwordFile, 'utf8').trim();
+    const topic = uniqueName('t');
+    await withAdmin((a) => a.ensureTopic(topic, 2));
+    const { execa } = await import('execa');
+    const { BIN } = await import('../helpers/cli.js');
+    const proc = execa(
+      process.execPath,
+      [BIN, 'consume', '--bootstrap-server', k.saslBootstrap, '--security-protocol', 'SASL_PLAINTEXT', '--sasl-mechanism', 'scram-sha-512', '--username', k.username, '--group', uniqueName('g'), '--topic', topic, '-v', '-o', 'json'],
+      { env: { ...cliEnv(), NO_COLOR: '1', CMA_DEMO_KAFKA_PASSWORD: password }, reject: false, timeout: 60_000 },
+    );
+    let err = '';
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const t0 = Date.now();
+    while (!err.includes('consume: ready')) {
+      if (proc.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`consumer did not get ready:\n${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const leaks: string[] = [];
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        if (cmd.includes(password)) leaks.push(`${d}: ${cmd.replace(/\0/g, ' ')}`);
+      } catch {
+        /* gone */
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(fs.readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8')).toContain('consume'); // the scan did see the consumer
+    proc.kill('SIGTERM');
+    const res = await proc;
+    expect(res.exitCode).toBe(0);
+    expect(err).toContain('SASL_PLAINTEXT as cma-demo (scram-sha-512)');
+    expect(String(res.stdout) + err).not.toContain(password);
+  });
+});
