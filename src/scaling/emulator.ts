@@ -266,7 +266,7 @@ export class EmulatorDriver {
         k++;
         if (!this.pending[kind]) {
           this.pending[kind] = true;
-          this.chain = this.chain.then(() => this.tick(kind)).finally(() => (this.pending[kind] = false));
+          this.chain = this.chain.then(() => this.tick(kind, due)).finally(() => (this.pending[kind] = false));
         }
         arm();
       }, delay);
@@ -284,7 +284,12 @@ export class EmulatorDriver {
     }
   }
 
-  private async tick(kind: 'keda' | 'hpa'): Promise<void> {
+  /**
+   * One tick. The rules see the tick's scheduled time, not the moment its read returned: the intervals
+   * between ticks are then exact, and a sample exactly one window (or one cooldown) old is decided by
+   * `boundary` / `cooldownEdge` as in `plan`, not by timer jitter.
+   */
+  private async tick(kind: 'keda' | 'hpa', dueMs: number): Promise<void> {
     if (!this.running) return;
     try {
       const replicas = this.io.getReplicas();
@@ -292,12 +297,12 @@ export class EmulatorDriver {
       if (kind === 'keda') {
         const obs = await this.read();
         if (!this.running) return;
-        r = emulatorKedaPoll(this.cfg, this.state, this.clock() / 1000, replicas, obs);
+        r = emulatorKedaPoll(this.cfg, this.state, dueMs / 1000, replicas, obs);
       } else {
         const obs = hpaSyncNeedsObservation(this.cfg, replicas) ? await this.read() : null;
         if (!this.running) return;
         const status = this.io.getStatusReplicas ? this.io.getStatusReplicas() : replicas;
-        r = emulatorHpaSync(this.cfg, this.state, this.clock() / 1000, replicas, status, obs);
+        r = emulatorHpaSync(this.cfg, this.state, dueMs / 1000, replicas, status, obs);
       }
       this.state = r.state;
       for (const e of r.events) this.io.log?.(e);

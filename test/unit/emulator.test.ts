@@ -162,6 +162,43 @@ describe('EmulatorDriver (real-time, fake timers)', () => {
     expect(calls.reads).toBe(reads); // nothing runs after stop()
   });
 
+  it('decides knife edges by the boundary setting, not by read latency (ticks carry their scheduled time)', async () => {
+    const times = async (boundary: 'exclusive' | 'inclusive') => {
+      vi.useFakeTimers({ now: 0 });
+      let replicas = 0;
+      const at: Array<[number, number]> = [];
+      const d = new EmulatorDriver(
+        { ...fast, boundary },
+        {
+          // Every read takes 7 ms, so wall-clock intervals between ticks are never exact.
+          readOffsets: () => new Promise((r) => setTimeout(() => r(offsets(10, 0, 5000)), 7)),
+          setReplicas: async (n) => {
+            at.push([Math.round(Date.now() / 1000), n]);
+            replicas = n;
+          },
+          getReplicas: () => replicas,
+        },
+      );
+      d.start();
+      await vi.advanceTimersByTimeAsync(20_000);
+      await d.stop();
+      vi.useRealTimers();
+      return at;
+    };
+    expect(await times('exclusive')).toEqual([
+      [0, 1],
+      [7, 3],
+      [13, 5],
+      [19, 7],
+    ]);
+    // The 7 s event is exactly one 6 s period old at 13 s: it still counts, so 5 waits for 16 s.
+    expect(await times('inclusive')).toEqual([
+      [0, 1],
+      [7, 3],
+      [16, 5],
+    ]);
+  });
+
   it('surfaces read errors in snapshot().lastError without scaling, and recovers', async () => {
     vi.useFakeTimers({ now: 0 });
     let fail = true;
