@@ -166,12 +166,13 @@ describe('EmulatorDriver (real-time, fake timers)', () => {
     const times = async (boundary: 'exclusive' | 'inclusive') => {
       vi.useFakeTimers({ now: 0 });
       let replicas = 0;
+      let reads = 0;
       const at: Array<[number, number]> = [];
       const d = new EmulatorDriver(
         { ...fast, boundary },
         {
-          // Every read takes 7 ms, so wall-clock intervals between ticks are never exact.
-          readOffsets: () => new Promise((r) => setTimeout(() => r(offsets(10, 0, 5000)), 7)),
+          // Each read takes 1 ms longer than the one before, so wall-clock intervals between ticks are never exact.
+          readOffsets: () => new Promise((r) => setTimeout(() => r(offsets(10, 0, 5000)), reads++)),
           setReplicas: async (n) => {
             at.push([Math.round(Date.now() / 1000), n]);
             replicas = n;
