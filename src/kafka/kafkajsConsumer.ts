@@ -125,6 +125,17 @@ export class ConsumerWorker {
     this.rateTimer.unref();
 
     try {
+      // Like a Java consumer, wait for a topic that does not exist yet (a worker may start before the load).
+      for (let announced = false; !(await this.admin.listTopics()).includes(o.topic); ) {
+        if (!announced) this.ev.onNotice?.(`waiting for topic ${o.topic} to exist`);
+        announced = true;
+        if (await Promise.race([this.stopRequested.then(() => true), sleep(500).then(() => false)])) break;
+      }
+      if (this.stopping) {
+        await this.disconnectAll();
+        if (this.rateTimer) clearInterval(this.rateTimer);
+        return this.summary();
+      }
       await this.consumer.subscribe({ topic: o.topic, fromBeginning: o.offsetReset === 'earliest' });
       await this.consumer.run({
         autoCommit: false,
@@ -152,6 +163,11 @@ export class ConsumerWorker {
     if (this.rateTimer) clearInterval(this.rateTimer);
     if (this.fatal) throw this.fatal;
 
+    return this.summary();
+  }
+
+  private summary(): ConsumeSummary {
+    const o = this.opts;
     const durationMs = Date.now() - this.t0;
     return {
       group: o.group,

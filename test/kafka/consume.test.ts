@@ -181,6 +181,24 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     expect((await c.proc).exitCode).toBe(0);
   });
 
+  it('waits for a topic that does not exist yet, then consumes it', async () => {
+    const topic = uniqueName('late');
+    const group = uniqueName('g');
+    const proc = execa(process.execPath, [BIN, 'consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '200'], {
+      env: { NO_COLOR: '1', ...cliEnv() },
+      reject: false,
+      timeout: 60_000,
+    });
+    let err = '';
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor(() => err.includes(`waiting for topic ${topic} to exist`));
+    expect(proc.exitCode).toBeNull();
+    await produceSequenced(topic, 200, { partitions: 2 });
+    const res = await proc;
+    expect(res.exitCode, err).toBe(0);
+    expect(err).toContain('consume: stopped after 200 records (max-messages)');
+  });
+
   it('rejects bad flags with exit 2 before connecting', async () => {
     for (const args of [
       ['--offset-reset', 'middle'],
