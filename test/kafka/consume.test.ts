@@ -181,6 +181,31 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     expect((await c.proc).exitCode).toBe(0);
   });
 
+  it('scaling a group up and down loses nothing: the audits together hold every sequence number', async () => {
+    const topic = uniqueName('t');
+    const group = uniqueName('g');
+    const n = 4000;
+    await produceSequenced(topic, n, { partitions: 6 });
+    const audits = ['a', 'b', 'c'].map((x) => path.join(tmp, `${group}.${x}.audit`));
+    const args = (i: number) => ['--group', group, '--topic', topic, '--offset-reset', 'earliest', '--process-ms', '2', '--session-timeout-ms', '6000', '--audit-file', audits[i]];
+    const a = await startConsumer(args(0));
+    await waitFor(() => auditLines(audits[0]).length > 200);
+    const b = await startConsumer(args(1));
+    const c = await startConsumer(args(2));
+    await waitFor(() => auditLines(audits[1]).length > 50 && auditLines(audits[2]).length > 50);
+    b.proc.kill('SIGTERM'); // scale down by one while the others keep going
+    expect((await b.proc).exitCode).toBe(0);
+    await waitFor(async () => (await groupLag(group, topic)).total === 0, 60_000);
+    a.proc.kill('SIGTERM');
+    c.proc.kill('SIGTERM');
+    expect((await a.proc).exitCode).toBe(0);
+    expect((await c.proc).exitCode).toBe(0);
+    const seen = new Set(audits.flatMap(auditLines));
+    expect(seen.size).toBe(n);
+    expect(Math.min(...seen)).toBe(0);
+    expect(Math.max(...seen)).toBe(n - 1);
+  });
+
   it('waits for a topic that does not exist yet, then consumes it', async () => {
     const topic = uniqueName('late');
     const group = uniqueName('g');
