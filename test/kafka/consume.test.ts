@@ -237,3 +237,33 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     }
   });
 });
+
+describe('cross-check with the Java tool', () => {
+  it('kafka-consumer-groups --describe (from the same jars) reports the lag our admin reads', async () => {
+    const { KAFKA_TOOLS, runKafkaTool } = await import('../../src/local/java.js');
+    const { requireTestKafka } = await import('../helpers/kafka.js');
+    const topic = uniqueName('t');
+    const group = uniqueName('g');
+    await produceSequenced(topic, 1200, { partitions: 3 });
+    const r = await runCli(['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '500'], { env: cliEnv() });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const ours = await withAdmin(async (a) => {
+      const ends = await a.endOffsets(topic);
+      const committed = await a.committedOffsets(group, [topic]);
+      return ends.map((e) => ({ partition: e.partition, end: e.high, committed: committed.find((c) => c.partition === e.partition)!.offset }));
+    });
+    const tool = await runKafkaTool(KAFKA_TOOLS.consumerGroups, ['--bootstrap-server', requireTestKafka().bootstrap, '--describe', '--group', group]);
+    // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG …
+    const rows = tool.stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((c) => c[1] === topic)
+      .map((c) => ({ partition: Number(c[2]), committed: Number(c[3]), end: Number(c[4]), lag: Number(c[5]) }));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      const o = ours.find((x) => x.partition === row.partition)!;
+      expect(row).toEqual({ partition: o.partition, committed: o.committed, end: o.end, lag: o.end - o.committed! });
+    }
+    expect(rows.reduce((s, x) => s + x.lag, 0)).toBe(700);
+  });
+});
