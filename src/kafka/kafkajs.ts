@@ -139,12 +139,24 @@ export function mapKafkaError(err: unknown, conn: KafkaConnection): CmaError {
       cause: err,
     });
   }
+  if (/Closed connection|Connection closed/i.test(text) && !/ECONNREFUSED/.test(text)) {
+    return new CmaError(`Kafka at ${where} closed the connection (${conn.securityProtocol})`, {
+      hint: 'check --security-protocol: the listener may expect SASL or TLS (or not); the local broker has PLAINTEXT on its bootstrap port and SASL_PLAINTEXT on saslBootstrap',
+      exitCode: ExitCode.ENV,
+      code: 'KAFKA_PROTOCOL',
+      cause: err,
+    });
+  }
   if (
     links.some((l) => /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSConnectionClosedError|KafkaJSRequestTimeoutError|KafkaJSBrokerNotFound/.test(l.name ?? '')) ||
     /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|Connection timeout|connect deadline/i.test(text)
   ) {
     return new CmaError(`cannot reach Kafka at ${where}: ${first}`, {
-      hint: conn.source === 'local broker' ? 'the local broker does not answer; check "cma-demo local status" and its log, or restart it' : 'check --bootstrap-server (host:port of a listener reachable from here), or start the local broker with "cma-demo local up"',
+      hint:
+        conn.source === 'local broker'
+          ? 'the local broker does not answer; check "cma-demo local status" and its log, or restart it'
+          : 'check --bootstrap-server (host:port of a listener reachable from here), or start the local broker with "cma-demo local up"' +
+            (conn.tls !== undefined || conn.securityProtocol.endsWith('SSL') ? '; a TLS client on a non-TLS listener also waits like this (check --security-protocol)' : ''),
       exitCode: ExitCode.ENV,
       code: 'KAFKA_UNREACHABLE',
       retriable: true,
