@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { CmaError, ExitCode, envError } from '../errors.js';
 import { stateDir } from '../paths.js';
 import type { KafkaConnection } from '../kafka/client.js';
-import { ensureKafkaInstalled, type KafkaInstall } from './install.js';
+import { ensureKafkaInstalled, requireTool, type KafkaInstall } from './install.js';
 import { freePorts, isPortFree, waitPortsFree } from './ports.js';
 import { argfileText, renderServerProperties, type BrokerState, parseBrokerState } from './config.js';
 
@@ -261,8 +261,12 @@ async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: s
   const logFd = fs.openSync(f.log, 'a');
   const child = spawn('java', [`@${f.startArgs}`], { detached: true, stdio: ['ignore', logFd, logFd], cwd: f.dir });
   fs.closeSync(logFd);
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const pid = child.pid;
-  if (!pid) throw envError('java could not be started for the Kafka broker', 'check that java is on PATH', 'BROKER_START');
+  if (!pid) {
+    const e = await Promise.race([spawnError, sleep(1000).then(() => null)]);
+    throw envError(`java could not be started for the Kafka broker${e ? `: ${e.message}` : ''}`, 'check that java (17+) is on PATH', 'BROKER_START');
+  }
   child.unref();
   const state: BrokerState = {
     pid,
@@ -294,6 +298,7 @@ export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { star
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => {});
   const inst = await ensureKafkaInstalled({ log, env });
+  await requireTool('java');
   return withLock(env, async () => {
     const f = files(env);
     const existing = await readState(env);

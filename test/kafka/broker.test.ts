@@ -23,6 +23,14 @@ describe('cma-demo local up|status|down (the binary, own CMA_DEMO_STATE)', () =>
     fs.rmSync(state, { recursive: true, force: true });
   });
 
+  it('up without java on PATH: exit 3 naming java and the fix, nothing started', async () => {
+    const r = await runCli(['local', 'up'], { env: { ...env, PATH: '/nonexistent-bin' } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('error: java was not found on PATH');
+    expect(r.stderr).toMatch(/hint: install a Java 17\+ runtime/);
+    expect((await runCli(['local', 'status'], { env })).exitCode).toBe(3);
+  });
+
   it('status exits 3 when no broker runs', async () => {
     const r = await runCli(['local', 'status', '-o', 'json'], { env });
     expect(r.exitCode).toBe(3);
