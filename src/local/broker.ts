@@ -304,6 +304,8 @@ export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { star
     const existing = await readState(env);
     if (existing) {
       if (isOurBroker(existing.pid, f.startArgs)) {
+        // It may still be starting (an interrupted up): reuse it once it serves metadata.
+        await waitReady(existing.pid, { brokers: [`127.0.0.1:${existing.ports.plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' }, existing.logFile, READY_TIMEOUT_MS);
         log(`reusing the running broker (pid ${existing.pid})`);
         return { ...infoOf(existing), started: false };
       }
