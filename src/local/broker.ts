@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { CmaError, ExitCode, envError } from '../errors.js';
+import { CmaError, ExitCode, envError, usageError } from '../errors.js';
 import { stateDir } from '../paths.js';
 import type { KafkaConnection } from '../kafka/client.js';
 import { ensureKafkaInstalled, requireTool, type KafkaInstall } from './install.js';
@@ -241,11 +241,12 @@ async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: s
   await runFormat(inst, f, clusterId, password);
   log(`formatted KRaft storage in ${f.data} (${Date.now() - t0} ms)`);
 
+  const heap = brokerHeap(env);
   await writePrivate(
     f.startArgs,
     argfileText([
-      '-Xms512m',
-      '-Xmx512m',
+      `-Xms${heap}`,
+      `-Xmx${heap}`,
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-XX:+ExitOnOutOfMemoryError',
@@ -293,10 +294,18 @@ async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: s
   return state;
 }
 
+/** The broker's JVM heap: CMA_DEMO_KAFKA_HEAP (e.g. 1g), default 512m (enough for the demo on a small machine). */
+export function brokerHeap(env: NodeJS.ProcessEnv): string {
+  const v = env.CMA_DEMO_KAFKA_HEAP?.trim() || '512m';
+  if (!/^\d+[kmgKMG]?$/.test(v)) throw usageError(`CMA_DEMO_KAFKA_HEAP="${v}" is not a JVM heap size`, 'use e.g. 512m or 1g', 'BAD_HEAP');
+  return v;
+}
+
 /** Starts the broker, or reuses the running one (idempotent). Stale state (a dead pid) is cleaned first. */
 export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { started: boolean }> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => {});
+  brokerHeap(env); // a bad CMA_DEMO_KAFKA_HEAP fails before anything is written
   const inst = await ensureKafkaInstalled({ log, env });
   await requireTool('java');
   return withLock(env, async () => {

@@ -31,6 +31,16 @@ describe('cma-demo local up|status|down (the binary, own CMA_DEMO_STATE)', () =>
     expect((await runCli(['local', 'status'], { env })).exitCode).toBe(3);
   });
 
+  it('a broker that dies on start: exit 3 with the cause and the log file, nothing left running', async () => {
+    const r = await runCli(['local', 'up'], { env: { ...env, CMA_DEMO_KAFKA_HEAP: '999999g' } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/error: the Kafka broker exited during start; log: \S+broker\.log/);
+    expect(r.stderr).toContain('Could not reserve enough space');
+    expect((await runCli(['local', 'status'], { env })).exitCode).toBe(3);
+    const bad = await runCli(['local', 'up'], { env: { ...env, CMA_DEMO_KAFKA_HEAP: 'lots' } });
+    expect(bad.exitCode).toBe(2);
+  });
+
   it('status exits 3 when no broker runs', async () => {
     const r = await runCli(['local', 'status', '-o', 'json'], { env });
     expect(r.exitCode).toBe(3);
