@@ -62,6 +62,13 @@ export function outputFor(cmd: Command, allowed?: Parameters<typeof parseOutputF
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `cma-demo … | head` closes the pipe early: that is not an error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
