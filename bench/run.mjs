@@ -86,8 +86,8 @@ try {
   const line1 =
     `bench producer-throughput-ratio: ${(X / Y).toFixed(2)} (cma-demo ${fmt(X)} rec/s vs ProducerPerformance ${fmt(Y)} rec/s, ` +
     `1,000,000 × 100 B, throughput -1, acks=all, compression none, 10 partitions, median of ${runs} alternating runs each, whole processes; ` +
-    `remaining differences: Java batches per partition with linger.ms 5 / batch.size 16384 and idempotence on, cma-demo (KafkaJS) sends ` +
-    `~1,630 records a request with 5 requests in flight and is not idempotent)`;
+    `remaining differences: Java batches per partition with linger.ms 5 / batch.size 16384, idempotence on, one sender thread; cma-demo (KafkaJS) ` +
+    `runs 2 producer threads, each ~1,630 records a request (batch.size worth per partition) with 5 requests in flight, not idempotent)`;
 
   // ---------------------------------------------------------------------------------------------
   // 2. Rate error: 200,000 records at 10,000 rec/s, per-second CV from 1 s windows of acknowledgements.

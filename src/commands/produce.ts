@@ -130,7 +130,7 @@ Examples:
           out.info(
             `produce: topic ${flags.topic} ${i.topicCreated ? 'created' : 'ready'} with ${i.partitions.length} partitions; ` +
               `${n.numRecords} records of ${n.recordSize} B at ${n.throughput < 0 ? 'no limit' : `${n.throughput} rec/s`} ` +
-              `(up to ${i.recordsPerSend} records a request, ${i.maxInFlight} in flight)`,
+              `(up to ${i.recordsPerSend} records a request, ${i.maxInFlight} in flight${i.threads > 1 ? ` on each of ${i.threads} producer threads` : ''})`,
           ),
         onReport: (r) => out.info(formatPeriodic(r)),
       });

@@ -4,12 +4,66 @@
  * no v2-partitioner warning. Not idempotent: KafkaJS's idempotent producer holds a per-broker lock around each
  * request, i.e. one request in flight per broker, which would cap throughput.
  */
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Message, Producer } from 'kafkajs';
 import type { KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
 import { CONNECT_DEADLINE_MS, kafkaFor, mapKafkaError, withDeadline } from './kafkajs.js';
 
 const { CompressionTypes } = kafkajs;
+
+/**
+ * Record encoding cache. KafkaJS encodes every record of a request anew (a 512-byte zeroed buffer, varints,
+ * Long maths): most of the producer's CPU. The perf producer sends the same payload Buffer, no key and no
+ * headers, and within one request every record gets timestampDelta 0, so the encoded record depends only on
+ * (payload, offsetDelta): it is encoded once and reused. Byte-identical by construction (the cached value is
+ * KafkaJS's own encoding) and checked by test/kafka/produce.test.ts; every other record goes through KafkaJS
+ * unchanged. KafkaJS 2.2.4 loads its produce request encoders lazily, so patching the module cache before the
+ * first produce request reaches them; if that is not the case (the request module loaded earlier) nothing changes.
+ */
+const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
+type RecordArgs = { offsetDelta?: number; timestampDelta?: number; key?: unknown; value?: unknown; headers?: Record<string, unknown> };
+type RecordFn = ((a: RecordArgs) => unknown) & { cmaDemoCached?: true };
+let recordCacheInstalled = false;
+let encoders: { original: RecordFn; cached: RecordFn } | null = null;
+/** For tests: KafkaJS's record encoder and the caching one in front of it (null until installed). */
+export const recordEncoders = (): typeof encoders => encoders;
+
+export function installRecordCache(): boolean {
+  if (recordCacheInstalled) return true;
+  try {
+    const req = createRequire(import.meta.url);
+    const file = req.resolve(RECORD_MODULE);
+    const original = req(file) as RecordFn;
+    const mod = req.cache[file];
+    if (!mod || typeof original !== 'function' || original.cmaDemoCached) return (recordCacheInstalled = Boolean(original?.cmaDemoCached));
+    const cache = new WeakMap<Buffer, unknown[]>();
+    let lastValue: unknown = null;
+    let lastEncoded: unknown[] = [];
+    const cached: RecordFn = (a: RecordArgs) => {
+      const v = a.value;
+      const i = a.offsetDelta;
+      if (a.key == null && a.timestampDelta === 0 && typeof i === 'number' && (a.headers === undefined || Object.keys(a.headers).length === 0)) {
+        if (v !== lastValue) {
+          if (!Buffer.isBuffer(v)) return original(a);
+          let byOffset = cache.get(v);
+          if (!byOffset) cache.set(v, (byOffset = []));
+          lastValue = v;
+          lastEncoded = byOffset;
+        }
+        return (lastEncoded[i] ??= original(a));
+      }
+      return original(a);
+    };
+    cached.cmaDemoCached = true;
+    mod.exports = cached;
+    encoders = { original, cached };
+    recordCacheInstalled = true;
+  } catch {
+    recordCacheInstalled = false;
+  }
+  return recordCacheInstalled;
+}
 
 class KafkaJsProducer implements KafkaProducer {
   constructor(
@@ -39,6 +93,7 @@ class KafkaJsProducer implements KafkaProducer {
 
 /** A connected producer; unreachable brokers and wrong credentials fail with exit 3 within the connect deadline. */
 export async function openProducer(conn: KafkaConnection, settings: ProducerSettings): Promise<KafkaProducer> {
+  installRecordCache();
   const kafka = kafkaFor(conn, { clientId: settings.clientId ?? 'cma-demo-producer' });
   const producer = kafka.producer({
     allowAutoTopicCreation: false,

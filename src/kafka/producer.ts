@@ -6,7 +6,10 @@
  * The throttle (kafka/throttle.ts) follows kafka-producer-perf-test's catch-up rule. Latency is measured from
  * the send of a request to its acknowledgement, for every record in it.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { CmaError, usageError } from '../errors.js';
 import type { KafkaAdmin, KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
 import { LatencyRecorder, StatsWindow, summarize, type PeriodicReport } from './stats.js';
@@ -31,7 +34,7 @@ export interface ProduceOptions {
   /** Default 5000 (the Java tool's window). */
   reportIntervalMs?: number;
   /** Called once the topic is ready and the producer connected, just before the clock starts. */
-  onStart?: (info: { partitions: number[]; topicCreated: boolean; recordsPerSend: number; maxInFlight: number }) => void;
+  onStart?: (info: { partitions: number[]; topicCreated: boolean; recordsPerSend: number; maxInFlight: number; threads: number }) => void;
 }
 
 export interface ProduceSummary {
@@ -211,6 +214,98 @@ async function defaultDeps(): Promise<ProducerDeps> {
   return { openAdmin: (c) => openAdmin(c), openProducer };
 }
 
+/** What one send loop needs: its share of the records and where the partitions are. */
+export interface SendLoopConfig {
+  topic: string;
+  /** Records [from, from + count) of the whole run. */
+  from: number;
+  count: number;
+  throughput: number;
+  recordSize: number;
+  partitions: number[];
+  sequenceStart?: number;
+  recordsPerSend: number;
+  maxInFlight: number;
+}
+
+export interface SendLoopHooks {
+  now(): number;
+  /** n records of `bytes` bytes acknowledged at t1, sent at t0. */
+  onAck(t0: number, t1: number, n: number, bytes: number, firstIndex: number): void;
+}
+
+/**
+ * The send loop: what is due goes out in requests of up to recordsPerSend records, round-robin over the
+ * partitions, with at most maxInFlight requests outstanding. On abort it stops sending and waits for what is
+ * in flight. Returns the time of the first send (null when nothing was sent) and the first failure.
+ */
+export async function sendLoop(producer: KafkaProducer, c: SendLoopConfig, hooks: SendLoopHooks, signal?: AbortSignal): Promise<{ firstSend: number | null; failure: unknown }> {
+  const P = c.partitions.length;
+  const payload = makePayload(c.recordSize);
+  const seq = c.sequenceStart;
+  const perSend = c.recordsPerSend;
+  // Without sequence numbers every request reuses slices of one template: record k goes to partitions[k % P].
+  const template: ProducerMessage[] =
+    seq === undefined ? Array.from({ length: perSend + P }, (_, i) => ({ partition: c.partitions[i % P]!, value: payload })) : [];
+  const build = (from: number, n: number): ProducerMessage[] => {
+    if (seq === undefined) {
+      const off = from % P;
+      return template.slice(off, off + n);
+    }
+    const msgs = new Array<ProducerMessage>(n);
+    for (let i = 0; i < n; i++) {
+      const k = seq + from + i;
+      const sq = String(k);
+      msgs[i] = { partition: c.partitions[(from + i) % P]!, key: sq, value: payload, headers: { seq: sq } };
+    }
+    return msgs;
+  };
+  let firstSend: number | null = null;
+  let failure: unknown = null;
+  let sent = 0;
+  const inflight = new Set<Promise<void>>();
+  const start = hooks.now();
+  const throttle = new Throttle(c.throughput < 0 ? -1 : c.throughput, start);
+  while (sent < c.count && !signal?.aborted && failure === null) {
+    if (inflight.size >= c.maxInFlight) {
+      await Promise.race(inflight);
+      continue;
+    }
+    const step = throttle.next(sent, hooks.now());
+    if (step.count === 0) {
+      await sleep(step.waitMs, signal);
+      continue;
+    }
+    const n = Math.min(step.count, c.count - sent, perSend);
+    const from = c.from + sent;
+    const msgs = build(from, n);
+    const bytes = n * c.recordSize;
+    const t0 = hooks.now();
+    if (firstSend === null) firstSend = t0;
+    const tracked: Promise<void> = producer
+      .send(c.topic, msgs)
+      .then(
+        () => hooks.onAck(t0, hooks.now(), n, bytes, from),
+        (err: unknown) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => inflight.delete(tracked));
+    inflight.add(tracked);
+    sent += n;
+  }
+  await Promise.all(inflight);
+  return { firstSend, failure };
+}
+
+/** Worker threads for an unlimited run: KafkaJS encodes on one core, the machine may have more. */
+function parallelism(opts: ProduceOptions): number {
+  if (opts.throughput >= 0 || opts.numRecords < 200_000) return 1;
+  const env = Number(process.env.CMA_DEMO_PRODUCER_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 8);
+  return os.availableParallelism() >= 2 ? 2 : 1;
+}
+
 /** Produces opts.numRecords records (or until opts.signal aborts) and returns the summary. */
 export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promise<ProduceSummary> {
   validateProduceOptions(opts);
@@ -238,88 +333,129 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
   }
   if (parts.length === 0) throw new CmaError(`topic ${opts.topic} has no partitions`, { code: 'NO_PARTITIONS' });
 
-  const producer = await d.openProducer(opts.connection, plan.settings);
   const perSend = recordsPerSend(plan, parts.length);
-  const P = parts.length;
-  const payload = makePayload(opts.recordSize);
-  const seq = opts.sequenceStart;
-  // Without sequence numbers every request reuses slices of one template: record k goes to parts[k % P].
-  const template: ProducerMessage[] =
-    seq === undefined ? Array.from({ length: perSend + P }, (_, i) => ({ partition: parts[i % P]!, value: payload })) : [];
-  const build = (from: number, n: number): ProducerMessage[] => {
-    if (seq === undefined) {
-      const off = from % P;
-      return template.slice(off, off + n);
-    }
-    const msgs = new Array<ProducerMessage>(n);
-    for (let i = 0; i < n; i++) {
-      const s = String(seq + from + i);
-      msgs[i] = { partition: parts[(from + i) % P]!, key: s, value: payload, headers: { seq: s } };
-    }
-    return msgs;
-  };
+  const threads = deps ? 1 : parallelism(opts);
+  const workerFile = fileURLToPath(new URL('./produceWorker.js', import.meta.url));
+  const useWorkers = threads > 1 && fs.existsSync(workerFile);
 
   const lat = new LatencyRecorder();
   const reportEvery = opts.reportIntervalMs ?? 5000;
   const acked: Array<[number, number]> = [];
-  let firstSend: number | null = null;
   let lastAck: number | null = null;
-  let failure: unknown = null;
-  let sent = 0;
-  const inflight = new Set<Promise<void>>();
-  const N = opts.numRecords;
-  const signal = opts.signal;
-
-  opts.onStart?.({ partitions: parts, topicCreated, recordsPerSend: perSend, maxInFlight: plan.maxInFlight });
-  const start = now();
-  const throttle = new Throttle(opts.throughput < 0 ? -1 : opts.throughput, start);
-  const window = new StatsWindow(start);
-  try {
-    while (sent < N && !signal?.aborted && failure === null) {
-      if (inflight.size >= plan.maxInFlight) {
-        await Promise.race(inflight);
-        continue;
+  let window: StatsWindow | null = null;
+  const seq = opts.sequenceStart;
+  const onAck = (t0: number, t1: number, n: number, bytes: number, firstIndex: number): void => {
+    if (lastAck === null || t1 > lastAck) lastAck = t1;
+    lat.record(t1 - t0, n, bytes);
+    if (window) {
+      window.record(t1 - t0, n, bytes);
+      if (opts.onReport && t1 - window.startMs >= reportEvery) {
+        opts.onReport(window.report(t1));
+        window.reset(t1);
       }
-      const t = now();
-      const step = throttle.next(sent, t);
-      if (step.count === 0) {
-        await sleep(step.waitMs, signal);
-        continue;
-      }
-      const n = Math.min(step.count, N - sent, perSend);
-      const from = sent;
-      const msgs = build(from, n);
-      const bytes = n * opts.recordSize;
-      const t0 = now();
-      if (firstSend === null) firstSend = t0;
-      const p: Promise<void> = producer.send(opts.topic, msgs).then(
-        () => {
-          const t1 = now();
-          lastAck = t1;
-          lat.record(t1 - t0, n, bytes);
-          window.record(t1 - t0, n, bytes);
-          if (seq !== undefined) acked.push([seq + from, seq + from + n - 1]);
-          if (opts.onReport && t1 - window.startMs >= reportEvery) {
-            opts.onReport(window.report(t1));
-            window.reset(t1);
-          }
-        },
-        (err: unknown) => {
-          failure ??= err;
-        },
-      );
-      const tracked = p.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
-      sent += n;
     }
-    // Ctrl-C or the end: wait for what is in flight, so the summary counts every acknowledgement.
-    await Promise.all(inflight);
-  } finally {
-    await producer.close();
+    if (seq !== undefined) acked.push([seq + firstIndex, seq + firstIndex + n - 1]);
+  };
+  const base: Omit<SendLoopConfig, 'from' | 'count'> = {
+    topic: opts.topic,
+    throughput: opts.throughput,
+    recordSize: opts.recordSize,
+    partitions: parts,
+    sequenceStart: seq,
+    recordsPerSend: perSend,
+    maxInFlight: plan.maxInFlight,
+  };
+  opts.onStart?.({ partitions: parts, topicCreated, recordsPerSend: perSend, maxInFlight: plan.maxInFlight, threads: useWorkers ? threads : 1 });
+
+  let firstSend: number | null = null;
+  let failure: unknown = null;
+  if (!useWorkers) {
+    const producer = await d.openProducer(opts.connection, plan.settings);
+    try {
+      window = new StatsWindow(now());
+      const r = await sendLoop(producer, { ...base, from: 0, count: opts.numRecords }, { now, onAck }, opts.signal);
+      firstSend = r.firstSend;
+      failure = r.failure;
+    } finally {
+      await producer.close();
+    }
+  } else {
+    // Wall-clock ms shared by all threads (performance.now() has a per-thread origin).
+    const wall = (): number => performance.timeOrigin + performance.now();
+    const r = await runWorkers(workerFile, threads, opts, base, plan.settings, wall, (t) => {
+      window ??= new StatsWindow(t);
+    }, onAck);
+    firstSend = r.firstSend;
+    failure = r.failure;
   }
   if (failure !== null) throw failure;
   const s = summarize(lat, firstSend, lastAck);
-  const out: ProduceSummary = { ...s, interrupted: Boolean(signal?.aborted) && lat.count < N };
+  const out: ProduceSummary = { ...s, interrupted: Boolean(opts.signal?.aborted) && lat.count < opts.numRecords };
   if (seq !== undefined) out.ackedSequences = mergeRanges(acked);
   return out;
+}
+
+/** Messages between produce() and its worker threads. */
+export type WorkerRequest = { type: 'start'; connection: KafkaConnection; settings: ProducerSettings; config: SendLoopConfig } | { type: 'go' } | { type: 'abort' };
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'acks'; acks: number[] /* flat: t0, t1, n, bytes, firstIndex, … */ }
+  | { type: 'done'; firstSend: number | null; error: { message: string; hint?: string; exitCode?: number; code?: string } | null };
+
+async function runWorkers(
+  file: string,
+  threads: number,
+  opts: ProduceOptions,
+  base: Omit<SendLoopConfig, 'from' | 'count'>,
+  settings: ProducerSettings,
+  wall: () => number,
+  onClockStart: (t: number) => void,
+  onAck: (t0: number, t1: number, n: number, bytes: number, firstIndex: number) => void,
+): Promise<{ firstSend: number | null; failure: unknown }> {
+  const { Worker } = await import('node:worker_threads');
+  const N = opts.numRecords;
+  const share = Math.ceil(N / threads);
+  const workers = Array.from({ length: threads }, () => new Worker(file));
+  const abort = (): void => workers.forEach((w) => w.postMessage({ type: 'abort' } satisfies WorkerRequest));
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  let firstSend: number | null = null;
+  let failure: unknown = null;
+  try {
+    // Connect every producer first, then start them together.
+    const ready = workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.once('error', reject);
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') resolve();
+      });
+    }));
+    workers.forEach((w, i) => {
+      const from = i * share;
+      const count = Math.max(0, Math.min(share, N - from));
+      w.postMessage({ type: 'start', connection: opts.connection, settings, config: { ...base, from, count } } satisfies WorkerRequest);
+    });
+    await Promise.all(ready);
+    onClockStart(wall());
+    const done = workers.map((w) => new Promise<void>((resolve) => {
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'acks') {
+          for (let k = 0; k < m.acks.length; k += 5) onAck(m.acks[k]!, m.acks[k + 1]!, m.acks[k + 2]!, m.acks[k + 3]!, m.acks[k + 4]!);
+        } else if (m.type === 'done') {
+          if (m.firstSend !== null && (firstSend === null || m.firstSend < firstSend)) firstSend = m.firstSend;
+          if (m.error && failure === null) failure = new CmaError(m.error.message, { hint: m.error.hint, exitCode: (m.error.exitCode ?? 3) as 3, code: m.error.code });
+          resolve();
+        }
+      });
+      w.once('error', (e) => {
+        failure ??= e;
+        resolve();
+      });
+      w.once('exit', () => resolve());
+    }));
+    workers.forEach((w) => w.postMessage({ type: 'go' } satisfies WorkerRequest));
+    await Promise.all(done);
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { firstSend, failure };
 }

@@ -30,6 +30,22 @@ describe('cma-demo produce', () => {
     expect(ends.map((e) => e.high)).toEqual([1000, 1000, 1000]);
   });
 
+  it('unlimited runs of ≥ 200,000 records use two producer threads; every record lands once, sequence ranges complete', async () => {
+    const topic = uniqueName('threads');
+    const r = await runCli(['produce', '200000', '-1', '10', '--topic', topic, '--sequence', '-o', 'json'], { env: cliEnv() });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('on each of 2 producer threads');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.records).toBe(200000);
+    expect(doc.ackedSequences).toEqual([[0, 199999]]);
+    const ends = await withAdmin((a) => a.endOffsets(topic));
+    expect(ends.reduce((a, e) => a + e.high, 0)).toBe(200000);
+    // Neighbour: one thread when asked.
+    const one = await runCli(['produce', '200000', '-1', '10', '--topic', topic], { env: cliEnv({ CMA_DEMO_PRODUCER_THREADS: '1' }) });
+    expect(one.exitCode).toBe(0);
+    expect(one.stderr).not.toContain('producer threads');
+  });
+
   it('SIGINT: stops, prints the summary of what was sent, exit 130', async () => {
     const topic = uniqueName('sigint');
     const p = execa(process.execPath, [BIN, 'produce', '--topic', topic, '--num-records', '1000000', '--throughput', '2000', '-o', 'json'], {

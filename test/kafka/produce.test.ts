@@ -1,8 +1,36 @@
 // produce() against the shared test broker.
 import { describe, expect, it } from 'vitest';
 import { produce } from '../../src/kafka/producer.js';
+import { installRecordCache, recordEncoders } from '../../src/kafka/kafkajsProducer.js';
 import { readPartitionOffsets } from '../../src/kafka/lag.js';
 import { plainConnection, saslConnection, uniqueName, withAdmin } from '../helpers/kafka.js';
+
+describe('record encoding cache', () => {
+  it('is byte-identical to KafkaJS for cacheable records, and leaves others to KafkaJS', () => {
+    expect(installRecordCache()).toBe(true);
+    const enc = recordEncoders()!;
+    const bytes = (x: unknown) => Buffer.from((x as { buffer: Buffer }).buffer);
+    const payload = Buffer.from('ABCDEFGHIJ'.repeat(10));
+    for (const offsetDelta of [0, 1, 63, 64, 127, 128, 5000, 0, 1, 5000]) {
+      const a = { offsetDelta, timestampDelta: 0, value: payload, partition: 3 };
+      expect(bytes(enc.cached(a)).equals(bytes(enc.original(a)))).toBe(true);
+    }
+    // The same payload object hits the cache: the very same encoded object comes back.
+    expect(enc.cached({ offsetDelta: 7, timestampDelta: 0, value: payload })).toBe(enc.cached({ offsetDelta: 7, timestampDelta: 0, value: payload }));
+    // Neighbours that must not be cached: a key, headers, a timestamp delta, another payload of the same bytes.
+    const others = [
+      { offsetDelta: 7, timestampDelta: 0, value: payload, key: 'k' },
+      { offsetDelta: 7, timestampDelta: 0, value: payload, headers: { seq: '1' } },
+      { offsetDelta: 7, timestampDelta: 5, value: payload },
+    ];
+    for (const o of others) {
+      expect(bytes(enc.cached(o)).equals(bytes(enc.original(o)))).toBe(true);
+      expect(enc.cached(o)).not.toBe(enc.cached(o));
+    }
+    const copy = Buffer.from(payload);
+    expect(enc.cached({ offsetDelta: 7, timestampDelta: 0, value: copy })).not.toBe(enc.cached({ offsetDelta: 7, timestampDelta: 0, value: payload }));
+  });
+});
 
 describe('produce against a real broker', () => {
   it('creates the topic with the asked partitions and lands every record (even spread)', async () => {
