@@ -100,6 +100,7 @@ Examples:
       throw usageError(`--watch prints a table or one JSON object per line; -o ${out.format} is not available with it`, 'use --watch with -o text or -o json (or scrape -o prom periodically)');
     }
     const so = await loadSettings(flags, out);
+    const fileWarnings = [...out.warnings];
     const group = flags.group ?? so.group ?? 'test-cg';
     const topic = flags.topic ?? so.topic;
     if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
@@ -133,9 +134,10 @@ Examples:
             const r = analyzeLag(input, memory);
             memory = r.view.memory;
             const time = new Date(t0).toISOString();
-            for (const w of r.doc.warnings) out.warn(w.code, w.message);
-            if (out.machine) out.line({ time, ...r.doc });
-            else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time }) + `\n(every ${interval} s; Ctrl-C to stop)\n`);
+            // The live view redraws the screen: its warnings are part of the view, not stderr lines above it.
+            if (!live) for (const w of r.doc.warnings) out.warn(w.code, w.message);
+            if (out.machine) out.line({ time, ...r.doc, warnings: [...fileWarnings, ...r.doc.warnings] });
+            else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + `\n(every ${interval} s; Ctrl-C to stop)\n`);
             else out.text(renderLagText(input, r, { time }));
           } catch (err) {
             if (n === 0) throw err;

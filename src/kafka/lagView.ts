@@ -150,11 +150,11 @@ function table(rows: string[][]): string {
 }
 
 /** The human view: settings assumed, per-partition table, totals, what KEDA sees. */
-export function renderLagText(input: LagInput, r: LagResult, opts: { time?: string } = {}): string {
+export function renderLagText(input: LagInput, r: LagResult, opts: { time?: string; warnings?: boolean } = {}): string {
   const s = input.settings;
   const v = r.view;
   const lines: string[] = [];
-  const state = input.groupState ? `, state ${input.groupState}${input.members !== undefined && input.members !== null ? `, ${plural(input.members, 'member')}` : ''}` : '';
+  const state = input.groupState === 'Dead' ? ', no such group on the broker (state Dead)' : input.groupState ? `, state ${input.groupState}${input.members !== undefined && input.members !== null ? `, ${plural(input.members, 'member')}` : ''}` : '';
   lines.push(`group ${input.group}${input.topic ? `, topic ${input.topic}` : ', all topics with commits'}${state}${opts.time ? `  (${opts.time})` : ''}`);
   lines.push(
     `settings: lagThreshold ${s.lagThreshold}, activationLagThreshold ${s.activationLagThreshold}, offsetResetPolicy ${s.offsetResetPolicy}, ` +
@@ -192,6 +192,7 @@ export function renderLagText(input: LagInput, r: LagResult, opts: { time?: stri
     `KEDA sees: metric ${v.metric}${capped}; active ${v.active ? 'yes' : 'no'} (${v.totalLagWithPersistent} ${v.active ? '>' : '≤'} ${s.activationLagThreshold}); ` +
       `desired replicas ${v.desiredReplicas} (the HPA's raw proposal, before tolerance, stabilization and policies)`,
   );
+  if (opts.warnings) for (const w of r.doc.warnings) lines.push(`warning: ${w.message} [${w.code}]`);
   return lines.join('\n') + '\n';
 }
 
