@@ -84,6 +84,7 @@ export interface ProducerSettings {
 /** One record to send; the partition is always chosen by the caller. */
 export interface ProducerMessage {
   partition: number;
+  /** Never modify a Buffer after passing it to send(): encoded keyless records are cached by Buffer identity. */
   value: Buffer;
   key?: string | Buffer | null;
   headers?: Record<string, string | Buffer>;
