@@ -319,8 +319,19 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
   const admin = await d.openAdmin(opts.connection);
   try {
     if (opts.createPartitions !== undefined) {
-      const r = await admin.ensureTopic(opts.topic, opts.createPartitions);
-      topicCreated = r.created;
+      // A fresh broker can answer createTopics' wait for leaders with a retriable UNKNOWN_TOPIC_OR_PARTITION;
+      // asking again finds the topic and waits for its leaders.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const r = await admin.ensureTopic(opts.topic, opts.createPartitions);
+          topicCreated ||= r.created;
+          break;
+        } catch (err) {
+          if (!(err instanceof CmaError && err.retriable && err.code !== 'KAFKA_UNREACHABLE') || attempt >= 4) throw err;
+          if (attempt === 0) topicCreated = true;
+          await sleep(250 * 2 ** attempt);
+        }
+      }
     }
     const all = await admin.partitions(opts.topic);
     if (opts.partitions && opts.partitions.length > 0) {

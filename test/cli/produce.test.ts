@@ -9,7 +9,7 @@ describe('cma-demo produce', () => {
   it('Must show: 20000 records at 5000 rec/s, -o json → stdout is only the summary document, rate within ±10 %', async () => {
     const topic = uniqueName('t1');
     const r = await runCli(['produce', '--topic', topic, '--num-records', '20000', '--throughput', '5000', '-o', 'json'], { env: cliEnv() });
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.records).toBe(20000);
     for (const k of ['recordsPerSec', 'mbPerSec', 'avgLatencyMs', 'maxLatencyMs', 'p50Ms', 'p95Ms', 'p99Ms', 'p999Ms', 'durationMs']) expect(typeof doc[k]).toBe('number');
