@@ -59,7 +59,7 @@ try {
   // ---------------------------------------------------------------------------------------------
   // 1. Throughput: 1,000,000 × 100 B, no limit, acks=all, no compression, 10 partitions each.
   const N = 1_000_000;
-  const runs = 2;
+  const runs = 3;
   const ours = [];
   const theirs = [];
   for (let i = 0; i < runs; i++) {
