@@ -5,6 +5,7 @@ import { registerLocal } from './local.js';
 import { registerProduce } from './produce.js';
 import { registerLag } from './lag.js';
 import { registerConsume } from './consume.js';
+import { registerSetup } from './setup.js';
 
 /** Registers every subcommand. One file a command under src/commands/. */
 export function registerCommands(program: Command): void {
@@ -12,7 +13,7 @@ export function registerCommands(program: Command): void {
   registerProduce(program);
   registerLag(program);
   registerConsume(program);
-  notImplemented(program, 'setup', 'install operators, KEDA, Kafka, the consumer and the ScaledObject on a cluster', 'issue #3');
+  registerSetup(program);
   notImplemented(program, 'teardown', 'remove what setup created', 'issue #3');
   notImplemented(program, 'status', 'check the cluster side (doctor)', 'issue #3');
   notImplemented(program, 'run', 'run scripted scaling cases with a verdict and a report', 'issue #4');

@@ -1,0 +1,38 @@
+/** Builds the Kube runner from the global options and detects the platform. */
+import { envError, usageError } from '../errors.js';
+import type { Platform } from '../manifests/params.js';
+import { Kube, platformFromGroups, type KubeOptions } from './kube.js';
+
+export interface ClusterGlobals {
+  kubeconfig?: string;
+  context?: string;
+  kubectl?: string;
+}
+
+export function kubeFromGlobals(g: ClusterGlobals, extra: Partial<KubeOptions> = {}): Kube {
+  return new Kube({ bin: g.kubectl ?? process.env.CMA_DEMO_KUBECTL ?? 'kubectl', kubeconfig: g.kubeconfig, context: g.context, ...extra });
+}
+
+/** Detects the platform from the API groups; exit 3 when the cluster cannot be reached. */
+export async function detectPlatform(kube: Kube): Promise<Platform> {
+  const r = await kube.run(['get', '--raw', '/apis'], { timeoutMs: 20_000 });
+  if (r.exitCode !== 0) {
+    throw envError(
+      `cannot reach the cluster to detect the platform: ${r.stderr.trim().split('\n')[0] ?? 'no answer'}`,
+      'log in (oc login / kubectl config use-context), or pass --platform openshift|kubernetes with --dry-run to render without a cluster',
+      'NO_CLUSTER',
+    );
+  }
+  return platformFromGroups(((JSON.parse(r.stdout) as { groups?: Array<{ name: string }> }).groups ?? []).map((x) => x.name));
+}
+
+/** On OpenShift the runner drives `oc` (start-build, routes); elsewhere kubectl. */
+export function binFor(platform: Platform, g: ClusterGlobals): string {
+  if (g.kubectl) return g.kubectl;
+  if (process.env.CMA_DEMO_KUBECTL) return process.env.CMA_DEMO_KUBECTL;
+  return platform === 'openshift' ? (process.env.CMA_DEMO_OC ?? 'oc') : 'kubectl';
+}
+
+export const requirePlatformForOffline = (): never => {
+  throw usageError('--dry-run without a reachable cluster needs --platform openshift|kubernetes', 'e.g. cma-demo setup --dry-run --platform openshift', 'PLATFORM_REQUIRED');
+};

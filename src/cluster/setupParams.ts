@@ -1,0 +1,144 @@
+/** Turns setup/teardown/status flags into SetupParams (validation only, no cluster access). */
+import { readFileSync } from 'node:fs';
+import { usageError } from '../errors.js';
+import type { Output } from '../output.js';
+import {
+  DEFAULT_IMAGE, DEFAULT_KEDA_VERSION, DEFAULT_STRIMZI_VERSION, STEP_IDS, kedaManifestUrl, strimziManifestUrl, validateNamespace,
+  type ExternalListener, type KafkaOperator, type Platform, type SetupParams, type StepId, type StrimziApi,
+} from '../manifests/params.js';
+import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';
+
+export const DEFAULT_NAMESPACE = 'keda-cma-kafka';
+
+export interface SetupFlags extends SettingsFlags {
+  platform?: string;
+  strimziApi?: string;
+  kafkaOperator?: string;
+  catalogSource?: string;
+  catalogNamespace?: string;
+  channel?: string;
+  cmaChannel?: string;
+  startingCsv?: string;
+  kedaVersion?: string;
+  strimziVersion?: string;
+  kedaManifest?: string;
+  strimziManifest?: string;
+  kafkaCluster?: string;
+  kafkaUser?: string;
+  brokers?: string;
+  partitions?: string;
+  topicReplicas?: string;
+  topic?: string;
+  auditTopic?: string;
+  group?: string;
+  externalListener?: string;
+  image?: string;
+  processMs?: string;
+  scaledobject?: string;
+  only?: string;
+  skip?: string;
+}
+
+function posInt(flag: string, v: string | undefined, def: number, min = 1): number {
+  if (v === undefined) return def;
+  const n = Number(String(v).trim());
+  if (!Number.isInteger(n) || n < min) throw usageError(`${flag} must be a whole number ≥ ${min}, got "${v}"`, `e.g. ${flag} ${def}`);
+  return n;
+}
+
+function choice<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw usageError(`${flag} must be one of ${allowed.join('|')}, got "${v}"`);
+  return v as T;
+}
+
+export function parsePlatformFlag(v: string | undefined): Platform | 'auto' {
+  return choice('--platform', v ?? 'auto', ['auto', 'openshift', 'kubernetes'] as const)!;
+}
+
+export function parseStepList(flag: string, v: string | undefined): StepId[] | undefined {
+  if (v === undefined) return undefined;
+  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!(STEP_IDS as readonly string[]).includes(id)) throw usageError(`${flag}: unknown step "${id}"`, `step ids: ${STEP_IDS.join(', ')}`);
+  }
+  return ids as StepId[];
+}
+
+/** The steps to run, in order. */
+export function selectSteps(only?: StepId[], skip?: StepId[]): StepId[] {
+  if (only && skip) throw usageError('--only and --skip cannot be combined', 'use one of them');
+  return STEP_IDS.filter((s) => (only ? only.includes(s) : true) && !(skip ?? []).includes(s));
+}
+
+export function loadSettings(flags: SetupFlags, out?: Output): ScaledObjectSettings {
+  let base = DEFAULT_SETTINGS;
+  if (flags.scaledobject) {
+    let text: string;
+    try {
+      text = readFileSync(flags.scaledobject, 'utf8');
+    } catch (err) {
+      throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const so = settingsFromScaledObjectYaml(text, flags.scaledobject);
+    for (const w of so.warnings) out?.warn(w.code, w.message);
+    base = so.settings;
+  }
+  return settingsFromFlags(flags, base);
+}
+
+/** Everything except what needs the cluster (platform when auto, Strimzi API when not given). */
+export function paramsFromFlags(
+  flags: SetupFlags,
+  g: { namespace?: string },
+  resolved: { platform: Platform; strimziApi?: StrimziApi; sourceHash: string },
+  out?: Output,
+): SetupParams {
+  const namespace = validateNamespace(g.namespace ?? DEFAULT_NAMESPACE);
+  const brokers = posInt('--brokers', flags.brokers, 1);
+  const partitions = posInt('--partitions', flags.partitions, 10);
+  const topicReplicas = posInt('--topic-replicas', flags.topicReplicas, brokers);
+  const platform = resolved.platform;
+  const strimziApi = choice('--strimzi-api', flags.strimziApi, ['v1', 'v1beta2'] as const) ?? resolved.strimziApi ?? (platform === 'openshift' ? 'v1beta2' : 'v1');
+  const externalListener =
+    choice('--external-listener', flags.externalListener, ['route', 'nodeport', 'loadbalancer', 'none'] as const) ??
+    ((platform === 'openshift' ? 'route' : 'nodeport') as ExternalListener);
+  if (externalListener === 'route' && platform !== 'openshift') throw usageError('--external-listener route needs OpenShift', 'use nodeport or loadbalancer on Kubernetes');
+  const kafkaOperator = (choice('--kafka-operator', flags.kafkaOperator, ['amq-streams', 'strimzi'] as const) ?? 'amq-streams') as KafkaOperator;
+  const kedaVersion = flags.kedaVersion ?? DEFAULT_KEDA_VERSION;
+  const strimziVersion = flags.strimziVersion ?? DEFAULT_STRIMZI_VERSION;
+  const processMs = posInt('--process-ms', flags.processMs, 10, 0);
+  return {
+    platform,
+    namespace,
+    kedaNamespace: 'openshift-keda',
+    strimziApi,
+    cluster: flags.kafkaCluster ?? 'demo-cluster',
+    nodePool: `${flags.kafkaCluster ?? 'demo-cluster'}-pool`,
+    user: flags.kafkaUser ?? 'admin',
+    topic: flags.topic ?? 'test-in',
+    auditTopic: flags.auditTopic ?? 'test-out',
+    group: flags.group ?? 'test-cg',
+    app: 'kafka-consumer',
+    scaledObject: 'kafka-consumer-scaledobject',
+    triggerAuth: 'keda-trigger-auth-kafka-credential',
+    credentialSecret: 'keda-kafka-credential',
+    brokers,
+    partitions,
+    topicReplicas,
+    externalListener,
+    kafkaOperator,
+    catalogSource: flags.catalogSource,
+    catalogNamespace: flags.catalogNamespace ?? 'openshift-marketplace',
+    channel: flags.channel,
+    cmaChannel: flags.cmaChannel ?? 'stable',
+    startingCsv: flags.startingCsv,
+    kedaManifestUrl: flags.kedaManifest ?? kedaManifestUrl(kedaVersion),
+    strimziManifestUrl: flags.strimziManifest ?? strimziManifestUrl(strimziVersion),
+    image: flags.image ?? (platform === 'openshift' ? 'kafka-consumer:latest' : DEFAULT_IMAGE),
+    imageGiven: flags.image !== undefined || platform === 'openshift',
+    processMs,
+    sourceHash: resolved.sourceHash,
+    settings: loadSettings(flags, out),
+  };
+}

@@ -1,0 +1,24 @@
+/** A short hash of what the consumer image is built from (package.json, bin/, dist/, Containerfile). */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MANIFESTS_DIR } from './render.js';
+
+export function sourceHash(root = path.dirname(MANIFESTS_DIR)): string {
+  const h = crypto.createHash('sha256');
+  const walk = (p: string): void => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p).sort()) if (!e.endsWith('.map')) walk(path.join(p, e));
+    } else {
+      h.update(path.relative(root, p)).update('\0').update(fs.readFileSync(p)).update('\0');
+    }
+  };
+  for (const e of ['package.json', 'Containerfile', 'bin', 'dist']) walk(path.join(root, e));
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,39 @@
+/** The record of the last successful setup: the default target of later commands (contracts). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stateDir } from '../paths.js';
+
+export interface LastTarget {
+  cluster: string | null;
+  context: string | null;
+  kubeconfig: string | null;
+  namespace: string;
+  platform: 'openshift' | 'kubernetes';
+  kafkaCluster: string;
+  kafkaUser: string;
+  topic: string;
+  group: string;
+  recordedAt: string;
+}
+
+export const lastTargetFile = (env: NodeJS.ProcessEnv = process.env): string => path.join(stateDir(env), 'last-setup.json');
+
+export function readLastTarget(env: NodeJS.ProcessEnv = process.env): LastTarget | null {
+  try {
+    return JSON.parse(fs.readFileSync(lastTargetFile(env), 'utf8')) as LastTarget;
+  } catch {
+    return null;
+  }
+}
+
+export function writeLastTarget(t: LastTarget, env: NodeJS.ProcessEnv = process.env): void {
+  const f = lastTargetFile(env);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  const tmp = `${f}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(t, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(tmp, f);
+}
+
+export function clearLastTarget(env: NodeJS.ProcessEnv = process.env): void {
+  fs.rmSync(lastTargetFile(env), { force: true });
+}

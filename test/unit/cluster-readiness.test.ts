@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { apiServiceVerdict, buildVerdict, csvVerdict, kafkaTopicVerdict, kafkaUserVerdict, kafkaVerdict, kedaControllerVerdict, scaledObjectVerdict, subscriptionVerdict } from '../../src/cluster/readiness.js';
+import { externalListener } from '../../src/cluster/kafkaAccess.js';
+
+const c = (type: string, status: string, reason?: string, message?: string) => ({ type, status, reason, message });
+
+describe('readiness verdicts (status shapes of cluster-setup.md §8)', () => {
+  it('Subscription: installedCSV ready; ResolutionFailed/InstallPlanFailed fail fast', () => {
+    expect(subscriptionVerdict({ status: { installedCSV: 'x.v1' } }).state).toBe('ready');
+    expect(subscriptionVerdict({ status: {} }).state).toBe('wait');
+    expect(subscriptionVerdict({ status: { conditions: [c('ResolutionFailed', 'True', 'ConstraintsNotSatisfiable', 'no operators found')] } })).toMatchObject({ state: 'failed', reason: 'ConstraintsNotSatisfiable' });
+    expect(subscriptionVerdict({ status: { conditions: [c('InstallPlanFailed', 'True', 'InstallCheckFailed')] } }).state).toBe('failed');
+    expect(subscriptionVerdict({ status: { conditions: [c('ResolutionFailed', 'False')] } }).state).toBe('wait');
+  });
+  it('CSV: Succeeded ready, Failed with reason', () => {
+    expect(csvVerdict({ status: { phase: 'Succeeded' } }).state).toBe('ready');
+    expect(csvVerdict({ status: { phase: 'Failed', reason: 'NoOperatorGroup', message: 'csv in namespace with no operatorgroups' } })).toMatchObject({ state: 'failed', reason: 'NoOperatorGroup' });
+    expect(csvVerdict({ status: { phase: 'Installing' } }).state).toBe('wait');
+  });
+  it('KedaController: phase, not conditions', () => {
+    expect(kedaControllerVerdict({ status: { phase: 'Installation Succeeded' } }).state).toBe('ready');
+    expect(kedaControllerVerdict({ status: { phase: 'Installation Failed', reason: 'Not able to install KEDA Metrics Server' } })).toMatchObject({ state: 'failed', message: 'Not able to install KEDA Metrics Server' });
+    expect(kedaControllerVerdict({ status: { conditions: [c('Ready', 'True')] } }).state).toBe('wait');
+  });
+  it('Kafka: NotReady(Creating) waits, another NotReady reason fails, Ready needs the current generation', () => {
+    expect(kafkaVerdict({ metadata: { generation: 1 }, status: { conditions: [c('NotReady', 'True', 'Creating')] } }).state).toBe('wait');
+    expect(kafkaVerdict({ metadata: { generation: 1 }, status: { conditions: [c('NotReady', 'True', 'InvalidResourceException', 'Unsupported Kafka.spec.kafka.version')] } })).toMatchObject({ state: 'failed', reason: 'InvalidResourceException' });
+    expect(kafkaVerdict({ metadata: { generation: 2 }, status: { observedGeneration: 1, conditions: [c('Ready', 'True')] } }).state).toBe('wait');
+    expect(kafkaVerdict({ metadata: { generation: 2 }, status: { observedGeneration: 2, conditions: [c('Ready', 'True')] } }).state).toBe('ready');
+  });
+  it('KafkaTopic Ready=False KafkaError fails; KafkaUser NotReady fails; ScaledObject Ready=False fails', () => {
+    expect(kafkaTopicVerdict({ status: { conditions: [c('Ready', 'False', 'KafkaError', 'InvalidReplicationFactorException')] } })).toMatchObject({ state: 'failed', reason: 'KafkaError' });
+    expect(kafkaTopicVerdict({ status: { conditions: [c('Ready', 'True')] } }).state).toBe('ready');
+    expect(kafkaUserVerdict({ status: { conditions: [c('NotReady', 'True', 'InvalidResourceException')] } }).state).toBe('failed');
+    expect(scaledObjectVerdict({ status: { conditions: [c('Ready', 'False', 'ScaledObjectCheckFailed', 'no matches for kind')] } }).state).toBe('failed');
+    expect(scaledObjectVerdict({ status: { conditions: [c('Ready', 'Unknown')] } }).state).toBe('wait');
+  });
+  it('Build phases and APIService Available', () => {
+    expect(buildVerdict({ status: { phase: 'Complete' } }).state).toBe('ready');
+    expect(buildVerdict({ status: { phase: 'Failed', reason: 'DockerBuildFailed' } }).state).toBe('failed');
+    expect(buildVerdict({ status: { phase: 'Running' } }).state).toBe('wait');
+    expect(apiServiceVerdict({ status: { conditions: [c('Available', 'False', 'MissingEndpoints')] } }).state).toBe('wait');
+  });
+  it('external listener from Kafka status', () => {
+    expect(externalListener({ status: { listeners: [{ name: 'client', bootstrapServers: 'a:9092' }, { name: 'external', bootstrapServers: 'h:443', certificates: ['PEM'] }] } })).toEqual({ name: 'external', bootstrap: 'h:443', tls: true, certificates: ['PEM'] });
+    expect(externalListener({ status: { listeners: [{ name: 'client', bootstrapServers: 'a:9092' }] } })).toBeNull();
+  });
+});
