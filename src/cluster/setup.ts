@@ -448,6 +448,9 @@ async function consumerStep(kube: Kube, p: SetupParams, step: RenderedStep, r: S
 async function startBuild(kube: Kube, p: SetupParams, log: (s: string) => void): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-build-'));
   try {
+    if (path.basename(kube.bin) === 'kubectl') {
+      throw envError('building the consumer image needs oc (oc start-build), which is not on PATH', 'install the oc client, or build the Containerfile yourself and pass --image', 'NO_OC');
+    }
     const root = path.dirname(MANIFESTS_DIR);
     const packed = await execa('npm', ['pack', '--silent', '--pack-destination', dir, root], { reject: false, cwd: dir });
     if (packed.exitCode !== 0) throw envError(`npm pack failed: ${String(packed.stderr).trim().split('\n')[0]}`, 'check that npm works and the package builds', 'NPM_PACK');
