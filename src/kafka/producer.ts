@@ -339,6 +339,11 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
       if (missing.length) throw usageError(`topic ${opts.topic} has no partition ${missing.join(', ')}`, `pick partitions among 0..${all.length - 1}`);
       parts = [...opts.partitions];
     } else parts = all;
+    // Leaders in the metadata are not enough on a just-created topic: a partition whose leader has not loaded
+    // it yet answers NOT_LEADER/UNKNOWN_TOPIC_OR_PARTITION, and KafkaJS then resends the whole request, which
+    // duplicates the partitions that had succeeded (no idempotence). ListOffsets goes through the same leader
+    // check and KafkaJS retries it, so one successful read means every partition takes writes.
+    await admin.endOffsets(opts.topic);
   } finally {
     await admin.close();
   }

@@ -69,6 +69,7 @@ function fakeDeps(ackMs: number, partitions = [0, 1, 2]) {
   const admin = {
     ensureTopic: async () => ({ created: true, partitions: partitions.length }),
     partitions: async () => partitions,
+    endOffsets: async () => [],
     close: async () => {},
   } as unknown as KafkaAdmin;
   const producer: KafkaProducer = {
