@@ -427,16 +427,23 @@ async function credentialsStep(kube: Kube, p: SetupParams, step: RenderedStep, r
 async function consumerStep(kube: Kube, p: SetupParams, step: RenderedStep, r: StepReport, rebuild: boolean, tmo: number, log: (s: string) => void): Promise<void> {
   if (p.platform === 'openshift') {
     const bcBefore = await kube.get('buildconfigs.build.openshift.io', p.app, p.namespace);
-    const ist = await kube.get('imagestreamtags.image.openshift.io', `${p.app}:latest`, p.namespace);
+    const isBefore = await kube.get('imagestreams.image.openshift.io', p.app, p.namespace);
+    const hasLatest = ((isBefore?.status?.tags ?? []) as Obj[]).some((t) => t.tag === 'latest' && (t.items ?? []).length > 0);
     const buildObjs = step.objects.filter((o) => o.kind === 'ImageStream' || o.kind === 'BuildConfig');
-    await applyOwned(kube, buildObjs, r.notes);
     const sameHash = bcBefore?.metadata?.labels?.[SOURCE_HASH_LABEL] === p.sourceHash;
-    if (rebuild || !sameHash || !ist) {
+    const needBuild = rebuild || !sameHash || !hasLatest;
+    // The new source hash is recorded only after a build succeeded, so a rerun after a failed build builds again.
+    const staged = needBuild
+      ? buildObjs.map((o) => (o.kind === 'BuildConfig' ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [SOURCE_HASH_LABEL]: String(bcBefore?.metadata?.labels?.[SOURCE_HASH_LABEL] ?? 'none') } } } : o))
+      : buildObjs;
+    await applyOwned(kube, staged, r.notes);
+    if (needBuild) {
       log('building the consumer image (npm pack → oc start-build --follow)');
       const name = await startBuild(kube, p, log);
       await waitFor(`Build ${p.namespace}/${name}`, 'phase Complete', () => kube.get('builds.build.openshift.io', name, p.namespace), buildVerdict, tmo,
         `see \`oc logs -n ${p.namespace} build/${name}\``, log);
       r.notes.push(`image built by ${name}`);
+      await applyOwned(kube, buildObjs.filter((o) => o.kind === 'BuildConfig'), []);
     } else r.notes.push(`image up to date (source hash ${p.sourceHash}); --rebuild forces a build`);
   }
   const dep = step.objects.filter((o) => o.kind === 'Deployment');
@@ -452,7 +459,7 @@ async function startBuild(kube: Kube, p: SetupParams, log: (s: string) => void):
       throw envError('building the consumer image needs oc (oc start-build), which is not on PATH', 'install the oc client, or build the Containerfile yourself and pass --image', 'NO_OC');
     }
     const root = path.dirname(MANIFESTS_DIR);
-    const packed = await execa('npm', ['pack', '--silent', '--pack-destination', dir, root], { reject: false, cwd: dir });
+    const packed = await execa('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir, root], { reject: false, cwd: dir });
     if (packed.exitCode !== 0) throw envError(`npm pack failed: ${String(packed.stderr).trim().split('\n')[0]}`, 'check that npm works and the package builds', 'NPM_PACK');
     fs.copyFileSync(path.join(root, 'Containerfile'), path.join(dir, 'Containerfile'));
     const res = await kube.run(['start-build', p.app, `--from-dir=${dir}`, '--follow', '-o', 'name', '-n', p.namespace], { timeoutMs: 1_800_000 });

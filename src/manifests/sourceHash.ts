@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MANIFESTS_DIR } from './render.js';
 
-export function sourceHash(root = path.dirname(MANIFESTS_DIR)): string {
+export function sourceHash(root = path.dirname(MANIFESTS_DIR), env: NodeJS.ProcessEnv = process.env): string {
+  // A fixed value (CI, reproducible demos, tests in a checkout others rebuild) overrides the computed one.
+  if (env.CMA_DEMO_SOURCE_HASH) return env.CMA_DEMO_SOURCE_HASH;
   const h = crypto.createHash('sha256');
   const walk = (p: string): void => {
     let st: fs.Stats;
