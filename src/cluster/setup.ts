@@ -247,6 +247,7 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
       kafkaCluster: p.cluster,
       kafkaUser: p.user,
       topic: p.topic,
+      auditTopic: p.auditTopic,
       group: p.group,
       recordedAt: new Date().toISOString(),
     });

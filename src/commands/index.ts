@@ -6,6 +6,8 @@ import { registerProduce } from './produce.js';
 import { registerLag } from './lag.js';
 import { registerConsume } from './consume.js';
 import { registerSetup } from './setup.js';
+import { registerTeardown } from './teardown.js';
+import { registerStatus } from './status.js';
 
 /** Registers every subcommand. One file a command under src/commands/. */
 export function registerCommands(program: Command): void {
@@ -14,8 +16,8 @@ export function registerCommands(program: Command): void {
   registerLag(program);
   registerConsume(program);
   registerSetup(program);
-  notImplemented(program, 'teardown', 'remove what setup created', 'issue #3');
-  notImplemented(program, 'status', 'check the cluster side (doctor)', 'issue #3');
+  registerTeardown(program);
+  registerStatus(program);
   notImplemented(program, 'run', 'run scripted scaling cases with a verdict and a report', 'issue #4');
   registerPlan(program);
 }

@@ -12,6 +12,7 @@ export interface LastTarget {
   kafkaCluster: string;
   kafkaUser: string;
   topic: string;
+  auditTopic?: string;
   group: string;
   recordedAt: string;
 }

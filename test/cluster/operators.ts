@@ -11,6 +11,8 @@ export interface PlayerOptions {
   externalBootstrap: string;
   /** KafkaUser .status.username (the SCRAM user of the local broker). */
   username: string;
+  /** When set, the player writes the KafkaUser's Secret (keys password + sasl.jaas.config) as the User Operator does. */
+  password?: string;
   faults?: {
     subscription?: { reason: string; message: string };
     csvFailed?: { reason: string; message: string };
@@ -102,10 +104,17 @@ export class OperatorPlayer {
       }
       for (const u of await this.list('kafkausers.kafka.strimzi.io', ns)) {
         if (u.status?.secret || this.silent('KafkaUser')) continue;
+        if (this.opts.password) {
+          const pw = this.opts.password;
+          await this.lab.k(['apply', '--server-side', '--field-manager=user-operator', '-f', '-'], JSON.stringify({
+            apiVersion: 'v1', kind: 'Secret', metadata: { name: u.metadata.name, namespace: ns, labels: { 'strimzi.io/cluster': u.metadata.labels?.['strimzi.io/cluster'] ?? '', 'strimzi.io/kind': 'KafkaUser' } },
+            data: { password: Buffer.from(pw).toString('base64'), 'sasl.jaas.config': Buffer.from(`org.apache.kafka.common.security.scram.ScramLoginModule required username="${this.opts.username}" password="${pw}";`).toString('base64') },
+          }));
+        }
         await this.lab.setStatus('kafkausers.kafka.strimzi.io', u.metadata.name, ns, { observedGeneration: u.metadata.generation, username: this.opts.username, secret: u.metadata.name, conditions: [cond('Ready', 'True')] });
       }
       for (const t of await this.list('kafkatopics.kafka.strimzi.io', ns)) {
-        if (this.silent('KafkaTopic')) continue;
+        if (this.silent('KafkaTopic') || t.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'cma-demo') continue;
         const want = f.topic ? cond('Ready', 'False', f.topic.reason, f.topic.message) : cond('Ready', 'True');
         const cur = (t.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
         if (cur && cur.status === want.status && cur.reason === want.reason) continue;

@@ -1,0 +1,72 @@
+/** cma-demo teardown: remove what setup created (reverse order, labelled objects only). Thin. */
+import readline from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import { outputFor, type GlobalOptions } from '../cli.js';
+import { CmaError, ExitCode, usageError } from '../errors.js';
+import { validateNamespace } from '../manifests/params.js';
+import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
+import { runTeardownStep, teardownPlan, type Deleted } from '../cluster/teardown.js';
+import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
+import { clearLastTarget, readLastTarget } from '../state/lastTarget.js';
+
+interface Flags {
+  yes?: boolean;
+  all?: boolean;
+  platform?: string;
+  timeout?: string;
+  kubectl?: string;
+}
+
+export function registerTeardown(program: Command): void {
+  program
+    .command('teardown')
+    .description('remove what setup created: ScaledObject → consumer → topics/user → Kafka (→ KEDA and operators with --all); only objects labelled managed-by=cma-demo')
+    .addOption(new Option('--yes', 'do not ask (required without a TTY)'))
+    .addOption(new Option('--all', 'also the KedaController, Subscriptions, their CSVs, the OperatorGroup and the namespaces cma-demo created'))
+    .addOption(new Option('--platform <p>', 'auto|openshift|kubernetes').default('auto'))
+    .addOption(new Option('--timeout <s>', 'wait for each deletion (finalizers) at most this long [default: 300]'))
+    .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
+    .action(async (flags: Flags, c: Command) => {
+      const g = c.optsWithGlobals() as GlobalOptions & { kubectl?: string };
+      const out = outputFor(c);
+      const last = readLastTarget();
+      const namespace = validateNamespace(g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE);
+      const timeoutMs = flags.timeout === undefined ? 300_000 : Number(flags.timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw usageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+      if (!flags.yes) {
+        if (!process.stdin.isTTY || !process.stderr.isTTY) {
+          throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes', 'CONFIRMATION_REQUIRED');
+        }
+        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+        const a = await rl.question(`Delete everything cma-demo created in ${namespace}${flags.all ? ' and its operators' : ''}? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(a.trim())) {
+          out.info('nothing deleted');
+          return;
+        }
+      }
+      const kube0 = kubeFromGlobals(g);
+      const platform = flags.platform && flags.platform !== 'auto' ? (flags.platform as 'openshift' | 'kubernetes') : await detectPlatform(kube0);
+      const kube = kube0.withBin(binFor(platform, g));
+      out.info(`target: cluster ${(await kube.serverUrl()) ?? '?'}, namespace ${namespace}, platform ${platform}`);
+      const deleted: Deleted[] = [];
+      let failure: CmaError | null = null;
+      for (const s of teardownPlan(namespace, { all: Boolean(flags.all), platform })) {
+        try {
+          const d = await runTeardownStep(kube, s, { namespace, kedaNamespace: 'openshift-keda', timeoutMs, log: (x) => out.info(`  ${x}`) });
+          for (const x of d) out.info(`deleted ${x.object}${x.note ? ` (${x.note})` : ''}`);
+          deleted.push(...d);
+        } catch (err) {
+          failure = err instanceof CmaError ? err : new CmaError((err as Error).message);
+          break;
+        }
+      }
+      if (!failure && flags.all && last?.namespace === namespace) clearLastTarget();
+      if (out.format !== 'text') out.document({ namespace, platform, ok: !failure, deleted, error: failure ? { message: failure.message, hint: failure.hint } : null, warnings: out.warnings });
+      else if (!failure) out.info(deleted.length ? `teardown complete: ${deleted.length} object(s) deleted` : 'nothing labelled managed-by=cma-demo was found');
+      if (failure) {
+        out.error(failure.message, failure.hint ?? 'rerun teardown; it continues with what is left');
+        process.exitCode = ExitCode.ENV;
+      }
+    });
+}
