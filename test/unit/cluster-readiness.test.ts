@@ -46,3 +46,28 @@ describe('readiness verdicts (status shapes of cluster-setup.md §8)', () => {
     expect(externalListener({ status: { listeners: [{ name: 'client', bootstrapServers: 'a:9092' }] } })).toBeNull();
   });
 });
+
+import { parseQuantity } from '../../src/cluster/quantity.js';
+import { consumerArgs, scaledObjectPatch } from '../../src/targets/cluster.js';
+import { DEFAULT_SETTINGS } from '../../src/scaling/settings.js';
+
+describe('cluster target helpers', () => {
+  it('parses quantities of the external metrics API', () => {
+    expect(parseQuantity('1500')).toBe(1500);
+    expect(parseQuantity('1500m')).toBe(1.5);
+    expect(parseQuantity('2k')).toBe(2000);
+    expect(parseQuantity('abc')).toBeNull();
+    expect(parseQuantity(undefined)).toBeNull();
+  });
+  it('replaces consumer flags in place and keeps the others', () => {
+    const spec = { topic: 'T', group: 'G', consumer: { processMs: 7, offsetReset: 'earliest' } } as any;
+    expect(consumerArgs(['consume', '--group', 'g', '--topic', 't', '--port', '8080'], spec)).toEqual(['consume', '--group', 'G', '--topic', 'T', '--port', '8080', '--process-ms', '7', '--offset-reset', 'earliest']);
+  });
+  it('the ScaledObject patch keeps the trigger auth and fails without a kafka trigger', () => {
+    const cur = { metadata: { name: 'so' }, spec: { triggers: [{ type: 'kafka', authenticationRef: { name: 'ta' }, metadata: { bootstrapServers: 'b:9092', topic: 'x' } }] } };
+    const p = scaledObjectPatch(cur, { ...DEFAULT_SETTINGS, maxReplicaCount: 3 }, { topic: 'T', group: 'G' });
+    expect(p.spec.triggers[0]).toMatchObject({ authenticationRef: { name: 'ta' }, metadata: { bootstrapServers: 'b:9092', topic: 'T', consumerGroup: 'G' } });
+    expect(p.spec.maxReplicaCount).toBe(3);
+    expect(() => scaledObjectPatch({ metadata: { name: 'so' }, spec: { triggers: [] } }, DEFAULT_SETTINGS, { topic: 'T', group: 'G' })).toThrow(/no kafka trigger/);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * ClusterTarget: the Target seam on a real cluster (oc/kubectl + the real KEDA). Replicas from the Deployment, the
+ * HPA's view, the ScaledObject's conditions, KEDA's real external metric (get --raw), patch and restore of the
+ * ScaledObject (and the consumer's arguments), diagnostics into the report directory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CmaError, ExitCode } from '../errors.js';
+import type { KafkaConnection } from '../kafka/client.js';
+import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
+import { clusterKafkaConnection } from '../cluster/kafkaAccess.js';
+import { Kube, type Obj } from '../cluster/kube.js';
+import { parseQuantity } from '../cluster/quantity.js';
+import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
+import type { ScaledObjectSettings } from '../scaling/settings.js';
+import { readLastTarget } from '../state/lastTarget.js';
+import type { CaseSpec, Target, TargetSample } from './target.js';
+
+export interface ClusterTargetOptions {
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  kubectl?: string;
+  kube?: Kube;
+  platform?: 'openshift' | 'kubernetes';
+  kafkaCluster?: string;
+  kafkaUser?: string;
+  app?: string;
+  scaledObject?: string;
+  log?: (s: string) => void;
+  warn?: (code: string, message: string) => void;
+}
+
+const cond = (o: Obj | null, type: string): Obj | undefined => ((o?.status?.conditions ?? []) as Obj[]).find((c) => c.type === type);
+const bool = (c: Obj | undefined): boolean | null => (c ? (c.status === 'True' ? true : c.status === 'False' ? false : null) : null);
+
+/** The ScaledObject merge of a case's settings onto the current object (pure). */
+export function scaledObjectPatch(current: Obj, s: ScaledObjectSettings, spec: Pick<CaseSpec, 'topic' | 'group' | 'annotations'>): Obj {
+  const triggers = structuredClone((current.spec?.triggers ?? []) as Obj[]);
+  const t = triggers.find((x) => x.type === 'kafka');
+  if (!t) throw new CmaError(`ScaledObject ${current.metadata?.name} has no kafka trigger`, { exitCode: ExitCode.ENV, hint: 'rerun cma-demo setup --only scaledobject' });
+  t.metadata = {
+    ...(t.metadata ?? {}),
+    topic: spec.topic,
+    consumerGroup: spec.group,
+    lagThreshold: String(s.lagThreshold),
+    activationLagThreshold: String(s.activationLagThreshold),
+    offsetResetPolicy: s.offsetResetPolicy,
+    allowIdleConsumers: String(s.allowIdleConsumers),
+    scaleToZeroOnInvalidOffset: String(s.scaleToZeroOnInvalidOffset),
+    excludePersistentLag: String(s.excludePersistentLag),
+    limitToPartitionsWithLag: String(s.limitToPartitionsWithLag),
+  };
+  const patch: Obj = {
+    spec: {
+      pollingInterval: s.pollingInterval,
+      cooldownPeriod: s.cooldownPeriod,
+      minReplicaCount: s.minReplicaCount,
+      maxReplicaCount: s.maxReplicaCount,
+      idleReplicaCount: s.idleReplicaCount,
+      fallback: s.fallback,
+      advanced: { horizontalPodAutoscalerConfig: { behavior: s.behavior } },
+      triggers,
+    },
+  };
+  if (s.initialCooldownPeriod) patch.spec.initialCooldownPeriod = s.initialCooldownPeriod;
+  if (spec.annotations && Object.keys(spec.annotations).length) patch.metadata = { annotations: spec.annotations };
+  return patch;
+}
+
+/** Replaces the values of --group/--topic/--process-ms/--offset-reset in the consumer's args (pure). */
+export function consumerArgs(args: string[], spec: CaseSpec): string[] {
+  const out = [...args];
+  const set = (flag: string, v: string) => {
+    const i = out.indexOf(flag);
+    if (i >= 0 && i + 1 < out.length) out[i + 1] = v;
+    else out.push(flag, v);
+  };
+  set('--group', spec.group);
+  set('--topic', spec.topic);
+  set('--process-ms', String(spec.consumer.processMs));
+  set('--offset-reset', spec.consumer.offsetReset);
+  return out;
+}
+
+export class ClusterTarget implements Target {
+  readonly kind = 'cluster' as const;
+  private kube: Kube | null;
+  private readonly o: ClusterTargetOptions;
+  readonly namespace: string;
+  private savedSo: Obj | null = null;
+  private savedArgs: string[] | null = null;
+  private spec: CaseSpec | null = null;
+  private platform: 'openshift' | 'kubernetes' | undefined;
+
+  constructor(o: ClusterTargetOptions = {}) {
+    const last = readLastTarget();
+    this.o = {
+      ...o,
+      context: o.context ?? last?.context ?? undefined,
+      kubeconfig: o.kubeconfig ?? last?.kubeconfig ?? undefined,
+      kafkaCluster: o.kafkaCluster ?? last?.kafkaCluster ?? 'demo-cluster',
+      kafkaUser: o.kafkaUser ?? last?.kafkaUser ?? 'admin',
+      app: o.app ?? 'kafka-consumer',
+      scaledObject: o.scaledObject ?? 'kafka-consumer-scaledobject',
+    };
+    this.namespace = o.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE;
+    this.kube = o.kube ?? null;
+    this.platform = o.platform ?? last?.platform;
+  }
+
+  private async k(): Promise<Kube> {
+    if (this.kube) return this.kube;
+    const base = kubeFromGlobals({ kubeconfig: this.o.kubeconfig, context: this.o.context, kubectl: this.o.kubectl });
+    this.platform ??= await detectPlatform(base);
+    this.kube = base.withBin(binFor(this.platform, { kubectl: this.o.kubectl }));
+    this.o.log?.(`target: cluster ${(await this.kube.serverUrl()) ?? '?'} (context ${(await this.kube.currentContext()) ?? '?'}), namespace ${this.namespace}`);
+    return this.kube;
+  }
+
+  async connection(): Promise<KafkaConnection> {
+    return clusterKafkaConnection(await this.k(), this.namespace, this.o.kafkaCluster!, this.o.kafkaUser!);
+  }
+
+  supports(feature: string): { ok: true } | { ok: false; reason: string } {
+    if (feature === 'stallPartitions' || feature === 'stall-partitions') return { ok: false, reason: 'the cluster consumer cannot stall chosen partitions' };
+    if (feature === 'audit') return { ok: false, reason: 'the cluster consumer writes its audit to a topic, not files this target reads' };
+    return { ok: true };
+  }
+
+  async prepare(spec: CaseSpec): Promise<void> {
+    const kube = await this.k();
+    this.spec = spec;
+    const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
+    if (!so) throw new CmaError(`ScaledObject ${this.namespace}/${this.o.scaledObject} does not exist`, { exitCode: ExitCode.ENV, hint: 'run cma-demo setup first (or pass -n)' });
+    const dep = await kube.get('deployment', this.o.app!, this.namespace);
+    if (!dep) throw new CmaError(`Deployment ${this.namespace}/${this.o.app} does not exist`, { exitCode: ExitCode.ENV, hint: 'run cma-demo setup --only consumer' });
+    this.savedSo ??= { spec: so.spec, annotations: so.metadata?.annotations ?? {} };
+    this.savedArgs ??= (dep.spec.template.spec.containers[0].args ?? []) as string[];
+    await kube.patch('deployment', this.o.app!, this.namespace, [
+      { op: 'replace', path: '/spec/template/spec/containers/0/args', value: consumerArgs(this.savedArgs, spec) },
+      { op: 'add', path: '/spec/replicas', value: spec.startReplicas },
+    ], { type: 'json' });
+    await kube.patch('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace, scaledObjectPatch(so, spec.settings, spec), { type: 'merge' });
+  }
+
+  /** KEDA's real metric through the external metrics API; null when it cannot be read. */
+  async externalMetric(hpa: Obj | null): Promise<number | null> {
+    const name = (hpa?.spec?.metrics as Obj[] | undefined)?.find((m) => m.type === 'External')?.external?.metric?.name as string | undefined;
+    if (!name) return null;
+    const kube = await this.k();
+    const p = `/apis/external.metrics.k8s.io/v1beta1/namespaces/${this.namespace}/${name}?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${this.o.scaledObject}`)}`;
+    const r = await kube.run(['get', '--raw', p], { timeoutMs: 20_000 });
+    if (r.exitCode !== 0) return null;
+    const items = (JSON.parse(r.stdout) as Obj).items as Obj[] | undefined;
+    return items?.length ? parseQuantity(items[0]!.value as string) : null;
+  }
+
+  async sample(): Promise<TargetSample> {
+    const kube = await this.k();
+    const [dep, so] = await Promise.all([kube.get('deployment', this.o.app!, this.namespace), kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace)]);
+    const hpaName = (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`;
+    const hpa = await kube.get('horizontalpodautoscalers.autoscaling', hpaName, this.namespace);
+    return {
+      replicas: Number(dep?.spec?.replicas ?? 0),
+      readyReplicas: Number(dep?.status?.readyReplicas ?? 0),
+      desiredReplicas: hpa?.status?.desiredReplicas === undefined ? null : Number(hpa.status.desiredReplicas),
+      active: bool(cond(so, 'Active')),
+      metric: await this.externalMetric(hpa),
+    };
+  }
+
+  /** The ScaledObject's Ready/Active/Fallback conditions and the HPA's view (for lag --watch and reports). */
+  async conditions(): Promise<{ ready: boolean | null; active: boolean | null; fallback: boolean | null; hpa: { current: number | null; desired: number | null; metric: number | null } }> {
+    const kube = await this.k();
+    const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
+    const hpa = await kube.get('horizontalpodautoscalers.autoscaling', (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`, this.namespace);
+    const cur = ((hpa?.status?.currentMetrics ?? []) as Obj[]).find((m) => m.type === 'External')?.external?.current;
+    return {
+      ready: bool(cond(so, 'Ready')),
+      active: bool(cond(so, 'Active')),
+      fallback: bool(cond(so, 'Fallback')),
+      hpa: {
+        current: hpa?.status?.currentReplicas === undefined ? null : Number(hpa.status.currentReplicas),
+        desired: hpa?.status?.desiredReplicas === undefined ? null : Number(hpa.status.desiredReplicas),
+        metric: parseQuantity((cur?.averageValue ?? cur?.value) as string | undefined),
+      },
+    };
+  }
+
+  async restore(): Promise<void> {
+    if (!this.kube) return;
+    const kube = this.kube;
+    if (this.savedSo) {
+      const cur = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
+      if (cur) {
+        const ops: Obj[] = [{ op: 'replace', path: '/spec', value: this.savedSo.spec }];
+        ops.push({ op: 'add', path: '/metadata/annotations', value: this.savedSo.annotations });
+        await kube.patch('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace, ops, { type: 'json' });
+      }
+      this.savedSo = null;
+    }
+    if (this.savedArgs) {
+      if (await kube.get('deployment', this.o.app!, this.namespace)) {
+        await kube.patch('deployment', this.o.app!, this.namespace, [{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: this.savedArgs }], { type: 'json' });
+      }
+      this.savedArgs = null;
+    }
+  }
+
+  async diagnostics(dir: string): Promise<string[]> {
+    const kube = await this.k();
+    fs.mkdirSync(dir, { recursive: true });
+    const ns = this.namespace;
+    const kedaNs = this.platform === 'openshift' ? 'openshift-keda' : 'keda';
+    const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, ns).catch(() => null);
+    const hpaName = (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`;
+    const items: Array<[string, string[]]> = [
+      ['events.yaml', ['get', 'events', '-n', ns, '-o', 'yaml']],
+      ['scaledobject.yaml', ['get', 'scaledobjects.keda.sh', this.o.scaledObject!, '-n', ns, '-o', 'yaml']],
+      ['hpa.yaml', ['get', 'horizontalpodautoscalers.autoscaling', hpaName, '-n', ns, '-o', 'yaml']],
+      ['deployment.yaml', ['get', 'deployment', this.o.app!, '-n', ns, '-o', 'yaml']],
+      ['keda-operator.log', ['logs', '-n', kedaNs, 'deployment/keda-operator', '--all-containers', '--tail=2000']],
+      ['keda-metrics-apiserver.log', ['logs', '-n', kedaNs, 'deployment/keda-metrics-apiserver', '--all-containers', '--tail=2000']],
+      ['consumer.log', ['logs', '-n', ns, `deployment/${this.o.app}`, '--all-containers', '--tail=2000']],
+    ];
+    const files: string[] = [];
+    for (const [name, args] of items) {
+      const r = await kube.run(args, { timeoutMs: 60_000 });
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, r.exitCode === 0 ? r.stdout : `# ${kube.bin} ${args.join(' ')} failed (exit ${r.exitCode}):\n# ${r.stderr.trim().split('\n').join('\n# ')}\n`);
+      files.push(f);
+    }
+    const vf = path.join(dir, 'versions.json');
+    fs.writeFileSync(vf, JSON.stringify(await this.versions(), null, 2) + '\n');
+    files.push(vf);
+    return files;
+  }
+
+  async versions(): Promise<Record<string, string>> {
+    const kube = await this.k();
+    const v: Record<string, string> = {};
+    const server = await kube.version().catch(() => null);
+    if (server?.gitVersion) v.kubernetes = String(server.gitVersion);
+    const kedaNs = this.platform === 'openshift' ? 'openshift-keda' : 'keda';
+    const ko = await kube.get('deployment', 'keda-operator', kedaNs).catch(() => null);
+    const img = ko?.spec?.template?.spec?.containers?.[0]?.image as string | undefined;
+    if (img) v.keda = img.split(':').pop() ?? img;
+    if (this.platform === 'openshift') {
+      const kc = await kube.get('kedacontrollers.keda.sh', 'keda', kedaNs).catch(() => null);
+      if (kc?.status?.version) v.keda = String(kc.status.version);
+    }
+    const kafka = await kube.get('kafkas.kafka.strimzi.io', this.o.kafkaCluster!, this.namespace).catch(() => null);
+    if (kafka?.status?.kafkaVersion) v.kafka = String(kafka.status.kafkaVersion);
+    if (kafka?.status?.operatorLastSuccessfulVersion) v.strimzi = String(kafka.status.operatorLastSuccessfulVersion);
+    v.platform = this.platform ?? 'unknown';
+    return v;
+  }
+
+  async close(): Promise<void> {
+    await this.restore();
+  }
+}
+
+export async function createClusterTarget(o: ClusterTargetOptions): Promise<Target> {
+  return new ClusterTarget(o);
+}
