@@ -249,7 +249,12 @@ class KafkaJsAdmin implements KafkaAdmin {
       try {
         const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
         const parts = md.topics[0]?.partitions ?? [];
-        if (parts.length > 0 && parts.every((p) => p.leader >= 0)) return { created, partitions: parts.length };
+        if (parts.length > 0 && parts.every((p) => p.leader >= 0)) {
+          // Leaders are listed a moment before every partition takes writes on a fresh broker: wait until each
+          // partition answers an offset read too, so the first produce request does not partly fail and get resent.
+          await this.admin.fetchTopicOffsets(topic);
+          return { created, partitions: parts.length };
+        }
       } catch (err) {
         if (!chain(err).some((l) => l.type === 'UNKNOWN_TOPIC_OR_PARTITION' || l.type === 'LEADER_NOT_AVAILABLE')) throw mapKafkaError(err, this.conn);
       }
