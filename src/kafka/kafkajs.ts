@@ -256,7 +256,7 @@ class KafkaJsAdmin implements KafkaAdmin {
           return { created, partitions: parts.length };
         }
       } catch (err) {
-        if (!chain(err).some((l) => l.type === 'UNKNOWN_TOPIC_OR_PARTITION' || l.type === 'LEADER_NOT_AVAILABLE')) throw mapKafkaError(err, this.conn);
+        if (!chain(err).some((l) => l.type === 'UNKNOWN_TOPIC_OR_PARTITION' || l.type === 'LEADER_NOT_AVAILABLE' || l.type === 'NOT_LEADER_FOR_PARTITION' || l.type === 'NOT_LEADER_OR_FOLLOWER')) throw mapKafkaError(err, this.conn);
       }
       if (Date.now() - t0 > timeoutMs) {
         throw new CmaError(`topic ${topic} has partitions without a leader after ${timeoutMs / 1000} s`, {
