@@ -22,6 +22,7 @@ import {
   kedaControllerVerdict, scaledObjectVerdict, subscriptionVerdict, type Verdict,
 } from './readiness.js';
 import { paramsFromFlags, type SetupFlags } from './setupParams.js';
+import { fetchText, rewriteStrimziNamespace } from './releaseManifest.js';
 
 export interface SetupRunFlags {
   rebuild?: boolean;
@@ -333,7 +334,8 @@ async function operatorsKubernetes(kube: Kube, p: SetupParams, r: StepReport, tm
   if (hasStrimzi) r.notes.push('Strimzi already installed (skipped)');
   else {
     log(`applying ${p.strimziManifestUrl}`);
-    await kube.applyUrl(p.strimziManifestUrl, { namespace: p.namespace });
+    const objs = rewriteStrimziNamespace(await fetchText(p.strimziManifestUrl), p.namespace);
+    await kube.apply(objs, { what: `apply ${p.strimziManifestUrl} (${objs.length} objects, namespace ${p.namespace})` });
     r.objects.push(p.strimziManifestUrl);
   }
   for (const crd of ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh', 'kafkas.kafka.strimzi.io', 'kafkanodepools.kafka.strimzi.io', 'kafkatopics.kafka.strimzi.io', 'kafkausers.kafka.strimzi.io']) {

@@ -212,7 +212,16 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     log(`lab: kube-apiserver ready at ${server} in ${((tReady - t0) / 1000).toFixed(1)} s`);
     const files = crdFiles(opts);
     await k(['apply', '--server-side', '--field-manager=lab', ...files.flatMap((f) => ['-f', f])]);
-    await k(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
+    // Poll rather than `kubectl wait --all`: under load a just-created CRD may have no .status yet, which makes
+    // kubectl wait fail at once ("<nil> is of the type <nil>").
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const crds = JSON.parse(await k(['get', 'crd', '-o', 'json'])).items as Array<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
+      const pending = crds.filter((c) => !(c.status?.conditions ?? []).some((x) => x.type === 'Established' && x.status === 'True'));
+      if (crds.length >= files.length && pending.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`CRDs not Established within 120 s: ${pending.map((c) => c.metadata.name).join(', ')}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
     // Discovery of freshly created CRDs can lag a little; make sure kubectl sees them before tests run.
     for (let i = 0; i < 50; i++) {
       const r = await kubectl(['api-resources', '--api-group=keda.sh', '-o', 'name']);

@@ -71,3 +71,19 @@ describe('cluster target helpers', () => {
     expect(() => scaledObjectPatch({ metadata: { name: 'so' }, spec: { triggers: [] } }, DEFAULT_SETTINGS, { topic: 'T', group: 'G' })).toThrow(/no kafka trigger/);
   });
 });
+
+import { rewriteStrimziNamespace } from '../../src/cluster/releaseManifest.js';
+
+describe('Strimzi release manifest', () => {
+  it('moves namespaced objects and binding subjects from myproject to the demo namespace, nothing else', () => {
+    const text = [
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: strimzi-cluster-operator\n  namespace: myproject',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: strimzi\nsubjects:\n  - kind: ServiceAccount\n    name: strimzi-cluster-operator\n    namespace: myproject\nroleRef:\n  kind: ClusterRole\n  name: x\n  apiGroup: rbac.authorization.k8s.io',
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: kafkas.kafka.strimzi.io',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: elsewhere',
+    ].join('\n---\n');
+    const out = rewriteStrimziNamespace(text, 'demo');
+    expect(out.map((o) => o.metadata.namespace)).toEqual(['demo', undefined, undefined, 'elsewhere']);
+    expect(out[1]!.subjects[0].namespace).toBe('demo');
+  });
+});
