@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { notImplemented } from './notImplemented.js';
 import { registerPlan } from './plan.js';
+import { registerRun } from './run.js';
 import { registerLocal } from './local.js';
 import { registerProduce } from './produce.js';
 import { registerLag } from './lag.js';
@@ -18,6 +19,6 @@ export function registerCommands(program: Command): void {
   registerSetup(program);
   registerTeardown(program);
   registerStatus(program);
-  notImplemented(program, 'run', 'run scripted scaling cases with a verdict and a report', 'issue #4');
+  registerRun(program);
   registerPlan(program);
 }

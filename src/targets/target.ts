@@ -32,6 +32,10 @@ export interface CaseSpec {
   annotations?: Record<string, string>;
   /** Audit: where consumers record processed sequence numbers (local: a file per consumer). */
   auditDir?: string;
+  /** HPA controller timing for an emulated HPA (local target; divided by --fast). */
+  hpa?: { syncSeconds: number; downscaleWindowSeconds: number; tolerance: number };
+  /** Partitions the consumers never advance (persistent-lag cases). */
+  stallPartitions?: number[];
 }
 
 /** One observation; fields a target cannot know are null. */
@@ -60,6 +64,11 @@ export interface Target {
   restore(): Promise<void>;
   /** Writes diagnostics files into dir; returns their paths. */
   diagnostics(dir: string): Promise<string[]>;
+  /**
+   * The audit the consumers wrote (sequence numbers, in any order) and how many consumers exited 0 after SIGTERM;
+   * null when the target cannot audit. Called after restore().
+   */
+  audit?(): Promise<{ seqs: Iterable<number>; scaleDowns: number } | null>;
   /** Component versions for the report. */
   versions(): Promise<Record<string, string>>;
   /** Releases everything (broker started by the target, child processes). */

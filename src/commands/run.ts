@@ -1,0 +1,203 @@
+/** cma-demo run: scripted scaling cases with a verdict and reports (JSON, JUnit, HTML chart). Thin: parse, call, render. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { outputFor, VERSION, type GlobalOptions } from '../cli.js';
+import { CmaError, combineExitCodes, ExitCode, usageError } from '../errors.js';
+import { applyProfile, parseFast, type ResolvedCase } from '../scenarios/fast.js';
+import { renderHtml } from '../scenarios/html.js';
+import { renderJUnit } from '../scenarios/junit.js';
+import { expandCases, listCatalogue, loadScenarioFile, resolveScenarioArgs } from '../scenarios/loader.js';
+import { renderText, runPassed, type CaseReport, type RunReport } from '../scenarios/report.js';
+import { notRunReport, runCase } from '../scenarios/runner.js';
+import { LocalTarget } from '../targets/local.js';
+import type { Target } from '../targets/target.js';
+import { LiveView } from '../ui/live.js';
+
+interface RunFlags {
+  list?: boolean;
+  fast?: string | boolean;
+  runId?: string;
+  junit?: string;
+  reportDir?: string;
+  keepBroker?: boolean;
+  sampleInterval: string;
+  faultNoCommit?: boolean;
+  faultDropEvery?: string;
+  faultSigkillAfter?: string;
+}
+
+const posInt = (v: string | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`${flag} must be an integer ≥ 1, got "${v}"`);
+  return n;
+};
+
+function writeFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalOptions, log: (s: string) => void, warn: (c: string, m: string) => void): Promise<Target> {
+  if (kind === 'local') {
+    const faults = {
+      noCommit: Boolean(flags.faultNoCommit),
+      ...(flags.faultDropEvery ? { dropEvery: posInt(flags.faultDropEvery, '--fault-drop-every')! } : {}),
+      ...(flags.faultSigkillAfter ? { sigkillAfterS: Number(flags.faultSigkillAfter) } : {}),
+    };
+    return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
+  }
+  // The cluster target (src/targets/cluster.ts) is built against the same interface.
+  const spec = '../targets/cluster.js';
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(spec)) as Record<string, unknown>;
+  } catch (err) {
+    throw new CmaError(`the cluster target is not available: ${(err as Error).message}`, { exitCode: ExitCode.ENV, hint: 'use --target local' });
+  }
+  const opts = { namespace: g.namespace, context: g.context, kubeconfig: g.kubeconfig, log, warn, keepBroker: flags.keepBroker };
+  if (typeof mod.createClusterTarget === 'function') return (await (mod.createClusterTarget as (o: unknown) => Promise<Target> | Target)(opts)) as Target;
+  if (typeof mod.ClusterTarget === 'function') return new (mod.ClusterTarget as new (o: unknown) => Target)(opts);
+  throw new CmaError('src/targets/cluster.ts exports neither createClusterTarget nor ClusterTarget', { exitCode: ExitCode.ENV, hint: 'use --target local' });
+}
+
+export function registerRun(program: Command): void {
+  const cmd = program
+    .command('run')
+    .argument('[cases...]', 'case names (see --list), scenario file paths, or all')
+    .description('run scripted scaling cases with a verdict and reports (JSON, JUnit, HTML chart)')
+    .option('--list', 'list the cases of the catalogue (name and one line each)')
+    .addOption(new Option('--fast [factor]', 'divide durations, record counts and lagThreshold by F (default 5); rates, activation and partitions stay'))
+    .addOption(new Option('--run-id <id>', 'suffix topic, group and ScaledObject names (parallel CI runs)').env('CMA_DEMO_RUN_ID'))
+    .option('--junit <file>', 'write JUnit XML (one testcase per case)')
+    .option('--report-dir <dir>', 'write report.json and report.html (chart of lag, replicas, desired replicas, activity, plan prediction)')
+    .option('--keep-broker', 'local target: keep a broker this run started')
+    .addOption(new Option('--sample-interval <ms>', 'timeline sampling interval').default('1000').hideHelp())
+    .addOption(new Option('--fault-no-commit', 'fault injection: consumers never commit').hideHelp())
+    .addOption(new Option('--fault-drop-every <n>', 'fault injection: consumers leave every n-th record out of the audit').hideHelp())
+    .addOption(new Option('--fault-sigkill-after <s>', 'fault injection: SIGKILL the first consumer s seconds after it is ready').hideHelp())
+    .addHelpText(
+      'after',
+      `
+Exit: 0 when no case failed or errored (skipped allowed); otherwise 130 (interrupted), then 3 (environment), then 1 (a case failed).
+Ctrl-C stops the load, restores what was patched, writes the partial report and exits 130.
+
+Examples:
+  $ cma-demo run --list
+  $ cma-demo run case2 --target local --fast --report-dir out/ --junit out/junit.xml
+  $ cma-demo run all --target local --junit out.xml                 # the CI step
+  $ cma-demo run ./my-case.yaml --run-id "$CI_JOB_ID" -o json`,
+    );
+  cmd.action(async (cases: string[], flags: RunFlags, c: Command) => {
+    const out = outputFor(c);
+    const g = c.optsWithGlobals() as GlobalOptions;
+
+    if (flags.list) {
+      const entries = listCatalogue();
+      if (out.machine) out.document({ cases: entries.map((e) => ({ name: e.name, summary: e.summary, targets: e.targets, variants: e.variants, file: e.file })), warnings: out.warnings });
+      else {
+        const w = Math.max(...entries.map((e) => e.name.length));
+        for (const e of entries) out.text(`${e.name.padEnd(w)}  ${e.summary}${e.targets.includes('local') ? '' : ' [cluster only]'}`);
+      }
+      return;
+    }
+    if (!cases.length) throw usageError('name the cases to run', 'e.g. cma-demo run case1, cma-demo run all, or cma-demo run --list');
+    if (flags.runId !== undefined && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(flags.runId)) {
+      throw usageError(`--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`, 'use lower-case letters, digits and dashes, at most 32 characters');
+    }
+    const profile = parseFast(flags.fast);
+    const sampleIntervalMs = posInt(flags.sampleInterval, '--sample-interval')!;
+    if (flags.faultSigkillAfter !== undefined && !(Number(flags.faultSigkillAfter) >= 0)) throw usageError('--fault-sigkill-after must be a number of seconds ≥ 0');
+
+    // Everything is validated before the target is touched.
+    const files = resolveScenarioArgs(cases);
+    const resolved: ResolvedCase[] = [];
+    for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
+    const targetKind = g.target ?? 'local';
+
+    out.info(`run: target ${targetKind}${g.target ? '' : ' (default: no cluster recorded by setup)'}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
+    const log = (s: string) => out.info(s);
+    const warn = (code: string, m: string) => out.warn(code, m);
+    const target = await makeTarget(targetKind, flags, g, log, warn);
+
+    const abort = new AbortController();
+    let sigints = 0;
+    const onSigint = () => {
+      sigints++;
+      if (sigints === 1) {
+        out.info('run: interrupted: stopping the load, restoring the target, writing the partial report (Ctrl-C again to stop at once)');
+        abort.abort();
+      } else {
+        for (const pid of (target as Partial<LocalTarget>).consumerPids?.() ?? []) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+        process.exit(ExitCode.INTERRUPTED);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    const live = new LiveView(out.stderr, out.stderrIsTTY, out.color);
+    const reports: CaseReport[] = [];
+    const codes: number[] = [];
+    const startedAt = new Date().toISOString();
+    let versions: Record<string, string> = { 'cma-demo': VERSION };
+    try {
+      for (const rc of resolved) {
+        if (abort.signal.aborted) {
+          reports.push(notRunReport(rc, 'skipped', 'not run: interrupted'));
+          continue;
+        }
+        out.info(`run: ${rc.def.name}: ${rc.def.description.split('\n')[0]!.slice(0, 160)}`);
+        const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: flags.reportDir } : {}) });
+        live.done();
+        const { exitCode, ...rep } = r;
+        reports.push(rep);
+        codes.push(exitCode);
+        out.info(`run: ${rc.def.name}: ${rep.verdict.toUpperCase()}${rep.reason ? ` — ${rep.reason}` : ''}`);
+      }
+      try {
+        versions = { ...versions, ...(await target.versions()) };
+      } catch {
+        /* versions are best effort */
+      }
+    } finally {
+      try {
+        await target.close();
+      } catch (err) {
+        out.warn('TARGET_CLOSE', `closing the ${targetKind} target failed: ${(err as Error).message}`);
+        codes.push(ExitCode.ENV);
+      }
+      process.removeListener('SIGINT', onSigint);
+    }
+    if (abort.signal.aborted) codes.push(ExitCode.INTERRUPTED);
+
+    const report: RunReport = {
+      target: targetKind,
+      profile,
+      versions,
+      passed: runPassed(reports) && !abort.signal.aborted,
+      cases: reports,
+      warnings: out.warnings,
+      startedAt,
+      interrupted: abort.signal.aborted,
+      runId: flags.runId ?? null,
+    };
+    if (flags.reportDir) {
+      writeFile(path.join(flags.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      writeFile(path.join(flags.reportDir, 'report.html'), renderHtml(report));
+      out.info(`run: wrote ${path.join(flags.reportDir, 'report.json')} and report.html`);
+    }
+    if (flags.junit) {
+      writeFile(flags.junit, renderJUnit(report));
+      out.info(`run: wrote ${flags.junit}`);
+    }
+    if (out.machine) out.document(report);
+    else out.text(renderText(report));
+    process.exitCode = combineExitCodes(codes);
+  });
+}

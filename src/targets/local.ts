@@ -1,0 +1,303 @@
+/**
+ * LocalTarget: the local Kafka broker (reused, or started and stopped at the end unless --keep-broker), real
+ * `cma-demo consume` child processes as the Deployment's pods, and the KEDA + HPA emulator deciding the replica
+ * count from offsets it reads from the broker (never from what it decided itself).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { CmaError, envError } from '../errors.js';
+import type { KafkaAdmin, KafkaConnection } from '../kafka/client.js';
+import { openAdmin } from '../kafka/kafkajs.js';
+import { readPartitionOffsets } from '../kafka/lag.js';
+import { ensureBroker, localConnection, stopBroker, type BrokerInfo } from '../local/broker.js';
+import { EmulatorDriver } from '../scaling/emulator.js';
+import { parseAuditText } from '../scenarios/audit.js';
+import type { CaseSpec, Target, TargetSample } from './target.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'cma-demo.js');
+
+export interface LocalFaults {
+  /** Consumers never commit (--fault-no-commit). */
+  noCommit?: boolean;
+  /** Consumers leave every n-th record out of the audit (--fault-drop-every). */
+  dropEvery?: number;
+  /** SIGKILL the first consumer this many seconds after it became ready (it is restarted, like a pod). */
+  sigkillAfterS?: number;
+}
+
+export interface LocalTargetOptions {
+  keepBroker?: boolean;
+  log: (s: string) => void;
+  warn: (code: string, message: string) => void;
+  faults?: LocalFaults;
+  env?: NodeJS.ProcessEnv;
+  /** Where consumer logs go (default: a temp dir). */
+  workDir: string;
+}
+
+interface Pod {
+  id: number;
+  proc: ChildProcess | null;
+  timer: NodeJS.Timeout | null;
+  ready: boolean;
+  terminating: boolean;
+  exited: Promise<void>;
+  logFile: string;
+  auditFile: string | null;
+}
+
+export class LocalTarget implements Target {
+  readonly kind = 'local' as const;
+  private broker: (BrokerInfo & { started: boolean }) | null = null;
+  private conn: KafkaConnection | null = null;
+  private spec: CaseSpec | null = null;
+  private admin: KafkaAdmin | null = null;
+  private driver: EmulatorDriver | null = null;
+  private pods: Pod[] = [];
+  private desired = 0;
+  private nextId = 0;
+  private scaleDowns = 0;
+  private crashes = 0;
+  private auditFiles: string[] = [];
+  private killedOnce = false;
+  private closed = false;
+
+  constructor(private readonly opts: LocalTargetOptions) {}
+
+  async connection(): Promise<KafkaConnection> {
+    if (this.conn) return this.conn;
+    if (!this.broker) {
+      this.broker = await ensureBroker({ log: this.opts.log, env: this.opts.env } as Parameters<typeof ensureBroker>[0]);
+      this.opts.log(`local target: ${this.broker.started ? 'started' : 'reusing'} the local Kafka ${this.broker.version} broker at ${this.broker.bootstrap}`);
+    }
+    this.conn = await localConnection(this.broker);
+    return this.conn;
+  }
+
+  supports(feature: string): { ok: true } | { ok: false; reason: string } {
+    if (feature === 'fallback') return { ok: false, reason: 'cluster only: fallback needs a real KEDA whose scaler fails (the local emulator reads a healthy broker)' };
+    if (feature === 'cluster') return { ok: false, reason: 'cluster only' };
+    return { ok: true };
+  }
+
+  async prepare(spec: CaseSpec): Promise<void> {
+    await this.restore();
+    this.spec = spec;
+    this.scaleDowns = 0;
+    this.crashes = 0;
+    this.auditFiles = [];
+    this.killedOnce = false;
+    const conn = await this.connection();
+    this.admin = await openAdmin(conn);
+    // Starting replicas exist before the first sample (no start-up delay), ready or not within 60 s.
+    this.desired = spec.startReplicas;
+    for (let i = 0; i < spec.startReplicas; i++) this.addPod(0);
+    const t0 = Date.now();
+    while (this.pods.some((p) => !p.ready && p.proc) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+    const paused = spec.annotations?.['autoscaling.keda.sh/paused-replicas'];
+    const hpa = spec.hpa ?? { syncSeconds: 15, downscaleWindowSeconds: 300, tolerance: 0.1 };
+    this.driver = new EmulatorDriver(
+      {
+        settings: spec.settings,
+        hpaSyncSeconds: hpa.syncSeconds,
+        tolerance: hpa.tolerance,
+        defaultDownscaleWindowSeconds: hpa.downscaleWindowSeconds,
+        boundary: 'exclusive',
+        pausedReplicas: paused !== undefined ? Number(paused) : null,
+      },
+      {
+        readOffsets: () => readPartitionOffsets(this.admin!, spec.group, spec.topic),
+        setReplicas: async (n) => this.scaleTo(n),
+        getReplicas: () => this.desired,
+        getStatusReplicas: () => this.pods.filter((p) => p.proc && !p.terminating).length,
+        log: (line) => process.env.CMA_DEMO_DEBUG && this.opts.log(`emulator: ${line}`),
+      },
+    );
+    this.driver.start();
+  }
+
+  async sample(): Promise<TargetSample> {
+    const s = this.driver?.snapshot();
+    return {
+      replicas: this.desired,
+      readyReplicas: this.pods.filter((p) => p.ready && !p.terminating).length,
+      desiredReplicas: s?.desiredReplicas ?? null,
+      active: s?.active ?? null,
+      metric: s?.metric ?? null,
+    };
+  }
+
+  /** The Deployment's spec count changes: start (after the start-up delay) or stop (SIGTERM) consumers. */
+  private scaleTo(n: number): void {
+    if (!this.spec || this.closed) return;
+    this.desired = n;
+    this.reconcile();
+  }
+
+  private reconcile(): void {
+    if (!this.spec) return;
+    const live = this.pods.filter((p) => !p.terminating);
+    if (live.length < this.desired) {
+      for (let i = live.length; i < this.desired; i++) this.addPod(this.spec.consumer.startupDelayMs);
+    } else if (live.length > this.desired) {
+      // Newest first, not-yet-started pods before running ones (as a ReplicaSet prefers unready pods).
+      const victims = [...live].sort((a, b) => Number(Boolean(a.proc)) - Number(Boolean(b.proc)) || b.id - a.id).slice(0, live.length - this.desired);
+      for (const v of victims) this.terminate(v);
+    }
+  }
+
+  private addPod(delayMs: number): void {
+    const spec = this.spec!;
+    const id = ++this.nextId;
+    const pod: Pod = { id, proc: null, timer: null, ready: false, terminating: false, exited: Promise.resolve(), logFile: path.join(this.opts.workDir, `consumer-${id}.log`), auditFile: null };
+    this.pods.push(pod);
+    const start = () => {
+      pod.timer = null;
+      if (pod.terminating || this.closed) return;
+      this.spawnConsumer(pod, spec);
+    };
+    if (delayMs > 0) pod.timer = setTimeout(start, delayMs);
+    else start();
+  }
+
+  private spawnConsumer(pod: Pod, spec: CaseSpec): void {
+    const f = this.opts.faults ?? {};
+    const args = [
+      BIN, 'consume',
+      '--group', spec.group,
+      '--topic', spec.topic,
+      '--offset-reset', spec.consumer.offsetReset,
+      '--process-ms', String(Math.max(0, Math.round(spec.consumer.processMs))),
+      '--session-timeout-ms', '6000',
+      '--heartbeat-interval-ms', '500',
+      '--commit-interval-ms', '500',
+      '--client-id', `cma-demo-${spec.group}-${pod.id}`,
+    ];
+    if (spec.auditDir) {
+      pod.auditFile = path.join(spec.auditDir, `consumer-${pod.id}.audit`);
+      this.auditFiles.push(pod.auditFile);
+      args.push('--audit-file', pod.auditFile);
+    }
+    if (spec.stallPartitions?.length) args.push('--stall-partitions', spec.stallPartitions.join(','));
+    if (f.noCommit) args.push('--fault-no-commit');
+    if (f.dropEvery) args.push('--fault-drop-every', String(f.dropEvery));
+    const conn = this.conn!;
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CMA_DEMO_BOOTSTRAP_SERVER: conn.brokers.join(','), CMA_DEMO_SECURITY_PROTOCOL: conn.securityProtocol };
+    delete env.CMA_DEMO_OUTPUT;
+    if (conn.sasl) {
+      env.CMA_DEMO_SASL_MECHANISM = conn.sasl.mechanism;
+      env.CMA_DEMO_USERNAME = conn.sasl.username;
+      env.CMA_DEMO_KAFKA_PASSWORD = conn.sasl.password; // environment, never argv
+    }
+    const log = fs.createWriteStream(pod.logFile, { flags: 'a' });
+    const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    pod.proc = proc;
+    const rl = readline.createInterface({ input: proc.stderr! });
+    rl.on('line', (line) => {
+      log.write(line + '\n');
+      if (!pod.ready && line.startsWith('consume: ready')) {
+        pod.ready = true;
+        if (f.sigkillAfterS !== undefined && !this.killedOnce) {
+          this.killedOnce = true;
+          setTimeout(() => {
+            if (pod.proc && pod.proc.exitCode === null && !pod.terminating) {
+              this.opts.log(`local target: fault injection: SIGKILL consumer ${pod.id} (pid ${pod.proc.pid})`);
+              pod.proc.kill('SIGKILL');
+            }
+          }, f.sigkillAfterS * 1000).unref();
+        }
+      }
+    });
+    pod.exited = new Promise<void>((resolve) => {
+      proc.once('exit', (code, signal) => {
+        log.end();
+        pod.proc = null;
+        pod.ready = false;
+        const wasTerminating = pod.terminating;
+        this.pods = this.pods.filter((p) => p !== pod);
+        if (wasTerminating && code === 0) this.scaleDowns++;
+        else if (wasTerminating) this.opts.warn('CONSUMER_UNCLEAN_EXIT', `consumer ${pod.id} exited ${code ?? signal} after SIGTERM (log: ${pod.logFile})`);
+        else if (!this.closed) {
+          this.crashes++;
+          this.opts.warn('CONSUMER_CRASHED', `consumer ${pod.id} exited ${code ?? signal} unasked; restarting it like a pod (log: ${pod.logFile})`);
+          this.reconcile();
+        }
+        resolve();
+      });
+    });
+  }
+
+  private terminate(pod: Pod): void {
+    pod.terminating = true;
+    if (pod.timer) {
+      clearTimeout(pod.timer);
+      pod.timer = null;
+      this.pods = this.pods.filter((p) => p !== pod);
+      return;
+    }
+    pod.proc?.kill('SIGTERM');
+    // terminationGracePeriodSeconds: SIGKILL after 30 s
+    const proc = pod.proc;
+    setTimeout(() => {
+      if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    }, 30_000).unref();
+  }
+
+  /** Stops the emulator and every consumer (SIGTERM, graceful); safe to call twice. */
+  async restore(): Promise<void> {
+    await this.driver?.stop();
+    this.driver = null;
+    this.desired = 0;
+    const pods = [...this.pods];
+    for (const p of pods) if (!p.terminating) this.terminate(p);
+    await Promise.all(pods.map((p) => p.exited));
+    await this.admin?.close().catch(() => {});
+    this.admin = null;
+  }
+
+  async audit(): Promise<{ seqs: Iterable<number>; scaleDowns: number } | null> {
+    if (!this.spec?.auditDir) return null;
+    const seqs: number[] = [];
+    for (const f of this.auditFiles) {
+      if (!fs.existsSync(f)) continue;
+      for (const s of parseAuditText(fs.readFileSync(f, 'utf8')).seqs) seqs.push(s);
+    }
+    return { seqs, scaleDowns: this.scaleDowns };
+  }
+
+  async diagnostics(dir: string): Promise<string[]> {
+    fs.mkdirSync(dir, { recursive: true });
+    const out: string[] = [];
+    for (const f of fs.readdirSync(this.opts.workDir).filter((x) => x.endsWith('.log'))) {
+      const to = path.join(dir, f);
+      fs.copyFileSync(path.join(this.opts.workDir, f), to);
+      out.push(to);
+    }
+    return out;
+  }
+
+  async versions(): Promise<Record<string, string>> {
+    await this.connection();
+    return { kafka: this.broker?.version ?? 'unknown', node: process.version, scaler: 'emulated KEDA 2.18 kafka scaler + HPA (src/scaling)' };
+  }
+
+  /** Pids of running consumer processes (tests, Ctrl-C checks). */
+  consumerPids(): number[] {
+    return this.pods.map((p) => p.proc?.pid).filter((x): x is number => typeof x === 'number');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.restore();
+    if (this.broker?.started && !this.opts.keepBroker) {
+      this.opts.log('local target: stopping the broker it started (--keep-broker keeps it)');
+      await stopBroker({ log: this.opts.log, env: this.opts.env } as Parameters<typeof stopBroker>[0]).catch((err) => {
+        throw err instanceof CmaError ? err : envError(`stopping the local broker failed: ${(err as Error).message}`);
+      });
+    }
+  }
+}
+
