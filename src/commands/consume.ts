@@ -28,6 +28,7 @@ interface ConsumeFlags extends ConnectionFlags {
   clientId?: string;
   faultNoCommit?: boolean;
   faultDropEvery?: string;
+  faultSigkillAfterAudits?: string;
 }
 
 export function registerConsume(program: Command): void {
@@ -50,6 +51,7 @@ export function registerConsume(program: Command): void {
     .addOption(new Option('--client-id <id>', 'Kafka client id [default: cma-demo-consume-<group>]').env('CMA_DEMO_CLIENT_ID'))
     .addOption(new Option('--fault-no-commit', 'fault injection: never commit offsets').hideHelp())
     .addOption(new Option('--fault-drop-every <n>', 'fault injection: leave every n-th record out of the audit').hideHelp())
+    .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: SIGKILL itself after the n-th audit write, before its commit').hideHelp())
     .addHelpText(
       'after',
       `
@@ -91,6 +93,7 @@ Examples:
       clientId: flags.clientId,
       faultNoCommit: Boolean(flags.faultNoCommit),
       faultDropEvery: parseCount(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
+      faultSigkillAfterAudits: parseCount(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
     };
     const connection = await resolveConnection(flags);
     out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);

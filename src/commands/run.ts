@@ -25,7 +25,7 @@ interface RunFlags {
   sampleInterval: string;
   faultNoCommit?: boolean;
   faultDropEvery?: string;
-  faultSigkillAfter?: string;
+  faultSigkillAfterAudits?: string;
 }
 
 const posInt = (v: string | undefined, flag: string): number | undefined => {
@@ -45,7 +45,7 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
     const faults = {
       noCommit: Boolean(flags.faultNoCommit),
       ...(flags.faultDropEvery ? { dropEvery: posInt(flags.faultDropEvery, '--fault-drop-every')! } : {}),
-      ...(flags.faultSigkillAfter ? { sigkillAfterS: Number(flags.faultSigkillAfter) } : {}),
+      ...(flags.faultSigkillAfterAudits ? { sigkillAfterAudits: posInt(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits')! } : {}),
     };
     return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
   }
@@ -77,7 +77,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--sample-interval <ms>', 'timeline sampling interval').default('1000').hideHelp())
     .addOption(new Option('--fault-no-commit', 'fault injection: consumers never commit').hideHelp())
     .addOption(new Option('--fault-drop-every <n>', 'fault injection: consumers leave every n-th record out of the audit').hideHelp())
-    .addOption(new Option('--fault-sigkill-after <s>', 'fault injection: SIGKILL the first consumer s seconds after it is ready').hideHelp())
+    .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: the first consumer SIGKILLs itself after its n-th audit write, before committing').hideHelp())
     .addHelpText(
       'after',
       `
@@ -109,7 +109,6 @@ Examples:
     }
     const profile = parseFast(flags.fast);
     const sampleIntervalMs = posInt(flags.sampleInterval, '--sample-interval')!;
-    if (flags.faultSigkillAfter !== undefined && !(Number(flags.faultSigkillAfter) >= 0)) throw usageError('--fault-sigkill-after must be a number of seconds ≥ 0');
 
     // Everything is validated before the target is touched.
     const files = resolveScenarioArgs(cases);

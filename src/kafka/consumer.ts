@@ -31,6 +31,8 @@ export interface ConsumeOptions {
   faultNoCommit?: boolean;
   /** Fault injection (hidden flags): leave every N-th processed record out of the audit. */
   faultDropEvery?: number;
+  /** Fault injection (hidden flags): SIGKILL itself after the N-th audit write, before committing (mid-batch crash). */
+  faultSigkillAfterAudits?: number;
 }
 
 export interface ConsumeEvents {

@@ -23,6 +23,7 @@ export class ConsumerWorker {
 
   private processed = 0;
   private audited = 0;
+  private auditWrites = 0;
   private commits = 0;
   private assigned: number[] = [];
   private joins = 0;
@@ -248,6 +249,7 @@ export class ConsumerWorker {
       if (last === null) return;
       const upTo = Number(last) + 1;
       await this.writeAudit(pending.splice(0));
+      if (o.faultSigkillAfterAudits && ++this.auditWrites >= o.faultSigkillAfterAudits) process.kill(process.pid, 'SIGKILL');
       if (!o.faultNoCommit) {
         // A failed commit (e.g. the group moved on during a rebalance) is not fatal: the records come again.
         await this.enqueueCommit(async () => {

@@ -24,8 +24,8 @@ export interface LocalFaults {
   noCommit?: boolean;
   /** Consumers leave every n-th record out of the audit (--fault-drop-every). */
   dropEvery?: number;
-  /** SIGKILL the first consumer this many seconds after it became ready (it is restarted, like a pod). */
-  sigkillAfterS?: number;
+  /** The first consumer SIGKILLs itself after its n-th audit write, before the commit (a crash mid-batch); it is restarted like a pod. */
+  sigkillAfterAudits?: number;
 }
 
 export interface LocalTargetOptions {
@@ -184,6 +184,10 @@ export class LocalTarget implements Target {
     if (spec.stallPartitions?.length) args.push('--stall-partitions', spec.stallPartitions.join(','));
     if (f.noCommit) args.push('--fault-no-commit');
     if (f.dropEvery) args.push('--fault-drop-every', String(f.dropEvery));
+    if (f.sigkillAfterAudits && !this.killedOnce) {
+      this.killedOnce = true;
+      args.push('--fault-sigkill-after-audits', String(f.sigkillAfterAudits));
+    }
     const conn = this.conn!;
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CMA_DEMO_BOOTSTRAP_SERVER: conn.brokers.join(','), CMA_DEMO_SECURITY_PROTOCOL: conn.securityProtocol };
     delete env.CMA_DEMO_OUTPUT;
@@ -200,15 +204,6 @@ export class LocalTarget implements Target {
       log.write(line + '\n');
       if (!pod.ready && line.startsWith('consume: ready')) {
         pod.ready = true;
-        if (f.sigkillAfterS !== undefined && !this.killedOnce) {
-          this.killedOnce = true;
-          setTimeout(() => {
-            if (pod.proc && pod.proc.exitCode === null && !pod.terminating) {
-              this.opts.log(`local target: fault injection: SIGKILL consumer ${pod.id} (pid ${pod.proc.pid})`);
-              pod.proc.kill('SIGKILL');
-            }
-          }, f.sigkillAfterS * 1000).unref();
-        }
       }
     });
     pod.exited = new Promise<void>((resolve) => {
