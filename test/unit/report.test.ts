@@ -66,3 +66,17 @@ describe('HTML report', () => {
     expect(niceScale(410000)).toEqual({ max: 500000, step: 100000 });
   });
 });
+
+describe('live view lines', async () => {
+  const { sparkline, plainLine } = await import('../../src/ui/live.js');
+  it('sparkline scales to the max and keeps the last width values', () => {
+    expect(sparkline([0, 5, 10])).toBe('▁▅█');
+    expect(sparkline([0, 0])).toBe('▁▁');
+    expect(sparkline([1, 2, 3, 4], 2)).toHaveLength(2);
+  });
+  it('a plain line per sample names replicas, lag and the checklist', () => {
+    const c = sampleCase('case1', 'pass');
+    const line = plainLine({ name: 'case1', t: 3, point: c.timeline[2]!, timeline: c.timeline, results: [{ kind: 'reach', text: 'x', ok: true, status: 'pass', observed: '' }, { kind: 'return', text: 'y', ok: null, status: 'pending', observed: '' }], events: { loadStart: 0, loadEnd: null }, phase: 'load' });
+    expect(line).toBe('case1 t=2.0s replicas=3 ready=3 desired=3 active=true lag=300 metric=300 rate=10/s load expectations 1/2 met');
+  });
+});
