@@ -87,6 +87,29 @@ export class Kube {
     }
   }
 
+  /**
+   * Runs a long command (e.g. `logs -f`) and hands each stdout line to onLine as it arrives; resolves with the
+   * exit code when it ends or the signal aborts it. Never throws for a non-zero exit.
+   */
+  async stream(args: string[], onLine: (line: string) => void, o: { signal?: AbortSignal } = {}): Promise<RunResult> {
+    const argv = [...this.globalArgs(), ...args];
+    this.opts.onSpawn?.(this.bin, argv);
+    const child = execa(this.bin, argv, { reject: false, env: this.opts.env, extendEnv: true, cancelSignal: o.signal, stdin: 'ignore' });
+    let buf = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    const r = await child;
+    if (buf) onLine(buf);
+    return { exitCode: r.exitCode ?? 1, stdout: '', stderr: String(r.stderr ?? '') };
+  }
+
   /** Runs and throws a CmaError (exit 3) on failure. */
   async must(args: string[], what: string, o: { input?: string; timeoutMs?: number; hint?: string } = {}): Promise<string> {
     const r = await this.run(args, o);

@@ -21,7 +21,7 @@ import {
   apiServiceVerdict, buildVerdict, crdVerdict, csvVerdict, deploymentAvailableVerdict, kafkaTopicVerdict, kafkaUserVerdict, kafkaVerdict,
   kedaControllerVerdict, scaledObjectVerdict, subscriptionVerdict, type Verdict,
 } from './readiness.js';
-import { paramsFromFlags, type SetupFlags } from './setupParams.js';
+import { paramsFromFlags, setupPhases, type SetupFlags } from './setupParams.js';
 import { fetchText, rewriteStrimziNamespace } from './releaseManifest.js';
 
 export interface SetupRunFlags {
@@ -50,6 +50,8 @@ export interface SetupContext {
 }
 
 const POLL_MS = Number(process.env.CMA_DEMO_POLL_MS ?? 2000);
+/** Aborted when a sibling step of the same phase fails, so its waits stop instead of running to their timeout. */
+let runAbort = new AbortController();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until the verdict is ready; throws a CmaError naming resource, condition, reason and next step. */
@@ -65,6 +67,7 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
+    if (runAbort.signal.aborted) throw new CmaError(`${what}: not waited for (another step failed)`, { exitCode: ExitCode.ENV, code: 'ABORTED' });
     const o = await read();
     const v = verdict(o);
     if (v.state === 'ready') return o!;
@@ -200,36 +203,78 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
     scaledobject: `ScaledObject ${p.scaledObject}`,
   };
   const processOutput = new ProcessOutput(process.stderr as NodeJS.WriteStream, process.stderr as NodeJS.WriteStream);
-  const list = new Listr(
-    ctx.steps.map((id) => ({
+  runAbort = new AbortController();
+  const inflight = new Set<Promise<unknown>>();
+  const stepTask = (id: StepId) => ({
       title: titles[id],
       task: async (_c: unknown, task: { output: string; title: string; skip: (m?: string) => void }) => {
         const r = reportOf(id);
         const t0 = Date.now();
         try {
-          await impl[id](r, (s) => {
+          const run = impl[id](r, (s) => {
             task.output = s;
           });
+          inflight.add(run.catch(() => {}));
+          await run;
           if (r.status === 'not-run') r.status = 'ok';
           if (r.status === 'skipped') task.skip(`${titles[id]}: ${r.notes.join('; ')}`);
           else if (r.notes.length) task.title = `${titles[id]} — ${r.notes.join('; ')}`;
         } catch (err) {
-          r.status = 'failed';
-          r.error = { message: (err as Error).message, hint: (err as CmaError).hint };
+          if ((err as CmaError).code === 'ABORTED') {
+            r.status = 'not-run';
+            r.notes.push('stopped because another step failed');
+          } else {
+            r.status = 'failed';
+            r.error = { message: (err as Error).message, hint: (err as CmaError).hint };
+            runAbort.abort();
+          }
           throw err;
         } finally {
           r.durationMs = Date.now() - t0;
         }
       },
-    })),
+  });
+  const listOptions = {
+    concurrent: false,
+    exitOnError: true,
+    registerSignalListeners: false,
+    renderer: out.stderrIsTTY && out.format === 'text' ? 'default' : 'simple',
+    fallbackRenderer: 'simple',
+    rendererOptions: { logger: new ListrLogger({ processOutput }) },
+    fallbackRendererOptions: { logger: new ListrLogger({ processOutput }) },
+  };
+  // Independent steps of a phase run in parallel (e.g. keda, kafka and the consumer build after the operators).
+  const phases = setupPhases(ctx.steps);
+  const firstError: { err: unknown } = { err: null };
+  const list = new Listr(
+    phases.map((ids) =>
+      ids.length === 1
+        ? stepTask(ids[0]!)
+        : {
+            title: ids.map((id) => titles[id]).join(' ∥ '),
+            task: (_c: unknown, task: { newListr: (t: unknown[], o: unknown) => unknown }) =>
+              task.newListr(
+                ids.map((id) => {
+                  const t = stepTask(id);
+                  return {
+                    ...t,
+                    task: async (c: unknown, tk: Parameters<typeof t.task>[1]) => {
+                      try {
+                        await t.task(c, tk);
+                      } catch (err) {
+                        if ((err as CmaError).code !== 'ABORTED' && !firstError.err) firstError.err = err;
+                        throw err;
+                      }
+                    },
+                  };
+                }),
+                { concurrent: true, exitOnError: true },
+              ),
+          },
+    ) as never,
     {
-      concurrent: false,
+      ...listOptions,
       exitOnError: true,
-      registerSignalListeners: false,
-      renderer: out.stderrIsTTY && out.format === 'text' ? 'default' : 'simple',
-      fallbackRenderer: 'simple',
-      rendererOptions: { logger: new ListrLogger({ processOutput }) } as never,
-      fallbackRendererOptions: { logger: new ListrLogger({ processOutput }) } as never,
     } as never,
   );
   let failure: unknown = null;
@@ -237,7 +282,11 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
     await list.run();
   } catch (err) {
     failure = err;
+    // Parallel siblings stop at their next poll once aborted; let them settle so the report says what they did.
+    await Promise.allSettled([...inflight]);
   }
+  if (!failure && reports.some((r) => r.status === 'failed')) failure = firstError.err ?? new CmaError('a setup step failed');
+  if (failure && (failure as CmaError).code === 'ABORTED' && firstError.err) failure = firstError.err;
   if (!failure && ctx.steps.includes('scaledobject')) {
     writeLastTarget({
       cluster: await kube.serverUrl(),

@@ -142,3 +142,9 @@ export function paramsFromFlags(
     settings: loadSettings(flags, out),
   };
 }
+
+/** Steps grouped into phases; the steps of a phase are independent and run in parallel. */
+export function setupPhases(steps: StepId[]): StepId[][] {
+  const groups: StepId[][] = [['namespace'], ['operators'], ['keda', 'kafka', 'consumer'], ['credentials'], ['scaledobject']];
+  return groups.map((g) => g.filter((s) => steps.includes(s))).filter((g) => g.length > 0);
+}

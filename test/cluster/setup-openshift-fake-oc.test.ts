@@ -185,4 +185,20 @@ describe('setup on OpenShift (fake oc)', () => {
     expect(r.stderr).toMatch(/longer --timeout/);
     player.opts = { ...player.opts, faults: {} };
   });
+
+  it('a failing step stops its parallel siblings: Kafka fails while the KedaController wait is aborted, not timed out (fake oc)', async () => {
+    const ns = uniqueName('par');
+    await lab.kubectl(['delete', 'kedacontrollers.keda.sh', 'keda', '-n', 'openshift-keda', '--ignore-not-found']);
+    player.opts = { ...player.opts, namespace: ns, faults: { silent: ['KedaController'], kafkaNotReady: { reason: 'InvalidResourceException', message: 'bad listener' } } };
+    const t0 = Date.now();
+    const r = await cli(lab, ['-o', 'json', 'setup', '-n', ns, '--only', 'namespace,keda,kafka', '--timeout', '120'], env());
+    expect(r.exitCode).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    const rep = JSON.parse(r.stdout);
+    const st = Object.fromEntries(rep.steps.map((x: any) => [x.id, x.status]));
+    expect(st).toEqual({ namespace: 'ok', keda: 'not-run', kafka: 'failed' });
+    expect(rep.steps.find((x: any) => x.id === 'keda').notes).toContain('stopped because another step failed');
+    expect(r.stderr).toMatch(/error: Kafka .*InvalidResourceException: bad listener/);
+    player.opts = { ...player.opts, faults: {} };
+  });
 });

@@ -147,3 +147,11 @@ describe('dry-run document', () => {
     expect(js.items).toEqual(JSON.parse(JSON.stringify(allObjects(steps))));
   });
 });
+
+import { setupPhases } from '../../src/cluster/setupParams.js';
+describe('setup phases', () => {
+  it('keda, kafka and the consumer run in parallel after the operators; credentials and the ScaledObject after them', () => {
+    expect(setupPhases(['namespace', 'operators', 'keda', 'kafka', 'credentials', 'consumer', 'scaledobject'])).toEqual([['namespace'], ['operators'], ['keda', 'kafka', 'consumer'], ['credentials'], ['scaledobject']]);
+    expect(setupPhases(['kafka', 'scaledobject'])).toEqual([['kafka'], ['scaledobject']]);
+  });
+});
