@@ -14,6 +14,7 @@ import { notRunReport, runCase } from '../scenarios/runner.js';
 import { LocalTarget } from '../targets/local.js';
 import type { Target } from '../targets/target.js';
 import { LiveView } from '../ui/live.js';
+import { readLastTarget } from '../state/lastTarget.js';
 
 interface RunFlags {
   list?: boolean;
@@ -114,9 +115,10 @@ Examples:
     const files = resolveScenarioArgs(cases);
     const resolved: ResolvedCase[] = [];
     for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
-    const targetKind = g.target ?? 'local';
+    const last = g.target ? null : readLastTarget();
+    const targetKind = g.target ?? (last ? 'cluster' : 'local');
 
-    out.info(`run: target ${targetKind}${g.target ? '' : ' (default: no cluster recorded by setup)'}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
+    out.info(`run: target ${targetKind}${g.target ? '' : last ? ` (default: the cluster of the last setup, namespace ${last.namespace})` : ' (default: no cluster recorded by setup)'}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
     const log = (s: string) => out.info(s);
     const warn = (code: string, m: string) => out.warn(code, m);
     const target = await makeTarget(targetKind, flags, g, log, warn);
