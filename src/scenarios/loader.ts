@@ -271,6 +271,7 @@ export function expandCases(s: ScenarioFile, file: string, runId?: string): Case
     return {
       name,
       file,
+      ...(runId ? { runId } : {}),
       description: (body.description ?? s.description).trim(),
       targets: s.targets ?? ['local', 'cluster'],
       requires: s.requires ?? [],

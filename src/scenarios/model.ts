@@ -106,6 +106,8 @@ export interface CaseDef {
   /** `case1`, or `case4/latest-trap` for a variant. */
   name: string;
   file: string;
+  /** --run-id: suffixes topic, group (and, on the cluster, the ScaledObject). */
+  runId?: string;
   description: string;
   targets: Array<'local' | 'cluster'>;
   requires: string[];

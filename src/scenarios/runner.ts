@@ -208,6 +208,7 @@ export async function runCase(rc: ResolvedCase, opts: RunCaseOptions): Promise<C
     if (d.audit && target.kind === 'local') auditDir = fs.mkdtempSync(path.join(os.tmpdir(), `cma-audit-${d.name.replace(/\W/g, '-')}-`));
     const spec: CaseSpec = {
       name: d.name,
+      ...(d.runId ? { runId: d.runId } : {}),
       topic: d.topic,
       group: d.group,
       partitions: d.partitions,
