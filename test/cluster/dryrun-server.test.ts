@@ -14,7 +14,12 @@ let labV1: Lab;
 const state = tempState();
 
 beforeAll(async () => {
-  [lab051, labV1] = await Promise.all([startLab({ strimzi: '0.51', openshift: true, log: labLog }), startLab({ strimzi: 'v1', openshift: false, log: labLog })]);
+  // allSettled: when one lab fails to start, the other is still stopped in afterAll
+  const [a, b] = await Promise.allSettled([startLab({ strimzi: '0.51', openshift: true, log: labLog }), startLab({ strimzi: 'v1', openshift: false, log: labLog })]);
+  if (a.status === 'fulfilled') lab051 = a.value;
+  if (b.status === 'fulfilled') labV1 = b.value;
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
 });
 afterAll(async () => {
   await Promise.all([lab051?.stop(), labV1?.stop()]);

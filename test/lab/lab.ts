@@ -49,6 +49,7 @@ export interface Lab {
 }
 
 const procs = new Set<ChildProcess>();
+const dirs = new Set<string>();
 function killAll(sig: NodeJS.Signals): void {
   for (const p of procs) {
     try {
@@ -57,6 +58,7 @@ function killAll(sig: NodeJS.Signals): void {
       /* gone */
     }
   }
+  for (const d of dirs) if (!process.env.CMA_DEMO_KEEP_LAB) fs.rmSync(d, { recursive: true, force: true });
 }
 let hooked = false;
 function hookExit(): void {
@@ -141,6 +143,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     if (!fs.existsSync(b)) throw new Error(`${b} is missing: run \`node scripts/lab/prepare.mjs --kube\` (npm run test:cluster does it)`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-lab-'));
+  dirs.add(dir);
   const [etcdPort, peerPort, apiPort] = await freePorts(3);
   const etcdLog = path.join(dir, 'etcd.log');
   const etcd = startProc(bins.etcd, [
@@ -169,6 +172,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       }
     }
     if (!process.env.CMA_DEMO_KEEP_LAB) fs.rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   let api: ChildProcess | undefined;
   try {
