@@ -4,7 +4,7 @@
  * container's exit code. The Job is deleted afterwards unless `keep` is set. The password is never read here.
  */
 import { CmaError, ExitCode } from '../errors.js';
-import { jobName, jobVerdict, renderInClusterJob, type InClusterJobParams } from '../manifests/inClusterJob.js';
+import { jobName, jobParamsFromConsumer, jobVerdict, renderInClusterJob, type InClusterJobParams } from '../manifests/inClusterJob.js';
 import type { Kube, Obj } from './kube.js';
 
 export interface InClusterOptions {
@@ -85,4 +85,11 @@ export async function runInCluster(kube: Kube, p: InClusterJobParams, o: InClust
     logsAbort.abort();
     if (!o.keep) await kube.delete('job', name, p.namespace).catch(() => false);
   }
+}
+
+/** Reads the consumer Deployment (default `kafka-consumer`) and derives the Job's parameters from it. */
+export async function discoverInClusterParams(kube: Kube, namespace: string, runId: string, args: string[], app = 'kafka-consumer'): Promise<InClusterJobParams> {
+  const d = await kube.get('deployment', app, namespace);
+  if (!d) throw new CmaError(`Deployment ${namespace}/${app} does not exist: the in-cluster mode uses the consumer's image and credentials`, { exitCode: ExitCode.ENV, code: 'NO_CONSUMER', hint: 'run `cma-demo setup` (or --only consumer) first' });
+  return jobParamsFromConsumer(d, runId, args);
 }

@@ -6,7 +6,7 @@
  */
 import type { K8sObject } from './template.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './params.js';
-import { usageError } from '../errors.js';
+import { envError, usageError } from '../errors.js';
 
 export const IN_CLUSTER_RUN_LABEL = 'cma-demo.io/in-cluster-run';
 
@@ -91,4 +91,30 @@ export function jobVerdict(job: Record<string, any> | null): JobState { // eslin
   if ((job.status?.failed ?? 0) > 0) return { state: 'failed', reason: 'PodFailed', message: `${job.status.failed} pod(s) failed` };
   const active = job.status?.active ?? 0;
   return { state: 'running', detail: active > 0 ? `${active} pod(s) active` : 'no pod started yet' };
+}
+
+/**
+ * The Job's parameters from the consumer Deployment setup made: the same image (already resolved by OpenShift's
+ * image trigger), bootstrap, protocol, mechanism and credential Secret — so the Job connects exactly as the
+ * consumer does. Throws an environment error (exit 3) naming what is missing.
+ */
+export function jobParamsFromConsumer(deployment: Record<string, any>, runId: string, args: string[]): InClusterJobParams { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const where = `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name}`;
+  const c = (deployment.spec?.template?.spec?.containers ?? [])[0] as { image?: string; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }> } | undefined;
+  const env = c?.env ?? [];
+  const val = (n: string): string | undefined => env.find((e) => e.name === n)?.value;
+  const secret = env.find((e) => e.name === 'CMA_DEMO_KAFKA_PASSWORD')?.valueFrom?.secretKeyRef?.name;
+  const bootstrap = val('CMA_DEMO_BOOTSTRAP_SERVER');
+  const missing = [!c?.image && 'an image', !bootstrap && 'CMA_DEMO_BOOTSTRAP_SERVER', !secret && 'a secretKeyRef for CMA_DEMO_KAFKA_PASSWORD'].filter(Boolean);
+  if (missing.length) throw envError(`${where} lacks ${missing.join(', ')}: cannot run a client in the cluster like the consumer`, 'run `cma-demo setup --only consumer` first', 'NO_CONSUMER_SPEC');
+  return {
+    namespace: String(deployment.metadata.namespace),
+    runId,
+    image: c!.image!,
+    args,
+    bootstrap: bootstrap!,
+    credentialSecret: secret!,
+    securityProtocol: val('CMA_DEMO_SECURITY_PROTOCOL'),
+    saslMechanism: val('CMA_DEMO_SASL_MECHANISM'),
+  };
 }

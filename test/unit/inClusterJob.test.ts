@@ -48,3 +48,42 @@ describe('in-cluster Job verdicts', () => {
     expect(podExitCode(null)).toBeNull();
   });
 });
+
+import { jobParamsFromConsumer } from '../../src/manifests/inClusterJob.js';
+describe('in-cluster Job parameters from the consumer Deployment', () => {
+  const dep = (env: any[], image: string | undefined = 'image-registry.openshift-image-registry.svc:5000/ns/kafka-consumer@sha256:ab') => ({
+    metadata: { name: 'kafka-consumer', namespace: 'ns' },
+    spec: { template: { spec: { containers: [{ name: 'consume', image, env }] } } },
+  });
+  const env = [
+    { name: 'CMA_DEMO_BOOTSTRAP_SERVER', value: 'demo-cluster-kafka-bootstrap.ns.svc:9092' },
+    { name: 'CMA_DEMO_SECURITY_PROTOCOL', value: 'SASL_PLAINTEXT' },
+    { name: 'CMA_DEMO_SASL_MECHANISM', value: 'scram-sha-512' },
+    { name: 'CMA_DEMO_KAFKA_PASSWORD', valueFrom: { secretKeyRef: { name: 'keda-kafka-credential', key: 'password' } } },
+  ];
+  it('takes image, bootstrap, protocol, mechanism and the credential Secret from the consumer', () => {
+    expect(jobParamsFromConsumer(dep(env), 'r1', ['lag'])).toEqual({
+      namespace: 'ns', runId: 'r1', args: ['lag'], image: 'image-registry.openshift-image-registry.svc:5000/ns/kafka-consumer@sha256:ab',
+      bootstrap: 'demo-cluster-kafka-bootstrap.ns.svc:9092', credentialSecret: 'keda-kafka-credential', securityProtocol: 'SASL_PLAINTEXT', saslMechanism: 'scram-sha-512',
+    });
+  });
+  it('failing variant: a consumer without the secretKeyRef or image is an environment error naming the Deployment and what is missing', () => {
+    const e1 = (() => { try { jobParamsFromConsumer(dep(env.slice(0, 3)), 'r1', ['lag']); } catch (e) { return e as any; } })();
+    expect(e1).toMatchObject({ exitCode: 3, code: 'NO_CONSUMER_SPEC' });
+    expect(e1.message).toMatch(/Deployment ns\/kafka-consumer lacks a secretKeyRef for CMA_DEMO_KAFKA_PASSWORD/);
+    expect(() => jobParamsFromConsumer(dep(env, ''), 'r1', ['lag'])).toThrow(/lacks an image/);
+  });
+});
+
+import { loadTemplates, renderSetup, allObjects } from '../../src/manifests/render.js';
+import { paramsFromFlags } from '../../src/cluster/setupParams.js';
+describe('in-cluster Job from the Deployment setup renders', () => {
+  it.each(['openshift', 'kubernetes'] as const)('%s: the Job connects like the rendered consumer (same bootstrap, Secret, image)', (platform) => {
+    const p = paramsFromFlags({ image: 'quay.io/me/cma-demo:1' }, { namespace: 'demo-ns' }, { platform, sourceHash: 'h' });
+    const d = allObjects(renderSetup(p, loadTemplates())).find((o) => o.kind === 'Deployment') as any;
+    const jp = jobParamsFromConsumer(d, 'r1', ['lag', '--group', p.group]);
+    expect(jp).toMatchObject({ namespace: 'demo-ns', bootstrap: 'demo-cluster-kafka-bootstrap.demo-ns.svc:9092', credentialSecret: p.credentialSecret, image: d.spec.template.spec.containers[0].image });
+    const job = renderInClusterJob(jp) as any;
+    expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'CMA_DEMO_KAFKA_PASSWORD')).toEqual({ name: 'CMA_DEMO_KAFKA_PASSWORD', valueFrom: { secretKeyRef: { name: p.credentialSecret, key: 'password' } } });
+  });
+});
