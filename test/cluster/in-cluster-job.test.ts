@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../lab/lab.js';
 import { labLog } from './helpers.js';
 import { Kube } from '../../src/cluster/kube.js';
-import { runInCluster } from '../../src/cluster/inCluster.js';
+import { discoverInClusterParams, runInCluster } from '../../src/cluster/inCluster.js';
+import { loadTemplates, renderSetup, allObjects } from '../../src/manifests/render.js';
+import { paramsFromFlags } from '../../src/cluster/setupParams.js';
 import { jobName, renderInClusterJob } from '../../src/manifests/inClusterJob.js';
 import { uniqueName } from '../helpers/kafka.js';
 
@@ -87,6 +89,18 @@ describe('in-cluster Job', () => {
     expect(err.message).toMatch(new RegExp(`Job ${ns}/${jobName(runId)} did not complete .*condition Complete; last: no pod started yet`));
     expect(err.hint).toMatch(/can the cluster pull quay.io\/me\/cma-demo:1/);
     expect((await lab.kubectl(['get', 'job', jobName(runId), '-n', ns])).exitCode).not.toBe(0);
+  });
+
+  it('discovers the Job from the consumer Deployment setup applies and the Job validates; failing variant: no Deployment → exit 3 naming it', async () => {
+    const err = await discoverInClusterParams(kube, ns, 'r1', ['lag']).catch((e) => e);
+    expect(err).toMatchObject({ exitCode: 3, code: 'NO_CONSUMER' });
+    expect(err.message).toMatch(/Deployment incluster\/kafka-consumer does not exist/);
+    const p = paramsFromFlags({ image: 'quay.io/me/cma-demo:2' }, { namespace: ns }, { platform: 'kubernetes', sourceHash: 'h' });
+    const dep = allObjects(renderSetup(p, loadTemplates())).find((o) => o.kind === 'Deployment')!;
+    await kube.apply([dep]);
+    const jp = await discoverInClusterParams(kube, ns, 'disc-1', ['lag', '--group', p.group]);
+    expect(jp).toMatchObject({ image: 'quay.io/me/cma-demo:2', bootstrap: `demo-cluster-kafka-bootstrap.${ns}.svc:9092`, credentialSecret: 'keda-kafka-credential' });
+    await expect(kube.apply([renderInClusterJob(jp)], { dryRun: 'server' })).resolves.toHaveLength(1);
   });
 
   it('secrets: the seeded password is in no Job object and no child argv', async () => {
