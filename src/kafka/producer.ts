@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CmaError, usageError } from '../errors.js';
 import type { KafkaAdmin, KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
-import { LatencyRecorder, StatsWindow, summarize, type PeriodicReport } from './stats.js';
+import { LatencyRecorder, StatsWindow, summarize, type PeriodicReport, type SummaryFigures } from './stats.js';
 import { Throttle } from './throttle.js';
 
 export interface ProduceOptions {
@@ -37,17 +37,7 @@ export interface ProduceOptions {
   onStart?: (info: { partitions: number[]; topicCreated: boolean; recordsPerSend: number; maxInFlight: number; threads: number }) => void;
 }
 
-export interface ProduceSummary {
-  records: number;
-  recordsPerSec: number;
-  mbPerSec: number;
-  avgLatencyMs: number;
-  maxLatencyMs: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  durationMs: number;
+export interface ProduceSummary extends SummaryFigures {
   interrupted: boolean;
   /** Inclusive ranges of acknowledged sequence numbers (with sequenceStart). */
   ackedSequences?: Array<[number, number]>;
