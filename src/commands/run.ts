@@ -12,6 +12,7 @@ import { expandCases, listCatalogue, loadScenarioFile, resolveScenarioArgs } fro
 import { renderText, runPassed, type CaseReport, type RunReport } from '../scenarios/report.js';
 import { notRunReport, runCase } from '../scenarios/runner.js';
 import { LocalTarget } from '../targets/local.js';
+import { createClusterTarget } from '../targets/cluster.js';
 import type { Target } from '../targets/target.js';
 import { LiveView } from '../ui/live.js';
 import { readLastTarget } from '../state/lastTarget.js';
@@ -50,18 +51,19 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
     };
     return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
   }
-  // The cluster target (src/targets/cluster.ts) is built against the same interface.
-  const spec = '../targets/cluster.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(spec)) as Record<string, unknown>;
-  } catch (err) {
-    throw new CmaError(`the cluster target is not available: ${(err as Error).message}`, { exitCode: ExitCode.ENV, hint: 'use --target local' });
-  }
-  const opts = { namespace: g.namespace, context: g.context, kubeconfig: g.kubeconfig, log, warn, keepBroker: flags.keepBroker };
-  if (typeof mod.createClusterTarget === 'function') return (await (mod.createClusterTarget as (o: unknown) => Promise<Target> | Target)(opts)) as Target;
-  if (typeof mod.ClusterTarget === 'function') return new (mod.ClusterTarget as new (o: unknown) => Target)(opts);
-  throw new CmaError('src/targets/cluster.ts exports neither createClusterTarget nor ClusterTarget', { exitCode: ExitCode.ENV, hint: 'use --target local' });
+  // The cluster target: oc/kubectl + the real KEDA, through the same interface. Namespace and context default
+  // to the last successful setup (contracts).
+  const last = readLastTarget();
+  return createClusterTarget({
+    namespace: g.namespace ?? last?.namespace,
+    context: g.context ?? last?.context ?? undefined,
+    kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined,
+    platform: last?.platform,
+    kafkaCluster: last?.kafkaCluster,
+    kafkaUser: last?.kafkaUser,
+    log,
+    warn,
+  });
 }
 
 export function registerRun(program: Command): void {
