@@ -42,7 +42,7 @@ export class ScenarioError extends CmaError {
     super(`invalid scenario ${lines.join('\n')}${more}`, {
       exitCode: ExitCode.USAGE,
       code: 'SCENARIO_INVALID',
-      hint: 'fix the field named above; the README's "Scenario files" section describes every field',
+      hint: 'fix the field named above; the README\'s "Scenario files" section describes every field',
     });
     this.problems = problems;
     this.file = file;
