@@ -7,7 +7,11 @@ import { describeConnection, type KafkaAdmin } from '../kafka/client.js';
 import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
 import { openAdmin, setKafkaVerbose } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
-import { analyzeLag, renderLagProm, renderLagText, type LagInput } from '../kafka/lagView.js';
+import { analyzeLag, renderLagProm, renderLagText, type LagInput, type LagResult } from '../kafka/lagView.js';
+import { compareWithCluster, renderClusterText, type ClusterObservation } from '../kafka/clusterView.js';
+import { runCommandInCluster } from '../cluster/inClusterCommand.js';
+import { ClusterTarget } from '../targets/cluster.js';
+import { readLastTarget } from '../state/lastTarget.js';
 import { addKafkaOptions, addSettingsOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { settingsFromFlags, settingsFromScaledObjectYaml, DEFAULT_SETTINGS, type SettingsFlags, type ScaledObjectSettings } from '../scaling/settings.js';
@@ -19,6 +23,22 @@ interface LagFlags extends ConnectionFlags, SettingsFlags {
   interval: string;
   count?: string;
   scaledobject?: string;
+  inCluster?: boolean;
+}
+
+/** What the cluster shows now (Deployment, ScaledObject, HPA, KEDA's external metric), for the side-by-side view. */
+async function observe(t: ClusterTarget): Promise<ClusterObservation> {
+  const [s, c] = await Promise.all([t.sample(), t.conditions()]);
+  return { metric: s.metric, active: c.active, fallback: c.fallback, hpa: { currentReplicas: c.hpa.current, desiredReplicas: c.hpa.desired }, deploymentReplicas: s.replicas };
+}
+
+/** Adds the cluster comparison to a sample's result (document field, warnings) and returns its text lines. */
+function withCluster(r: LagResult, obs: ClusterObservation | null, lagThreshold: number): string {
+  if (!obs) return '';
+  const cmp = compareWithCluster(r.doc.keda, obs, lagThreshold);
+  (r.doc as LagResult['doc'] & { cluster?: unknown }).cluster = cmp.cluster;
+  r.doc.warnings.push(...cmp.warnings);
+  return renderClusterText(r.doc.keda, cmp.cluster);
 }
 
 async function loadSettings(flags: LagFlags, out: Output): Promise<{ settings: ScaledObjectSettings; group?: string; topic?: string }> {
@@ -61,7 +81,8 @@ export function registerLag(program: Command): void {
     .addOption(new Option('--topic <topic>', 'one topic [default: every topic the group has commits for, as KEDA does without a topic]'))
     .addOption(new Option('--watch', 'sample again every --interval; persistent-lag memory carries across samples, as in KEDA'))
     .addOption(new Option('--interval <s>', 'seconds between --watch samples').default('5'))
-    .addOption(new Option('--count <n>', 'with --watch: stop after n samples'));
+    .addOption(new Option('--count <n>', 'with --watch: stop after n samples'))
+    .addOption(new Option('--in-cluster', 'run this command as a Job in the cluster (the consumer\'s image and connection), output streamed back'));
   addSettingsOptions(cmd);
   addKafkaOptions(cmd);
   cmd.addHelpText(
@@ -82,12 +103,20 @@ Examples:
   $ cma-demo lag                                           # group test-cg, every topic it committed to
   $ cma-demo lag --group g1 --topic t1 --offset-reset-policy earliest -o json
   $ cma-demo lag --group test-cg --topic test-in --watch --interval 5
-  $ cma-demo lag --scaledobject ScaledObject.yaml -o prom`,
+  $ cma-demo lag --scaledobject ScaledObject.yaml -o prom
+  $ cma-demo --target cluster lag --watch                # + KEDA's real metric, the HPA and the Deployment
+  $ cma-demo lag --in-cluster --group test-cg            # as a Job in the cluster (no external listener)
+
+On a cluster (--target cluster, or the last setup's cluster when neither --target nor --bootstrap-server is given)
+Kafka is reached through the cluster's external listener, and each sample adds KEDA's real external metric, the
+ScaledObject's Active condition, the HPA's current/desired replicas and the Deployment's replicas (JSON: cluster),
+with METRIC_MISMATCH when the computed and real metric differ by more than lagThreshold.`,
   );
   cmd.action(async (flags: LagFlags, c: Command) => {
     const out = outputFor(c, ['text', 'json', 'yaml', 'prom']);
     const g = c.optsWithGlobals() as GlobalOptions;
     setKafkaVerbose(Boolean(g.verbose));
+    if (flags.inCluster) return runCommandInCluster(c, out);
     const interval = Number(flags.interval);
     if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval must be a number of seconds > 0, got "${flags.interval}"`);
     let count: number | undefined;
@@ -101,22 +130,27 @@ Examples:
     }
     const so = await loadSettings(flags, out);
     const fileWarnings = [...out.warnings];
-    const group = flags.group ?? so.group ?? 'test-cg';
+    // The cluster target: asked for, or the last setup's cluster when no Kafka connection is given.
+    const last = g.target || flags.bootstrapServer || flags.commandConfig ? null : readLastTarget();
+    const cluster = g.target === 'cluster' || last ? new ClusterTarget({ namespace: g.namespace, context: g.context, kubeconfig: g.kubeconfig, log: (s) => out.info(s) }) : null;
+    const group = flags.group ?? so.group ?? (cluster ? readLastTarget()?.group : undefined) ?? 'test-cg';
     const topic = flags.topic ?? so.topic;
     if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
 
-    const connection = await resolveConnection(flags);
+    const connection = cluster ? await cluster.connection() : await resolveConnection(flags);
+    const lagThreshold = so.settings.lagThreshold;
     out.info(`lag: Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
     const admin = await openAdmin(connection);
     try {
       if (!flags.watch) {
-        const input = await sample(admin, group, topic, so.settings);
+        const [input, obs] = await Promise.all([sample(admin, group, topic, so.settings), cluster ? observe(cluster) : null]);
         const r = analyzeLag(input);
+        const clusterText = withCluster(r, obs, lagThreshold);
         for (const w of r.doc.warnings) out.warn(w.code, w.message);
         const doc = { ...r.doc, warnings: out.warnings };
         if (out.format === 'prom') out.raw(renderLagProm(input, r));
         else if (out.machine) out.document(doc);
-        else out.text(renderLagText(input, r));
+        else out.text(renderLagText(input, r) + clusterText);
         return;
       }
       // --watch
@@ -130,15 +164,16 @@ Examples:
         while (!ac.signal.aborted) {
           const t0 = Date.now();
           try {
-            const input = await sample(admin, group, topic, so.settings);
+            const [input, obs] = await Promise.all([sample(admin, group, topic, so.settings), cluster ? observe(cluster) : null]);
             const r = analyzeLag(input, memory);
             memory = r.view.memory;
+            const clusterText = withCluster(r, obs, lagThreshold);
             const time = new Date(t0).toISOString();
             // The live view redraws the screen: its warnings are part of the view, not stderr lines above it.
             if (!live) for (const w of r.doc.warnings) out.warn(w.code, w.message);
             if (out.machine) out.line({ time, ...r.doc, warnings: [...fileWarnings, ...r.doc.warnings] });
-            else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + `\n(every ${interval} s; Ctrl-C to stop)\n`);
-            else out.text(renderLagText(input, r, { time }));
+            else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + clusterText + `\n(every ${interval} s; Ctrl-C to stop)\n`);
+            else out.text(renderLagText(input, r, { time }) + clusterText);
           } catch (err) {
             if (n === 0) throw err;
             // Like KEDA after a scaler error: report it and forget the persistent-lag memory.

@@ -8,6 +8,7 @@ import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseProducerProps, planProducer, produce, validateProduceOptions, type ProduceSummary } from '../kafka/producer.js';
 import { formatPeriodic, formatSummary } from '../kafka/stats.js';
 import { addKafkaOptions } from '../options.js';
+import { runCommandInCluster } from '../cluster/inClusterCommand.js';
 
 interface ProduceFlags extends ConnectionFlags {
   topic: string;
@@ -18,6 +19,7 @@ interface ProduceFlags extends ConnectionFlags {
   'producer.config'?: string;
   partitions: string;
   sequence?: boolean | string;
+  inCluster?: boolean;
 }
 
 function num(name: string, v: string, kind: 'int' | 'float'): number {
@@ -64,7 +66,8 @@ export function registerProduce(program: Command): void {
     .addOption(new Option('--record-size <bytes>', 'payload bytes of each record [default: 100]'))
     .addOption(new Option('--producer-props <k=v...>', 'producer settings, e.g. acks=all compression.type=none (override --producer.config)'))
     .addOption(new Option('--partitions <n>', 'partitions when the topic has to be created').default('10'))
-    .addOption(new Option('--sequence [start]', 'key each record with a decimal sequence number (also header "seq"), from start (default 0), so a consumer audit can prove nothing was lost'));
+    .addOption(new Option('--sequence [start]', 'key each record with a decimal sequence number (also header "seq"), from start (default 0), so a consumer audit can prove nothing was lost'))
+    .addOption(new Option('--in-cluster', 'run this command as a Job in the cluster (the consumer\'s image and connection), output streamed back'));
   addKafkaOptions(cmd, { producerConfigAlias: true });
   cmd.addHelpText(
     'after',
@@ -80,7 +83,8 @@ Examples:
   $ cma-demo produce 1000000 10000 100                       # the seed demo's load, positional form
   $ cma-demo produce --topic t1 --num-records 20000 --throughput 5000 -o json
   $ cma-demo produce --num-records 100000 --sequence --producer-props acks=all
-  $ cma-demo produce --bootstrap-server kafka.example:9094 --producer.config client.properties 1000 -1 100`,
+  $ cma-demo produce --bootstrap-server kafka.example:9094 --producer.config client.properties 1000 -1 100
+  $ cma-demo produce --in-cluster 1000000 10000 100          # as a Job in the cluster (no external listener)`,
   );
   cmd.action(async (posRecords: string | undefined, posRate: string | undefined, posSize: string | undefined, flags: ProduceFlags, c: Command) => {
     const out = outputFor(c);
@@ -93,6 +97,7 @@ Examples:
     validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
     const producerProps = parseProducerProps(flags.producerProps ?? []);
     const plan = planProducer(producerProps, n.recordSize);
+    if (flags.inCluster) return runCommandInCluster(c, out);
     const cc = flags.commandConfig ?? flags['producer.config'];
     if (flags.commandConfig && flags['producer.config'] && flags.commandConfig !== flags['producer.config']) {
       throw usageError('--command-config and --producer.config name different files', '--producer.config is an alias of --command-config; give one of them');

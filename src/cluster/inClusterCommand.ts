@@ -1,0 +1,86 @@
+/**
+ * `--in-cluster` for client commands (produce, lag): instead of connecting from this machine, run the same command
+ * as a Job with the consumer's image and connection (src/cluster/inCluster.ts), stream its output back and exit
+ * with its exit code. inClusterArgs (pure) rewrites the user's arguments for the pod.
+ */
+import crypto from 'node:crypto';
+import type { Command } from 'commander';
+import type { GlobalOptions } from '../cli.js';
+import { ExitCode, usageError } from '../errors.js';
+import type { Output } from '../output.js';
+import { readLastTarget } from '../state/lastTarget.js';
+import { binFor, detectPlatform, kubeFromGlobals } from './connect.js';
+import { discoverInClusterParams, runInCluster } from './inCluster.js';
+import { DEFAULT_NAMESPACE } from './setupParams.js';
+
+/** Options that select the cluster from this machine: meaningless in the pod, dropped with their value. */
+const DROP_WITH_VALUE = new Set(['--target', '-n', '--namespace', '--context', '--kubeconfig']);
+/** Connection options: the Job connects exactly as the consumer does (its bootstrap, its credential Secret). */
+const REFUSE = ['--bootstrap-server', '--security-protocol', '--sasl-mechanism', '--username', '--password-file', '--password', '--ca-file', '--command-config', '--producer.config', '--scaledobject'];
+
+/** The user's arguments (after the binary) rewritten for the Job: --in-cluster and cluster-selection options dropped, connection options refused. */
+export function inClusterArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = a.startsWith('--') ? a.split('=')[0]! : a;
+    if (name === '--in-cluster') continue;
+    if (REFUSE.includes(name)) {
+      throw usageError(
+        `${name} cannot be used with --in-cluster: the Job connects like the consumer (its bootstrap server and the credential Secret), and files or secrets of this machine are never passed to it`,
+        `drop ${name}, or run without --in-cluster to connect from this machine`,
+        'IN_CLUSTER_ARG',
+      );
+    }
+    if (DROP_WITH_VALUE.has(name)) {
+      if (!a.includes('=')) i++;
+      continue;
+    }
+    if (/^-n./.test(a)) continue; // -nNAMESPACE
+    out.push(a);
+  }
+  return out;
+}
+
+/** A DNS-1123 run id: the command name plus a random suffix. */
+export function inClusterRunId(command: string): string {
+  return `${command.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 20)}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** Runs the current command in the cluster; sets process.exitCode to the pod's exit code. */
+/** argv: the user's arguments after the binary (default: this process's). */
+export async function runCommandInCluster(c: Command, out: Output, argv: string[] = process.argv.slice(2)): Promise<void> {
+  const args = inClusterArgs(argv);
+  const g = c.optsWithGlobals() as GlobalOptions;
+  const last = readLastTarget();
+  const namespace = g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE;
+  const base = kubeFromGlobals({ kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, context: g.context ?? last?.context ?? undefined });
+  const kube = base.withBin(binFor(last?.platform ?? (await detectPlatform(base)), {}));
+  const params = await discoverInClusterParams(kube, namespace, inClusterRunId(c.name()), args);
+  out.info(`${c.name()}: running in the cluster as Job ${namespace}/cma-demo-${params.runId} (image ${params.image}): cma-demo ${args.join(' ')}`);
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort();
+  process.on('SIGINT', onSig);
+  try {
+    const r = await runInCluster(kube, params, {
+      timeoutMs: ((params.deadlineSeconds ?? 3600) + 120) * 1000,
+      onLine: (l) => out.raw(l + '\n'),
+      onStatus: (d) => out.info(`${c.name()}: Job ${d}`),
+      signal: ac.signal,
+    });
+    if (r.reason) out.info(`${c.name()}: Job ${r.job} failed: ${r.reason}`);
+    process.exitCode = r.exitCode;
+  } catch (err) {
+    if (ac.signal.aborted) {
+      process.exitCode = ExitCode.INTERRUPTED;
+      return;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+}
