@@ -3,14 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../lab/lab.js';
-import { labLog, tempState } from './helpers.js';
-import { OperatorPlayer } from './operators.js';
+import type { Lab } from '../lab/lab.js';
+import { applyRenderedSetup, startPlayedLab, tempState } from './helpers.js';
+import type { OperatorPlayer } from './operators.js';
 import { requireTestKafka, uniqueName } from '../helpers/kafka.js';
 import { Kube } from '../../src/cluster/kube.js';
 import { ClusterTarget } from '../../src/targets/cluster.js';
-import { loadTemplates, renderSetup, allObjects } from '../../src/manifests/render.js';
-import { paramsFromFlags } from '../../src/cluster/setupParams.js';
 import { DEFAULT_SETTINGS } from '../../src/scaling/settings.js';
 import { openAdmin } from '../../src/kafka/kafkajs.js';
 import type { CaseSpec } from '../../src/targets/target.js';
@@ -24,16 +22,9 @@ const argv: string[][] = [];
 process.env.CMA_DEMO_STATE = tempState();
 
 beforeAll(async () => {
-  const k = requireTestKafka();
-  password = fs.readFileSync(k.passwordFile, 'utf8').trim();
-  lab = await startLab({ strimzi: 'v1', log: labLog });
+  ({ lab, player, password } = await startPlayedLab(ns, { faults: { silent: ['ScaledObject'] } }));
   kube = new Kube({ kubeconfig: lab.kubeconfig, onSpawn: (_b, a) => argv.push(a) });
-  player = new OperatorPlayer(lab, { namespace: ns, externalBootstrap: k.saslBootstrap, username: k.username, password, faults: { silent: ['ScaledObject'] } });
-  player.start();
-  const p = paramsFromFlags({ image: 'x/y:1' }, { namespace: ns }, { platform: 'kubernetes', strimziApi: 'v1', sourceHash: 'h' });
-  const objs = allObjects(renderSetup(p, loadTemplates()));
-  await kube.apply(objs.filter((o) => o.kind === 'Namespace'));
-  await kube.apply(objs.filter((o) => o.kind !== 'Namespace'));
+  await applyRenderedSetup(kube, ns);
 });
 afterAll(async () => {
   await player?.stop();

@@ -3,15 +3,12 @@
  * broker's SASL listener), and each sample adds the cluster's view as the test wrote it (Deployment, HPA,
  * ScaledObject status; no KEDA, so no external metrics API: KEDA's metric is unread).
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../lab/lab.js';
-import { cli, labLog, tempState } from './helpers.js';
-import { OperatorPlayer } from './operators.js';
+import type { Lab } from '../lab/lab.js';
+import { applyRenderedSetup, cli, startPlayedLab, tempState } from './helpers.js';
+import type { OperatorPlayer } from './operators.js';
 import { produceSequenced, requireTestKafka, uniqueName } from '../helpers/kafka.js';
 import { Kube } from '../../src/cluster/kube.js';
-import { loadTemplates, renderSetup, allObjects } from '../../src/manifests/render.js';
-import { paramsFromFlags } from '../../src/cluster/setupParams.js';
 
 let lab: Lab;
 let player: OperatorPlayer;
@@ -22,16 +19,9 @@ const group = uniqueName('lagc-group');
 const state = tempState();
 
 beforeAll(async () => {
-  const k = requireTestKafka();
-  password = fs.readFileSync(k.passwordFile, 'utf8').trim();
-  lab = await startLab({ strimzi: 'v1', log: labLog });
+  ({ lab, player, password } = await startPlayedLab(ns, { faults: { silent: ['ScaledObject'] } }));
   const kube = new Kube({ kubeconfig: lab.kubeconfig });
-  player = new OperatorPlayer(lab, { namespace: ns, externalBootstrap: k.saslBootstrap, username: k.username, password, faults: { silent: ['ScaledObject'] } });
-  player.start();
-  const p = paramsFromFlags({ image: 'x/y:1' }, { namespace: ns }, { platform: 'kubernetes', strimziApi: 'v1', sourceHash: 'h' });
-  const objs = allObjects(renderSetup(p, loadTemplates()));
-  await kube.apply(objs.filter((o) => o.kind === 'Namespace'));
-  await kube.apply(objs.filter((o) => o.kind !== 'Namespace'));
+  await applyRenderedSetup(kube, ns);
   for (let i = 0; i < 40 && !(await kube.get('kafkausers.kafka.strimzi.io', 'admin', ns))?.status?.secret; i++) await new Promise((r) => setTimeout(r, 250));
   await produceSequenced(topic, 400, { partitions: 4 });
   await lab.k(['scale', 'deployment', 'kafka-consumer', '-n', ns, '--replicas=3']);

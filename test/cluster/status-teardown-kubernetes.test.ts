@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from '../lab/lab.js';
-import { cli, labLog, tempState } from './helpers.js';
-import { OperatorPlayer, seedKedaOperands } from './operators.js';
-import { requireTestKafka, uniqueName, produceSequenced } from '../helpers/kafka.js';
+import type { Lab } from '../lab/lab.js';
+import { cli, startPlayedLab, tempState } from './helpers.js';
+import type { OperatorPlayer } from './operators.js';
+import { uniqueName, produceSequenced } from '../helpers/kafka.js';
 
 let lab: Lab;
 let player: OperatorPlayer;
@@ -18,12 +18,7 @@ const topic = uniqueName('t');
 const env = { CMA_DEMO_STATE: state, CMA_DEMO_SOURCE_HASH: 'h' };
 
 beforeAll(async () => {
-  const k = requireTestKafka();
-  password = fs.readFileSync(k.passwordFile, 'utf8').trim();
-  lab = await startLab({ strimzi: 'v1', log: labLog });
-  await seedKedaOperands(lab, 'keda');
-  player = new OperatorPlayer(lab, { namespace: ns, externalBootstrap: k.saslBootstrap, username: k.username, password });
-  player.start();
+  ({ lab, player, password } = await startPlayedLab(ns, { seedKeda: true }));
   await produceSequenced(topic, 10, { partitions: 3 });
 });
 afterAll(async () => {
