@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CmaError, ExitCode, envError } from '../errors.js';
-import type { KafkaAdmin } from '../kafka/client.js';
+import type { KafkaAdmin, KafkaConnection } from '../kafka/client.js';
 import { openAdmin } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
 import { produce } from '../kafka/producer.js';
@@ -17,7 +17,9 @@ import type { CaseSpec, Target } from '../targets/target.js';
 import { computeAudit } from './audit.js';
 import { evaluateExpectations, onlyFinalChecksPending, type ExpectationResult, type RunEvents, type TimelinePoint } from './expectations.js';
 import type { ResolvedCase } from './fast.js';
+import type { CaseDef } from './model.js';
 import type { CaseReport } from './report.js';
+import { sleep } from '../util/sleep.js';
 
 export interface LiveState {
   name: string;
@@ -40,18 +42,7 @@ export interface RunCaseOptions {
   reportDir?: string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
+const DEFAULT_SAMPLE_INTERVAL_MS = 1000;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** The `plan` prediction for a case (virtual time, same rules, no Kafka). Pure. */
@@ -177,169 +168,255 @@ async function establishPreconditions(admin: KafkaAdmin, rc: ResolvedCase, log: 
   }
 }
 
-/** Runs one case on the target; never throws for a case's own failure (verdict error/fail instead). */
-export async function runCase(rc: ResolvedCase, opts: RunCaseOptions): Promise<CaseReport & { exitCode: number }> {
-  const d = rc.def;
-  const { target, signal, log } = opts;
-  const interval = opts.sampleIntervalMs ?? 1000;
-  const skip = skipReason(rc, target);
-  if (skip) return { ...notRunReport(rc, 'skipped', skip), exitCode: 0 };
+/**
+ * One run of a case: what its phases share. The phases below read and write it in this order:
+ * prepare Kafka → start the target → load + sampling (until decided, drained or timed out) → stop the load →
+ * clean up (restore the target, close the admin) → audit → verdict and report → diagnostics.
+ */
+interface CaseRun {
+  readonly rc: ResolvedCase;
+  readonly def: CaseDef;
+  readonly opts: RunCaseOptions;
+  readonly intervalMs: number;
+  /** Wall clock when the case started (for durationSeconds). */
+  readonly started: number;
+  /** Time 0 of the timeline: set just before the first sample. */
+  t0: number;
+  readonly timeline: TimelinePoint[];
+  readonly events: RunEvents;
+  /** Sequence ranges the broker acknowledged, for the audit. */
+  readonly acked: Array<[number, number]>;
+  /** The producer's last reported rate, records/s (0 between phases). */
+  produceRate: number;
+  admin: KafkaAdmin | null;
+  /** Where local consumers write their audit (local target, audit on). */
+  auditDir: string | undefined;
+  /** Stops the load: on interrupt, on a load error, or when sampling ends. */
+  readonly loadAbort: AbortController;
+  /** The background load; resolves once every phase ended or the load was stopped (never rejects). */
+  loadDone: Promise<void>;
+  loadError: unknown;
+}
 
-  const report: CaseReport = { ...notRunReport(rc, 'error', ''), effective: effectiveOf(rc, interval), prediction: predictionFor(rc) };
-  const timeline: TimelinePoint[] = [];
-  const events: RunEvents = { loadStart: null, loadEnd: null };
-  const acked: Array<[number, number]> = [];
-  let produceRate = 0;
-  let admin: KafkaAdmin | null = null;
-  let auditDir: string | undefined;
-  const loadAbort = new AbortController();
-  const onAbort = () => loadAbort.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  let t0 = 0;
-  const now = () => (Date.now() - t0) / 1000;
-  let exitCode: number = ExitCode.OK;
-  let loadError: unknown = null;
-  let loadDone: Promise<void> = Promise.resolve();
-  const started = Date.now();
-  try {
-    const conn = await target.connection();
-    admin = await openAdmin(conn);
-    await establishPreconditions(admin, rc, log);
-    if (d.audit && target.kind === 'local') auditDir = fs.mkdtempSync(path.join(os.tmpdir(), `cma-audit-${d.name.replace(/\W/g, '-')}-`));
-    const spec: CaseSpec = {
-      name: d.name,
-      ...(d.runId ? { runId: d.runId } : {}),
-      topic: d.topic,
-      group: d.group,
-      partitions: d.partitions,
-      settings: rc.settings,
-      consumer: { processMs: d.consumer.processMs, startupDelayMs: d.consumer.startupDelaySeconds * 1000, offsetReset: d.consumer.offsetReset ?? rc.settings.offsetResetPolicy },
-      startReplicas: d.preconditions.replicas,
-      annotations: d.annotations,
-      hpa: d.hpa,
-      stallPartitions: d.consumer.stallPartitions,
-      ...(auditDir ? { auditDir } : {}),
-    };
-    log(`${d.name}: preparing the ${target.kind} target (start replicas ${spec.startReplicas})`);
-    await target.prepare(spec);
-    if (signal.aborted) throw new CmaError('interrupted', { exitCode: ExitCode.INTERRUPTED });
+function newRun(rc: ResolvedCase, opts: RunCaseOptions): CaseRun {
+  return {
+    rc,
+    def: rc.def,
+    opts,
+    intervalMs: opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS,
+    started: Date.now(),
+    t0: 0,
+    timeline: [],
+    events: { loadStart: null, loadEnd: null },
+    acked: [],
+    produceRate: 0,
+    admin: null,
+    auditDir: undefined,
+    loadAbort: new AbortController(),
+    loadDone: Promise.resolve(),
+    loadError: null,
+  };
+}
 
-    const readLag = async (): Promise<number | null> => {
-      try {
-        const parts = await readPartitionOffsets(admin!, d.group, d.topic);
-        return computeKedaView(parts, rc.settings).totalLagWithPersistent;
-      } catch {
-        return null;
-      }
-    };
-    const takeSample = async (): Promise<TimelinePoint> => {
-      const [s, lag] = await Promise.all([target.sample(), readLag()]);
-      const p: TimelinePoint = { t: round1(now()), replicas: s.replicas, readyReplicas: s.readyReplicas, desiredReplicas: s.desiredReplicas, active: s.active, totalLag: lag, metric: s.metric, produceRate: Math.round(produceRate) };
-      timeline.push(p);
-      return p;
-    };
+/** Seconds since the first sample. */
+const elapsed = (run: CaseRun): number => (Date.now() - run.t0) / 1000;
 
-    t0 = Date.now();
-    await takeSample(); // the first sample, before any load
-    let seq = 0;
-    const lastReady = () => timeline[timeline.length - 1]?.readyReplicas ?? 0;
-    loadDone = (async () => {
-      if (d.load.length === 0) {
-        events.loadStart = 0;
-        events.loadEnd = 0;
-        return;
-      }
-      for (const [i, ph] of d.load.entries()) {
-        if (ph.after > 0) await sleep(ph.after * 1000, loadAbort.signal);
-        if (ph.when === 'consumers-ready') {
-          while (!loadAbort.signal.aborted && lastReady() < 1) await sleep(200, loadAbort.signal);
-        }
-        if (loadAbort.signal.aborted) return;
-        const start = seq;
-        log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}`);
-        const summary = await produce({
-          connection: conn,
-          topic: d.topic,
-          numRecords: ph.records,
-          throughput: ph.throughput,
-          recordSize: ph.recordSize,
-          ...(ph.partitions ? { partitions: ph.partitions } : {}),
-          sequenceStart: start,
-          signal: loadAbort.signal,
-          reportIntervalMs: 1000,
-          onStart: () => {
-            if (events.loadStart === null) events.loadStart = round1(now());
-          },
-          onReport: (r) => (produceRate = r.recordsPerSec),
-        });
-        produceRate = 0;
-        seq += ph.records;
-        for (const r of summary.ackedSequences ?? []) acked.push([r[0], r[1]]);
-        if (summary.interrupted) return;
-      }
-      events.loadEnd = round1(now());
-    })().catch((err) => {
-      loadError = err;
-      loadAbort.abort();
-    });
+/** Phase 1: the admin connection and the case's topic and group preconditions. Returns the connection for the load. */
+async function prepareKafka(run: CaseRun): Promise<KafkaConnection> {
+  const conn = await run.opts.target.connection();
+  run.admin = await openAdmin(conn);
+  await establishPreconditions(run.admin, run.rc, run.opts.log);
+  return conn;
+}
 
-    // Sample until every time-bound expectation is decided (or one failed), the load has ended, or timeout.
-    let results: ExpectationResult[] = [];
-    for (;;) {
-      await sleep(Math.max(0, interval - ((Date.now() - t0) % interval)), signal);
-      if (signal.aborted) break;
-      const p = await takeSample();
-      results = evaluateExpectations(d.expectations, timeline, events, null, false);
-      opts.onSample?.({ name: d.name, t: p.t, point: p, timeline, results, events, phase: events.loadStart === null ? 'before load' : events.loadEnd === null ? 'load' : 'after load' });
-      if (loadError) break;
-      if (results.some((r) => r.status === 'fail')) break;
-      if (events.loadEnd !== null && onlyFinalChecksPending(results)) {
-        // no-loss needs the backlog processed: wait for the lag to drain (bounded by the timeout)
-        const needsDrain = d.expectations.some((e) => e.kind === 'no-loss');
-        if (!needsDrain || (p.totalLag !== null && p.totalLag <= 0) || p.t >= d.timeout) break;
-      }
-      if (p.t >= d.timeout) break;
-    }
-    loadAbort.abort();
-    await loadDone;
-    if (loadError) throw loadError;
-    if (signal.aborted) exitCode = ExitCode.INTERRUPTED;
-  } catch (err) {
-    loadAbort.abort();
-    await loadDone;
-    if (signal.aborted || (err instanceof CmaError && err.exitCode === ExitCode.INTERRUPTED)) exitCode = ExitCode.INTERRUPTED;
-    else {
-      exitCode = err instanceof CmaError ? err.exitCode : ExitCode.ENV;
-      report.reason = err instanceof CmaError ? `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}` : `unexpected error: ${(err as Error).message}`;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    try {
-      await target.restore();
-    } catch (err) {
-      opts.warn('RESTORE_FAILED', `${d.name}: restoring the target failed: ${(err as Error).message}`);
-    }
-    await admin?.close().catch(() => {});
+/** The target's view of the case. */
+function caseSpec(run: CaseRun): CaseSpec {
+  const { def: d, rc } = run;
+  return {
+    name: d.name,
+    ...(d.runId ? { runId: d.runId } : {}),
+    topic: d.topic,
+    group: d.group,
+    partitions: d.partitions,
+    settings: rc.settings,
+    consumer: {
+      processMs: d.consumer.processMs,
+      startupDelayMs: d.consumer.startupDelaySeconds * 1000,
+      offsetReset: d.consumer.offsetReset ?? rc.settings.offsetResetPolicy,
+    },
+    startReplicas: d.preconditions.replicas,
+    annotations: d.annotations,
+    hpa: d.hpa,
+    stallPartitions: d.consumer.stallPartitions,
+    ...(run.auditDir ? { auditDir: run.auditDir } : {}),
+  };
+}
+
+/** Phase 2: the target prepared for the case (ScaledObject applied or emulated, start replicas running). */
+async function startTarget(run: CaseRun): Promise<void> {
+  const { def: d, opts } = run;
+  if (d.audit && opts.target.kind === 'local') {
+    run.auditDir = fs.mkdtempSync(path.join(os.tmpdir(), `cma-audit-${d.name.replace(/\W/g, '-')}-`));
   }
+  const spec = caseSpec(run);
+  opts.log(`${d.name}: preparing the ${opts.target.kind} target (start replicas ${spec.startReplicas})`);
+  await opts.target.prepare(spec);
+  if (opts.signal.aborted) throw new CmaError('interrupted', { exitCode: ExitCode.INTERRUPTED });
+}
 
-  // Audit (after restore: every consumer flushed and exited)
+/** Total lag as KEDA computes it from the group's offsets; null when unreadable. */
+async function readLag(run: CaseRun): Promise<number | null> {
+  try {
+    const parts = await readPartitionOffsets(run.admin!, run.def.group, run.def.topic);
+    return computeKedaView(parts, run.rc.settings).totalLagWithPersistent;
+  } catch {
+    return null;
+  }
+}
+
+/** One timeline point: the target's replicas and the lag, read together. */
+async function takeSample(run: CaseRun): Promise<TimelinePoint> {
+  const [s, lag] = await Promise.all([run.opts.target.sample(), readLag(run)]);
+  const p: TimelinePoint = {
+    t: round1(elapsed(run)),
+    replicas: s.replicas,
+    readyReplicas: s.readyReplicas,
+    desiredReplicas: s.desiredReplicas,
+    active: s.active,
+    totalLag: lag,
+    metric: s.metric,
+    produceRate: Math.round(run.produceRate),
+  };
+  run.timeline.push(p);
+  return p;
+}
+
+/** The load phases one after the other, until the last ends or loadAbort stops them. */
+async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
+  const { def: d, events, loadAbort } = run;
+  if (d.load.length === 0) {
+    events.loadStart = 0;
+    events.loadEnd = 0;
+    return;
+  }
+  const lastReady = () => run.timeline[run.timeline.length - 1]?.readyReplicas ?? 0;
+  let seq = 0;
+  for (const [i, ph] of d.load.entries()) {
+    if (ph.after > 0) await sleep(ph.after * 1000, loadAbort.signal);
+    if (ph.when === 'consumers-ready') {
+      while (!loadAbort.signal.aborted && lastReady() < 1) await sleep(200, loadAbort.signal);
+    }
+    if (loadAbort.signal.aborted) return;
+    run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}`);
+    const summary = await produce({
+      connection: conn,
+      topic: d.topic,
+      numRecords: ph.records,
+      throughput: ph.throughput,
+      recordSize: ph.recordSize,
+      ...(ph.partitions ? { partitions: ph.partitions } : {}),
+      sequenceStart: seq,
+      signal: loadAbort.signal,
+      reportIntervalMs: 1000,
+      onStart: () => {
+        if (events.loadStart === null) events.loadStart = round1(elapsed(run));
+      },
+      onReport: (r) => (run.produceRate = r.recordsPerSec),
+    });
+    run.produceRate = 0;
+    seq += ph.records;
+    for (const r of summary.ackedSequences ?? []) run.acked.push([r[0], r[1]]);
+    if (summary.interrupted) return;
+  }
+  events.loadEnd = round1(elapsed(run));
+}
+
+/** Phase 3a: the first sample (before any load), then the load in the background; a load error stops it. */
+async function startLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
+  run.t0 = Date.now();
+  await takeSample(run);
+  run.loadDone = driveLoad(run, conn).catch((err) => {
+    run.loadError = err;
+    run.loadAbort.abort();
+  });
+}
+
+const phaseOf = (events: RunEvents): string =>
+  events.loadStart === null ? 'before load' : events.loadEnd === null ? 'load' : 'after load';
+
+/**
+ * Phase 3b: samples on the interval grid until every time-bound expectation is decided (or one failed), the load
+ * has ended (and, for no-loss, the lag drained), the load failed, the run was interrupted, or the timeout passed.
+ */
+async function sampleUntilDecided(run: CaseRun): Promise<void> {
+  const { def: d, opts, intervalMs, timeline, events } = run;
+  for (;;) {
+    await sleep(Math.max(0, intervalMs - ((Date.now() - run.t0) % intervalMs)), opts.signal);
+    if (opts.signal.aborted) return;
+    const p = await takeSample(run);
+    const results = evaluateExpectations(d.expectations, timeline, events, null, false);
+    opts.onSample?.({ name: d.name, t: p.t, point: p, timeline, results, events, phase: phaseOf(events) });
+    if (run.loadError) return;
+    if (results.some((r) => r.status === 'fail')) return;
+    if (events.loadEnd !== null && onlyFinalChecksPending(results) && drained(d, p)) return;
+    if (p.t >= d.timeout) return;
+  }
+}
+
+/** Phase 4 (drain): no-loss needs the backlog processed, so it waits for the lag to reach 0 (bounded by the timeout). */
+function drained(d: CaseDef, p: TimelinePoint): boolean {
+  const needsDrain = d.expectations.some((e) => e.kind === 'no-loss');
+  return !needsDrain || (p.totalLag !== null && p.totalLag <= 0) || p.t >= d.timeout;
+}
+
+/** Stops the load and waits until the producer has stopped. */
+async function stopLoad(run: CaseRun): Promise<void> {
+  run.loadAbort.abort();
+  await run.loadDone;
+}
+
+/** The exit code of a case that threw before its verdict; sets the report's reason unless interrupted. */
+function exitCodeOfError(run: CaseRun, err: unknown, report: CaseReport): number {
+  if (run.opts.signal.aborted || (err instanceof CmaError && err.exitCode === ExitCode.INTERRUPTED)) return ExitCode.INTERRUPTED;
+  report.reason = err instanceof CmaError ? `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}` : `unexpected error: ${(err as Error).message}`;
+  return err instanceof CmaError ? err.exitCode : ExitCode.ENV;
+}
+
+/** Phase 5 (cleanup, always): restore what the case patched and close the admin connection. */
+async function cleanUp(run: CaseRun): Promise<void> {
+  try {
+    await run.opts.target.restore();
+  } catch (err) {
+    run.opts.warn('RESTORE_FAILED', `${run.def.name}: restoring the target failed: ${(err as Error).message}`);
+  }
+  await run.admin?.close().catch(() => {});
+}
+
+/** The audit, read after restore (every consumer flushed and exited); removes the local audit directory. */
+async function readAudit(run: CaseRun): Promise<CaseReport['audit']> {
+  const { def: d, opts } = run;
   let audit: CaseReport['audit'] = null;
-  if (d.audit && target.audit) {
+  if (d.audit && opts.target.audit) {
     try {
-      const a = await target.audit();
-      if (a) audit = computeAudit(acked, a.seqs, a.scaleDowns);
+      const a = await opts.target.audit();
+      if (a) audit = computeAudit(run.acked, a.seqs, a.scaleDowns);
     } catch (err) {
       opts.warn('AUDIT_FAILED', `${d.name}: reading the audit failed: ${(err as Error).message}`);
     }
   }
-  if (auditDir) fs.rmSync(auditDir, { recursive: true, force: true });
+  if (run.auditDir) fs.rmSync(run.auditDir, { recursive: true, force: true });
+  return audit;
+}
 
+/** Phase 6: the final expectations, the timeline and the verdict into the report. Returns the case's exit code. */
+function completeReport(run: CaseRun, report: CaseReport, audit: CaseReport['audit'], exitCode: number): number {
+  const { def: d, timeline, events } = run;
   const final = evaluateExpectations(d.expectations, timeline, events, audit, true);
   report.expectations = final.map(({ kind, text, ok, observed }) => ({ kind, text, ok, observed }));
   report.timeline = timeline;
   report.audit = audit;
   report.events = { ...events, end: timeline.length ? timeline[timeline.length - 1]!.t : null };
-  report.durationSeconds = round1((Date.now() - started) / 1000);
+  report.durationSeconds = round1((Date.now() - run.started) / 1000);
   // The prediction starts at the first load phase; shift it onto the observed clock.
   if (report.prediction && events.loadStart !== null) {
     const shift = events.loadStart - (d.load[0]?.after ?? 0);
@@ -348,23 +425,65 @@ export async function runCase(rc: ResolvedCase, opts: RunCaseOptions): Promise<C
   if (exitCode === ExitCode.INTERRUPTED) {
     report.verdict = 'error';
     report.reason = 'interrupted (SIGINT): the load was stopped and the target restored';
-  } else if (exitCode !== ExitCode.OK) {
+    return exitCode;
+  }
+  if (exitCode !== ExitCode.OK) {
     report.verdict = 'error';
-  } else if (final.every((r) => r.ok === true)) {
+    return exitCode;
+  }
+  if (final.every((r) => r.ok === true)) {
     report.verdict = 'pass';
     report.reason = null;
-  } else {
-    report.verdict = 'fail';
-    const f = final.find((r) => r.ok !== true)!;
-    report.reason = `${f.text}: ${f.observed}`;
-    exitCode = ExitCode.FAILED;
+    return ExitCode.OK;
   }
-  if ((report.verdict === 'fail' || report.verdict === 'error') && opts.reportDir && target.kind === 'cluster') {
-    try {
-      report.diagnostics = await target.diagnostics(path.join(opts.reportDir, 'diagnostics', d.name.replace(/\//g, '_')));
-    } catch (err) {
-      opts.warn('DIAGNOSTICS_FAILED', `${d.name}: collecting diagnostics failed: ${(err as Error).message}`);
-    }
+  report.verdict = 'fail';
+  const f = final.find((r) => r.ok !== true)!;
+  report.reason = `${f.text}: ${f.observed}`;
+  return ExitCode.FAILED;
+}
+
+/** Diagnostics of a failed or errored case on the cluster target, when a report directory is given. */
+async function collectDiagnostics(run: CaseRun, report: CaseReport): Promise<void> {
+  const { def: d, opts } = run;
+  if ((report.verdict !== 'fail' && report.verdict !== 'error') || !opts.reportDir || opts.target.kind !== 'cluster') return;
+  try {
+    report.diagnostics = await opts.target.diagnostics(path.join(opts.reportDir, 'diagnostics', d.name.replace(/\//g, '_')));
+  } catch (err) {
+    opts.warn('DIAGNOSTICS_FAILED', `${d.name}: collecting diagnostics failed: ${(err as Error).message}`);
   }
+}
+
+/** Runs one case on the target; never throws for a case's own failure (verdict error/fail instead). */
+export async function runCase(rc: ResolvedCase, opts: RunCaseOptions): Promise<CaseReport & { exitCode: number }> {
+  const skip = skipReason(rc, opts.target);
+  if (skip) return { ...notRunReport(rc, 'skipped', skip), exitCode: 0 };
+
+  const report: CaseReport = {
+    ...notRunReport(rc, 'error', ''),
+    effective: effectiveOf(rc, opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS),
+    prediction: predictionFor(rc),
+  };
+  const run = newRun(rc, opts);
+  const onAbort = () => run.loadAbort.abort();
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  let exitCode: number = ExitCode.OK;
+  try {
+    const conn = await prepareKafka(run);
+    await startTarget(run);
+    await startLoad(run, conn);
+    await sampleUntilDecided(run);
+    await stopLoad(run);
+    if (run.loadError) throw run.loadError;
+    if (opts.signal.aborted) exitCode = ExitCode.INTERRUPTED;
+  } catch (err) {
+    await stopLoad(run);
+    exitCode = exitCodeOfError(run, err, report);
+  } finally {
+    opts.signal.removeEventListener('abort', onAbort);
+    await cleanUp(run);
+  }
+  const audit = await readAudit(run);
+  exitCode = completeReport(run, report, audit, exitCode);
+  await collectDiagnostics(run, report);
   return { ...report, exitCode };
 }
