@@ -6,6 +6,7 @@
 import { CmaError, ExitCode } from '../errors.js';
 import { jobName, jobParamsFromConsumer, jobVerdict, renderInClusterJob, type InClusterJobParams } from '../manifests/inClusterJob.js';
 import type { Kube, Obj } from './kube.js';
+import { sleep } from '../util/sleep.js';
 
 export interface InClusterOptions {
   timeoutMs: number;
@@ -23,8 +24,6 @@ export interface InClusterResult {
   reason?: string;
   logsStreamed: boolean;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The container's exit code from the Job's pod (null while unknown). */
 export function podExitCode(pod: Obj | null | undefined): number | null {
@@ -78,7 +77,7 @@ export async function runInCluster(kube: Kube, p: InClusterJobParams, o: InClust
           hint: `check the pod (kubectl describe pod -l job-name=${name} -n ${p.namespace}): can the cluster pull ${p.image}? raise --timeout for long runs`,
         });
       }
-      await sleep(o.pollMs ?? 2000);
+      await sleep(o.pollMs ?? 2000, o.signal);
     }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);

@@ -15,6 +15,7 @@ import { loadTemplates, renderSetup, type K8sObject, type RenderedStep } from '.
 import { MANIFESTS_DIR } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
 import { writeLastTarget } from '../state/lastTarget.js';
+import { sleep } from '../util/sleep.js';
 import { clusterKafkaConnection, readUserCredentials } from './kafkaAccess.js';
 import { strimziApiFromServed, type Kube, type Obj } from './kube.js';
 import {
@@ -52,7 +53,6 @@ export interface SetupContext {
 const POLL_MS = Number(process.env.CMA_DEMO_POLL_MS ?? 2000);
 /** Aborted when a sibling step of the same phase fails, so its waits stop instead of running to their timeout. */
 let runAbort = new AbortController();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until the verdict is ready; throws a CmaError naming resource, condition, reason and next step. */
 export async function waitFor(

@@ -12,6 +12,7 @@ import { compareWithCluster, renderClusterText, type ClusterObservation } from '
 import { runCommandInCluster } from '../cluster/inClusterCommand.js';
 import { ClusterTarget } from '../targets/cluster.js';
 import { readLastTarget } from '../state/lastTarget.js';
+import { sleep } from '../util/sleep.js';
 import { addKafkaOptions, addSettingsOptions } from '../options.js';
 import type { Output } from '../output.js';
 import { settingsFromFlags, settingsFromScaledObjectYaml, DEFAULT_SETTINGS, type SettingsFlags, type ScaledObjectSettings } from '../scaling/settings.js';
@@ -53,17 +54,6 @@ async function loadSettings(flags: LagFlags, out: Output): Promise<{ settings: S
   for (const w of so.warnings) out.warn(w.code, w.message);
   return { settings: settingsFromFlags(flags, so.settings), group: so.settings.consumerGroup, topic: so.settings.topic };
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 async function sample(admin: KafkaAdmin, group: string, topic: string | undefined, settings: ScaledObjectSettings): Promise<LagInput> {
   const [offsets, desc] = await Promise.all([

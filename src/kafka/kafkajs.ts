@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaType, KafkaConfig, logCreator as LogCreator, SASLOptions } from 'kafkajs';
 import { CmaError, ExitCode } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import type { CommittedOffset, GroupDescription, KafkaAdmin, KafkaConnection, PartitionEnd } from './client.js';
 
 const { Kafka, logLevel, AssignerProtocol } = kafkajs;
@@ -265,7 +266,7 @@ class KafkaJsAdmin implements KafkaAdmin {
           code: 'NO_LEADER',
         });
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
 

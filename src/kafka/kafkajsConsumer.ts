@@ -7,11 +7,11 @@ import fsp from 'node:fs/promises';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { CmaError, ExitCode } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import { kafkaFor, mapKafkaError, withDeadline, destroySockets, CONNECT_DEADLINE_MS } from './kafkajs.js';
 import { RateMeter, sequenceOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
 
 const { Partitioners } = kafkajs;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ConsumerWorker {
   private readonly opts: ConsumeOptions;

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CmaError, usageError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import type { KafkaAdmin, KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
 import { LatencyRecorder, StatsWindow, summarize, type PeriodicReport, type SummaryFigures } from './stats.js';
 import { Throttle } from './throttle.js';
@@ -185,19 +186,6 @@ export function validateProduceOptions(o: Pick<ProduceOptions, 'numRecords' | 't
 }
 
 // ---------------------------------------------------------------------------------------------------------
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 async function defaultDeps(): Promise<ProducerDeps> {
   const [{ openAdmin }, { openProducer }] = await Promise.all([import('./kafkajs.js'), import('./kafkajsProducer.js')]);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { CmaError, ExitCode, envError, usageError } from '../errors.js';
 import { stateDir } from '../paths.js';
+import { sleep } from '../util/sleep.js';
 import type { KafkaConnection } from '../kafka/client.js';
 import { ensureKafkaInstalled, requireTool, type KafkaInstall } from './install.js';
 import { freePorts, isPortFree, waitPortsFree } from './ports.js';
@@ -146,7 +147,6 @@ async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promis
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function randomClusterId(): string {
   // A Kafka Uuid: 16 random bytes, URL-safe base64 without padding, not starting with '-' (CLI-unsafe).

@@ -1,5 +1,6 @@
 /** Free loopback ports (the OS picks them) and checks that ports are free again. */
 import net from 'node:net';
+import { sleep } from '../util/sleep.js';
 
 function listenOn(port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -39,6 +40,6 @@ export async function waitPortsFree(ports: number[], timeoutMs: number): Promise
     for (const p of ports) if (!(await isPortFree(p))) all = false;
     if (all) return true;
     if (Date.now() - t0 > timeoutMs) return false;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }

@@ -15,6 +15,7 @@ import { readPartitionOffsets } from '../kafka/lag.js';
 import { ensureBroker, localConnection, stopBroker, type BrokerInfo } from '../local/broker.js';
 import { EmulatorDriver } from '../scaling/emulator.js';
 import { parseAuditText } from '../scenarios/audit.js';
+import { sleep } from '../util/sleep.js';
 import type { CaseSpec, Target, TargetSample } from './target.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'cma-demo.js');
@@ -96,7 +97,7 @@ export class LocalTarget implements Target {
     this.desired = spec.startReplicas;
     for (let i = 0; i < spec.startReplicas; i++) this.addPod(0);
     const t0 = Date.now();
-    while (this.pods.some((p) => !p.ready && p.proc) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+    while (this.pods.some((p) => !p.ready && p.proc) && Date.now() - t0 < 60_000) await sleep(200);
     const paused = spec.annotations?.['autoscaling.keda.sh/paused-replicas'];
     const hpa = spec.hpa ?? { syncSeconds: 15, downscaleWindowSeconds: 300, tolerance: 0.1 };
     this.driver = new EmulatorDriver(
