@@ -77,6 +77,10 @@ build_keda() {
   go build -trimpath -ldflags "$ldf" -o bin/keda-operator github.com/kedacore/keda/v2/cmd/operator
   go build -trimpath -ldflags "$ldf" -o bin/keda-adapter github.com/kedacore/keda/v2/cmd/adapter
   mv bin/keda-operator bin/keda-adapter "$dir/bin/"
+  # The CRDs of the same release (the module carries config/crd/bases), applied by `cma-demo lab up`.
+  mkdir -p "$dir/crds"
+  cp "$(go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)"/config/crd/bases/*.yaml "$dir/crds/"
+  chmod u+w "$dir/crds/"*.yaml
   cd "$CACHE" && rm -rf "$work"
   echo "keda $KEDA_VERSION: built ($dir/bin)"
 }
