@@ -9,6 +9,7 @@ import { registerConsume } from './consume.js';
 import { registerSetup } from './setup.js';
 import { registerTeardown } from './teardown.js';
 import { registerStatus } from './status.js';
+import { registerLab } from './lab.js';
 
 /** Registers every subcommand. One file a command under src/commands/. */
 export function registerCommands(program: Command): void {
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerRun(program);
   registerPlan(program);
+  registerLab(program);
 }
