@@ -4,6 +4,7 @@
  * Offsets are plain numbers (exact up to 2^53, far beyond any demo topic).
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { CmaError } from '../errors.js';
 
 export type SaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
 export type SecurityProtocol = 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL';
@@ -25,6 +26,13 @@ export function describeConnection(c: KafkaConnection): string {
   const who = c.sasl ? ` as ${c.sasl.username} (${c.sasl.mechanism})` : '';
   return `${c.brokers.join(',')} ${c.securityProtocol}${who} [${c.source}]`;
 }
+
+/**
+ * A broker answer worth asking again (a retry predicate): a CmaError from a Kafka error KafkaJS marks retriable,
+ * e.g. UNKNOWN_TOPIC_OR_PARTITION while a new topic's leaders load. An unreachable broker is not one of them:
+ * KafkaJS has already retried the connection by the time it reports it.
+ */
+export const isRetriableKafkaAnswer = (err: unknown): boolean => err instanceof CmaError && err.retriable && err.code !== 'KAFKA_UNREACHABLE';
 
 export interface PartitionEnd {
   partition: number;

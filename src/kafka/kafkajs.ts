@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaType, KafkaConfig, logCreator as LogCreator, SASLOptions } from 'kafkajs';
 import { CmaError, ExitCode } from '../errors.js';
+import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { CommittedOffset, GroupDescription, KafkaAdmin, KafkaConnection, PartitionEnd } from './client.js';
 
@@ -212,17 +213,20 @@ class KafkaJsAdmin implements KafkaAdmin {
     private readonly conn: KafkaConnection,
   ) {}
 
-  /** Runs an admin call; coordinator moves and loads (retriable protocol errors) are retried a few times. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const retry = chain(err).some((l) => l.type !== undefined && RETRIABLE_TYPES.has(l.type));
-        if (!retry || attempt >= 8) throw mapKafkaError(err, this.conn);
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
-    }
+  /**
+   * Runs an admin call. Coordinator moves and loads and leader elections (RETRIABLE_TYPES) are retried for up to
+   * 15 s: a fresh broker loads __consumer_offsets for a few seconds. This is the only retry around admin reads;
+   * callers (readPartitionOffsets, …) do not add another.
+   */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return retry(fn, {
+      attempts: 30,
+      deadlineMs: 15_000,
+      backoff: { initialMs: 100, factor: 2, maxMs: 1_000 },
+      retriable: (err) => chain(err).some((l) => l.type !== undefined && RETRIABLE_TYPES.has(l.type)),
+    }).catch((err: unknown) => {
+      throw mapKafkaError(err, this.conn);
+    });
   }
 
   listTopics(): Promise<string[]> {

@@ -7,6 +7,7 @@ import fsp from 'node:fs/promises';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { CmaError, ExitCode } from '../errors.js';
+import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { kafkaFor, mapKafkaError, withDeadline, destroySockets, CONNECT_DEADLINE_MS } from './kafkajs.js';
 import { RateMeter, sequenceOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
@@ -202,15 +203,13 @@ export class ConsumerWorker {
     return next;
   }
 
-  private async commitStartPositionsWithRetry(partitions: number[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.commitStartPositions(partitions);
-      } catch (err) {
-        if (attempt >= 5 || this.stopping) throw err;
-        await sleep(200 * attempt); // e.g. the group coordinator is still loading
-      }
-    }
+  private commitStartPositionsWithRetry(partitions: number[]): Promise<void> {
+    // Any error, e.g. the group coordinator is still loading; not once the worker is stopping.
+    return retry(() => this.commitStartPositions(partitions), {
+      attempts: 5,
+      backoff: { initialMs: 200, factor: 1.5 },
+      retriable: () => !this.stopping,
+    });
   }
 
   /** Like a Java consumer with auto-commit: partitions without a commit get their starting position committed. */

@@ -2,7 +2,6 @@
  * Reads what the lag maths needs (shared API E): per partition the group's committed offset and the log-end
  * offset (high watermark), through our KafkaAdmin. Never modifies commits (no resolveOffsets).
  */
-import { CmaError } from '../errors.js';
 import type { KafkaAdmin } from './client.js';
 import type { PartitionOffsets } from '../scaling/kedaLag.js';
 
@@ -17,20 +16,8 @@ export interface PartitionOffsetsWithStart extends PartitionOffsets {
  * read concurrently, like KEDA's two reads. Sorted by topic, then partition.
  */
 export async function readPartitionOffsets(admin: KafkaAdmin, group: string, topic?: string): Promise<PartitionOffsetsWithStart[]> {
-  // Retriable broker answers (e.g. NOT_COORDINATOR while a fresh broker loads __consumer_offsets) are retried
-  // briefly; KafkaJS's admin does not retry offset fetches itself.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await readOnce(admin, group, topic);
-    } catch (err) {
-      const retriable = err instanceof CmaError && err.retriable && err.code !== 'KAFKA_UNREACHABLE';
-      if (!retriable || attempt >= 6) throw err;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-    }
-  }
-}
-
-async function readOnce(admin: KafkaAdmin, group: string, topic?: string): Promise<PartitionOffsetsWithStart[]> {
+  // No retry here: the admin retries coordinator moves and loads itself (e.g. NOT_COORDINATOR while a fresh
+  // broker loads __consumer_offsets); a second loop around it would multiply the attempts.
   let topics: string[];
   let committedP: Promise<{ topic: string; partition: number; offset: number | null }[]>;
   if (topic) {

@@ -11,8 +11,9 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CmaError, usageError } from '../errors.js';
+import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
-import type { KafkaAdmin, KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
+import { isRetriableKafkaAnswer, type KafkaAdmin, type KafkaConnection, type KafkaProducer, type ProducerMessage, type ProducerSettings } from './client.js';
 import { LatencyRecorder, StatsWindow, summarize, type PeriodicReport, type SummaryFigures } from './stats.js';
 import { Throttle } from './throttle.js';
 
@@ -299,17 +300,14 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
     if (opts.createPartitions !== undefined) {
       // A fresh broker can answer createTopics' wait for leaders with a retriable UNKNOWN_TOPIC_OR_PARTITION;
       // asking again finds the topic and waits for its leaders.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const r = await admin.ensureTopic(opts.topic, opts.createPartitions);
-          topicCreated ||= r.created;
-          break;
-        } catch (err) {
-          if (!(err instanceof CmaError && err.retriable && err.code !== 'KAFKA_UNREACHABLE') || attempt >= 4) throw err;
-          if (attempt === 0) topicCreated = true;
-          await sleep(250 * 2 ** attempt);
-        }
-      }
+      const createPartitions = opts.createPartitions;
+      const r = await retry(() => admin.ensureTopic(opts.topic, createPartitions), {
+        attempts: 5,
+        backoff: { initialMs: 250, factor: 2 },
+        retriable: isRetriableKafkaAnswer,
+        onRetry: () => (topicCreated = true), // the failed createTopics made the topic
+      });
+      topicCreated ||= r.created;
     }
     const all = await admin.partitions(opts.topic);
     if (opts.partitions && opts.partitions.length > 0) {

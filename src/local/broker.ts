@@ -11,6 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { CmaError, ExitCode, envError, usageError } from '../errors.js';
 import { stateDir } from '../paths.js';
+import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { KafkaConnection } from '../kafka/client.js';
 import { ensureKafkaInstalled, requireTool, type KafkaInstall } from './install.js';
@@ -321,18 +322,13 @@ export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { star
       log(`stale state (pid ${existing.pid} is gone): cleaning up`);
       await cleanup(env);
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const s = await startFresh(inst, env, log);
-        return { ...infoOf(s), started: true };
-      } catch (err) {
-        if (err instanceof CmaError && err.code === 'PORT_CLASH' && attempt < 3) {
-          log('a port was taken meanwhile; retrying with new ports');
-          continue;
-        }
-        throw err;
-      }
-    }
+    const s = await retry(() => startFresh(inst, env, log), {
+      attempts: 3,
+      backoff: { initialMs: 0 },
+      retriable: (err) => err instanceof CmaError && err.code === 'PORT_CLASH',
+      onRetry: () => log('a port was taken meanwhile; retrying with new ports'),
+    });
+    return { ...infoOf(s), started: true };
   });
 }
 

@@ -19,6 +19,7 @@ import { evaluateExpectations, onlyFinalChecksPending, type ExpectationResult, t
 import type { ResolvedCase } from './fast.js';
 import type { CaseDef } from './model.js';
 import type { CaseReport } from './report.js';
+import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 
 export interface LiveState {
@@ -137,16 +138,13 @@ async function establishPreconditions(admin: KafkaAdmin, rc: ResolvedCase, log: 
       await sleep(300);
     }
   }
-  let created = false;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      created = (await admin.ensureTopic(d.topic, d.partitions)).created;
-      break;
-    } catch (err) {
-      if (attempt >= 10) throw err;
-      await sleep(500); // a topic marked for deletion cannot be re-created at once
-    }
-  }
+  // A topic marked for deletion cannot be re-created at once: try again for about 5 s, unless the broker is
+  // unreachable or refuses us (the admin has already waited for those).
+  const { created } = await retry(() => admin.ensureTopic(d.topic, d.partitions), {
+    attempts: 11,
+    backoff: { initialMs: 500, factor: 1 },
+    retriable: (err) => !(err instanceof CmaError && (err.exitCode === ExitCode.USAGE || ['KAFKA_UNREACHABLE', 'KAFKA_AUTH', 'KAFKA_SASL', 'KAFKA_TLS', 'KAFKA_PROTOCOL'].includes(err.code))),
+  });
   const parts = await admin.partitions(d.topic);
   if (parts.length !== d.partitions) {
     throw envError(`topic ${d.topic} has ${parts.length} partitions, the case needs ${d.partitions}`, 'use preconditions.topic: fresh, or --run-id for new names');
