@@ -1,22 +1,9 @@
 /** The commander program: global options, command registration, and the one place errors become exit codes. */
-import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { CmaError, ExitCode } from './errors.js';
-import { Output, parseOutputFormat } from './output.js';
+import { Output } from './output.js';
 import { registerCommands } from './commands/index.js';
-
-const require = createRequire(import.meta.url);
-export const VERSION: string = (require('../package.json') as { version: string }).version;
-
-export interface GlobalOptions {
-  output?: string;
-  target?: 'local' | 'cluster';
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
-  color?: boolean;
-  verbose?: boolean;
-}
+import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('cma-demo')
@@ -53,12 +40,6 @@ Examples:
   });
   registerCommands(program);
   return program;
-}
-
-/** Builds the Output of a command from the global options. */
-export function outputFor(cmd: Command, allowed?: Parameters<typeof parseOutputFormat>[1]): Output {
-  const g = cmd.optsWithGlobals() as GlobalOptions;
-  return new Output(parseOutputFormat(g.output, allowed), g.color === false ? { color: false } : {});
 }
 
 export async function main(argv: string[]): Promise<number> {

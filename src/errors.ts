@@ -12,6 +12,12 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** A warning a command prints on stderr and lists in its document's warnings[] (contracts). */
+export interface Warning {
+  code: string;
+  message: string;
+}
+
 /** The one error type: what went wrong, what to do about it, and the exit code. */
 export class CmaError extends Error {
   readonly hint?: string;

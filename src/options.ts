@@ -1,6 +1,22 @@
 /** Option groups shared by several commands, so every command spells them the same way. */
 import { Command, Option } from 'commander';
 
+/** The program's global options (src/cli.ts declares them), as every command sees them. */
+export interface GlobalOptions {
+  output?: string;
+  target?: 'local' | 'cluster';
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+/** The global options merged with the command's own (commander's optsWithGlobals), typed. */
+export function globalsOf<T extends object = Record<never, never>>(cmd: Command): GlobalOptions & Partial<T> {
+  return cmd.optsWithGlobals() as GlobalOptions & Partial<T>;
+}
+
 /** Kafka connection options (produce, lag, consume, run). Each has a CMA_DEMO_* environment twin. */
 export function addKafkaOptions(cmd: Command, opts: { producerConfigAlias?: boolean } = {}): Command {
   cmd

@@ -1,12 +1,11 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { Command } from 'commander';
 import YAML from 'yaml';
-import { usageError } from './errors.js';
+import { usageError, type Warning } from './errors.js';
+import { globalsOf } from './options.js';
 
+export type { Warning } from './errors.js';
 export type OutputFormat = 'text' | 'json' | 'yaml' | 'prom';
-export interface Warning {
-  code: string;
-  message: string;
-}
 
 /** Parses `-o`; `table` is an alias of `text`; `prom` only where a command allows it. */
 export function parseOutputFormat(value: string | undefined, allowed: OutputFormat[] = ['text', 'json', 'yaml']): OutputFormat {
@@ -94,4 +93,10 @@ export class Output {
   get stdout(): NodeJS.WritableStream {
     return this.out;
   }
+}
+
+/** Builds the Output of a command from the global options (-o, --no-color). */
+export function outputFor(cmd: Command, allowed?: OutputFormat[]): Output {
+  const g = globalsOf(cmd);
+  return new Output(parseOutputFormat(g.output, allowed), g.color === false ? { color: false } : {});
 }

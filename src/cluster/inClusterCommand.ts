@@ -4,14 +4,11 @@
  * with its exit code. inClusterArgs (pure) rewrites the user's arguments for the pod.
  */
 import crypto from 'node:crypto';
-import type { Command } from 'commander';
-import type { GlobalOptions } from '../cli.js';
 import { ExitCode, usageError } from '../errors.js';
+import type { Platform } from '../manifests/params.js';
 import type { Output } from '../output.js';
-import { readLastTarget } from '../state/lastTarget.js';
 import { binFor, detectPlatform, kubeFromGlobals } from './connect.js';
 import { discoverInClusterParams, runInCluster } from './inCluster.js';
-import { DEFAULT_NAMESPACE } from './setupParams.js';
 
 /** Options that select the cluster from this machine: meaningless in the pod, dropped with their value. */
 const DROP_WITH_VALUE = new Set(['--target', '-n', '--namespace', '--context', '--kubeconfig']);
@@ -51,17 +48,27 @@ export function inClusterRunId(command: string): string {
   return `${command.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 20)}-${crypto.randomBytes(4).toString('hex')}`;
 }
 
-/** Runs the current command in the cluster; sets process.exitCode to the pod's exit code. */
-/** argv: the user's arguments after the binary (default: this process's). */
-export async function runCommandInCluster(c: Command, out: Output, argv: string[] = process.argv.slice(2)): Promise<void> {
+/** Where the Job runs: the cluster coordinates the caller resolved (flags, environment, last setup, defaults). */
+export interface InClusterCoordinates {
+  namespace: string;
+  context?: string;
+  kubeconfig?: string;
+  kubectl?: string;
+  /** Detected from the API groups when not known. */
+  platform?: Platform;
+}
+
+/**
+ * Runs the command `command` (produce, lag) in the cluster; sets process.exitCode to the pod's exit code.
+ * argv: the user's arguments after the binary (default: this process's).
+ */
+export async function runCommandInCluster(command: string, at: InClusterCoordinates, out: Output, argv: string[] = process.argv.slice(2)): Promise<void> {
   const args = inClusterArgs(argv);
-  const g = c.optsWithGlobals() as GlobalOptions;
-  const last = readLastTarget();
-  const namespace = g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE;
-  const base = kubeFromGlobals({ kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, context: g.context ?? last?.context ?? undefined });
-  const kube = base.withBin(binFor(last?.platform ?? (await detectPlatform(base)), {}));
-  const params = await discoverInClusterParams(kube, namespace, inClusterRunId(c.name()), args);
-  out.info(`${c.name()}: running in the cluster as Job ${namespace}/cma-demo-${params.runId} (image ${params.image}): cma-demo ${args.join(' ')}`);
+  const namespace = at.namespace;
+  const base = kubeFromGlobals({ kubeconfig: at.kubeconfig, context: at.context, kubectl: at.kubectl });
+  const kube = base.withBin(binFor(at.platform ?? (await detectPlatform(base)), { kubectl: at.kubectl }));
+  const params = await discoverInClusterParams(kube, namespace, inClusterRunId(command), args);
+  out.info(`${command}: running in the cluster as Job ${namespace}/cma-demo-${params.runId} (image ${params.image}): cma-demo ${args.join(' ')}`);
   const ac = new AbortController();
   const onSig = (): void => ac.abort();
   process.on('SIGINT', onSig);
@@ -69,10 +76,10 @@ export async function runCommandInCluster(c: Command, out: Output, argv: string[
     const r = await runInCluster(kube, params, {
       timeoutMs: ((params.deadlineSeconds ?? 3600) + 120) * 1000,
       onLine: (l) => out.raw(l + '\n'),
-      onStatus: (d) => out.info(`${c.name()}: Job ${d}`),
+      onStatus: (d) => out.info(`${command}: Job ${d}`),
       signal: ac.signal,
     });
-    if (r.reason) out.info(`${c.name()}: Job ${r.job} failed: ${r.reason}`);
+    if (r.reason) out.info(`${command}: Job ${r.job} failed: ${r.reason}`);
     process.exitCode = r.exitCode;
   } catch (err) {
     if (ac.signal.aborted) {

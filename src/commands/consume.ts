@@ -2,11 +2,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Command, Option } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { addKafkaOptions, globalsOf } from '../options.js';
+import { outputFor } from '../output.js';
 import { usageError } from '../errors.js';
-import { addKafkaOptions } from '../options.js';
 import { describeConnection } from '../kafka/client.js';
-import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
+import type { ConnectionFlags } from '../kafka/connection.js';
+import { connectionFromFlags } from './kafkaConnection.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseCount, parsePartitionList, renderConsumerMetrics, type ConsumeOptions, type StopReason } from '../kafka/consumer.js';
 import { ConsumerWorker, exitCodeOf } from '../kafka/kafkajsConsumer.js';
@@ -69,7 +70,7 @@ Examples:
   addKafkaOptions(cmd);
   cmd.action(async (flags: ConsumeFlags, c: Command) => {
     const out = outputFor(c);
-    const g = c.optsWithGlobals() as GlobalOptions;
+    const g = globalsOf(c);
     setKafkaVerbose(Boolean(g.verbose));
 
     if (flags.offsetReset !== 'earliest' && flags.offsetReset !== 'latest') {
@@ -95,7 +96,7 @@ Examples:
       faultDropEvery: parseCount(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
       faultSigkillAfterAudits: parseCount(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
     };
-    const connection = await resolveConnection(flags);
+    const connection = await connectionFromFlags(flags);
     out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);
 
     let lastReport = Date.now();

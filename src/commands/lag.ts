@@ -1,10 +1,12 @@
 /** cma-demo lag: per-partition consumer lag and what KEDA sees (replaces curl :9404/metrics | grep lag). */
 import fsp from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { addKafkaOptions, addSettingsOptions, globalsOf } from '../options.js';
 import { CmaError, ExitCode, usageError } from '../errors.js';
 import { describeConnection, type KafkaAdmin } from '../kafka/client.js';
-import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
+import type { ConnectionFlags } from '../kafka/connection.js';
+import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
+import { connectionFromFlags } from './kafkaConnection.js';
 import { openAdmin, setKafkaVerbose } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
 import { analyzeLag, renderLagProm, renderLagText, type LagInput, type LagResult } from '../kafka/lagView.js';
@@ -13,8 +15,7 @@ import { runCommandInCluster } from '../cluster/inClusterCommand.js';
 import { ClusterTarget } from '../targets/cluster.js';
 import { readLastTarget } from '../state/lastTarget.js';
 import { sleep } from '../util/sleep.js';
-import { addKafkaOptions, addSettingsOptions } from '../options.js';
-import type { Output } from '../output.js';
+import { outputFor, type Output } from '../output.js';
 import { settingsFromFlags, settingsFromScaledObjectYaml, DEFAULT_SETTINGS, type SettingsFlags, type ScaledObjectSettings } from '../scaling/settings.js';
 
 interface LagFlags extends ConnectionFlags, SettingsFlags {
@@ -104,9 +105,12 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
   );
   cmd.action(async (flags: LagFlags, c: Command) => {
     const out = outputFor(c, ['text', 'json', 'yaml', 'prom']);
-    const g = c.optsWithGlobals() as GlobalOptions;
+    const g = globalsOf(c);
     setKafkaVerbose(Boolean(g.verbose));
-    if (flags.inCluster) return runCommandInCluster(c, out);
+    if (flags.inCluster) {
+      const last = readLastTarget();
+      return runCommandInCluster(c.name(), { namespace: g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE, context: g.context ?? last?.context ?? undefined, kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, platform: last?.platform }, out);
+    }
     const interval = Number(flags.interval);
     if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval must be a number of seconds > 0, got "${flags.interval}"`);
     let count: number | undefined;
@@ -127,7 +131,7 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
     const topic = flags.topic ?? so.topic;
     if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
 
-    const connection = cluster ? await cluster.connection() : await resolveConnection(flags);
+    const connection = cluster ? await cluster.connection() : await connectionFromFlags(flags);
     const lagThreshold = so.settings.lagThreshold;
     out.info(`lag: Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
     const admin = await openAdmin(connection);

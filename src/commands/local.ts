@@ -1,6 +1,7 @@
 /** cma-demo local up|status|down: a real Kafka broker on this machine. */
 import type { Command } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { globalsOf } from '../options.js';
+import { outputFor } from '../output.js';
 import { ExitCode } from '../errors.js';
 import { brokerStatus, ensureBroker, stopBroker, type BrokerInfo } from '../local/broker.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
@@ -51,7 +52,7 @@ Examples:
     .description('start the local broker, or reuse the running one')
     .action(async (_o, cmd: Command) => {
       const out = outputFor(cmd);
-      const g = cmd.optsWithGlobals() as GlobalOptions;
+      const g = globalsOf(cmd);
       setKafkaVerbose(Boolean(g.verbose));
       const t0 = Date.now();
       const info = await ensureBroker({ log: (s) => out.info(`local: ${s}`) });

@@ -1,10 +1,9 @@
 /** cma-demo plan: the scaling timeline predicted in virtual time (no Kafka, no cluster). Thin: parse, call, render. */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { outputFor } from '../cli.js';
 import { usageError } from '../errors.js';
 import { addSettingsOptions, collect } from '../options.js';
-import type { Output } from '../output.js';
+import { outputFor, type Output } from '../output.js';
 import { renderChart } from '../scaling/chart.js';
 import { parseLoad, parsePartitionList, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
 import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';

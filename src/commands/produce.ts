@@ -1,13 +1,16 @@
 /** cma-demo produce: kafka-producer-perf-test.sh's knobs and output, on KafkaJS. */
 import { Command, Option } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { addKafkaOptions, globalsOf } from '../options.js';
+import { outputFor } from '../output.js';
 import { ExitCode, usageError } from '../errors.js';
 import { describeConnection } from '../kafka/client.js';
-import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
+import type { ConnectionFlags } from '../kafka/connection.js';
+import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
+import { readLastTarget } from '../state/lastTarget.js';
+import { connectionFromFlags } from './kafkaConnection.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseProducerProps, planProducer, produce, validateProduceOptions, type ProduceSummary } from '../kafka/producer.js';
 import { formatPeriodic, formatSummary } from '../kafka/stats.js';
-import { addKafkaOptions } from '../options.js';
 import { runCommandInCluster } from '../cluster/inClusterCommand.js';
 
 interface ProduceFlags extends ConnectionFlags {
@@ -88,7 +91,7 @@ Examples:
   );
   cmd.action(async (posRecords: string | undefined, posRate: string | undefined, posSize: string | undefined, flags: ProduceFlags, c: Command) => {
     const out = outputFor(c);
-    const g = c.optsWithGlobals() as GlobalOptions;
+    const g = globalsOf(c);
     setKafkaVerbose(Boolean(g.verbose));
     const n = resolveProduceNumbers([posRecords, posRate, posSize], flags);
     const partitions = num('--partitions', flags.partitions, 'int');
@@ -97,12 +100,15 @@ Examples:
     validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
     const producerProps = parseProducerProps(flags.producerProps ?? []);
     const plan = planProducer(producerProps, n.recordSize);
-    if (flags.inCluster) return runCommandInCluster(c, out);
+    if (flags.inCluster) {
+      const last = readLastTarget();
+      return runCommandInCluster(c.name(), { namespace: g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE, context: g.context ?? last?.context ?? undefined, kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, platform: last?.platform }, out);
+    }
     const cc = flags.commandConfig ?? flags['producer.config'];
     if (flags.commandConfig && flags['producer.config'] && flags.commandConfig !== flags['producer.config']) {
       throw usageError('--command-config and --producer.config name different files', '--producer.config is an alias of --command-config; give one of them');
     }
-    const connection = await resolveConnection({ ...flags, commandConfig: cc });
+    const connection = await connectionFromFlags({ ...flags, commandConfig: cc });
     out.info(`produce: Kafka ${describeConnection(connection)}, topic ${flags.topic}`);
     for (const w of plan.warnings) out.warn(w.code, w.message);
 

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { outputFor, VERSION, type GlobalOptions } from '../cli.js';
+import { globalsOf, type GlobalOptions } from '../options.js';
+import { VERSION } from '../version.js';
+import { outputFor } from '../output.js';
 import { CmaError, combineExitCodes, ExitCode, usageError } from '../errors.js';
 import { applyProfile, parseFast, type ResolvedCase } from '../scenarios/fast.js';
 import { renderHtml } from '../scenarios/html.js';
@@ -95,7 +97,7 @@ Examples:
     );
   cmd.action(async (cases: string[], flags: RunFlags, c: Command) => {
     const out = outputFor(c);
-    const g = c.optsWithGlobals() as GlobalOptions;
+    const g = globalsOf(c);
 
     if (flags.list) {
       const entries = listCatalogue();

@@ -1,8 +1,8 @@
 /** cma-demo setup: operators, KEDA, Kafka, credentials, the consumer and the ScaledObject on a cluster. Thin. */
 import { Command, Option } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { addSettingsOptions, globalsOf } from '../options.js';
+import { outputFor } from '../output.js';
 import { usageError } from '../errors.js';
-import { addSettingsOptions } from '../options.js';
 import { validateSetupParams } from '../manifests/params.js';
 import { dryRunDocument, loadTemplates, renderSetup } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
@@ -61,7 +61,7 @@ Examples:
   $ cma-demo setup --only kafka,credentials -n my-demo   # just some steps`,
   );
   cmd.action(async (flags: Flags, c: Command) => {
-    const g = c.optsWithGlobals() as GlobalOptions & { kubectl?: string };
+    const g = globalsOf<{ kubectl?: string }>(c);
     const out = outputFor(c);
     const platformFlag = parsePlatformFlag(flags.platform);
     const only = parseStepList('--only', flags.only);

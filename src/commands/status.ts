@@ -1,6 +1,7 @@
 /** cma-demo status: the doctor of the cluster side. Exit 3 when something is missing. Thin. */
 import { Command, Option } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { globalsOf } from '../options.js';
+import { outputFor } from '../output.js';
 import { ExitCode } from '../errors.js';
 import { validateNamespace } from '../manifests/params.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
@@ -19,7 +20,7 @@ export function registerStatus(program: Command): void {
     .addOption(new Option('--audit-topic <name>', 'audit topic [default: the last setup\'s, else test-out]'))
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
     .action(async (flags: { platform: string; kafkaCluster?: string; kafkaUser?: string; topic?: string; auditTopic?: string }, c: Command) => {
-      const g = c.optsWithGlobals() as GlobalOptions & { kubectl?: string };
+      const g = globalsOf<{ kubectl?: string }>(c);
       const out = outputFor(c);
       const last = readLastTarget();
       const namespace = validateNamespace(g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE);

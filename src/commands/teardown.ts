@@ -1,7 +1,8 @@
 /** cma-demo teardown: remove what setup created (reverse order, labelled objects only). Thin. */
 import readline from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { outputFor, type GlobalOptions } from '../cli.js';
+import { globalsOf } from '../options.js';
+import { outputFor } from '../output.js';
 import { CmaError, ExitCode, usageError } from '../errors.js';
 import { validateNamespace } from '../manifests/params.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
@@ -27,7 +28,7 @@ export function registerTeardown(program: Command): void {
     .addOption(new Option('--timeout <s>', 'wait for each deletion (finalizers) at most this long [default: 300]'))
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
     .action(async (flags: Flags, c: Command) => {
-      const g = c.optsWithGlobals() as GlobalOptions & { kubectl?: string };
+      const g = globalsOf<{ kubectl?: string }>(c);
       const out = outputFor(c);
       const last = readLastTarget();
       const namespace = validateNamespace(g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE);

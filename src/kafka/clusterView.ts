@@ -4,7 +4,7 @@
  * desired replicas, the Deployment's replicas) and flags a metric mismatch. No I/O: the observation is read by
  * ClusterTarget (src/targets/cluster.ts) and passed in.
  */
-import type { Warning } from '../output.js';
+import type { Warning } from '../errors.js';
 
 /** What the cluster showed at (about) the moment of a sample. null = could not be read / not set yet. */
 export interface ClusterObservation {

@@ -277,15 +277,21 @@ export async function materialize(plan: ConnectionPlan, env: NodeJS.ProcessEnv =
   return conn;
 }
 
-/** flags > CMA_DEMO_* env > --command-config > the running local broker (exit 3 when none and no bootstrap). */
-export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<KafkaConnection> {
+/**
+ * Finds the running local broker, or null. The caller passes it in (commands pass src/local/broker.ts's
+ * brokerStatus): the local broker is built on this module, so this module never imports it.
+ */
+export type LocalBrokerLookup = (env: NodeJS.ProcessEnv) => Promise<LocalBrokerRef | null>;
+
+/**
+ * flags > CMA_DEMO_* env > --command-config > the running local broker (exit 3 when none and no bootstrap).
+ * Without `localBroker` there is no local fallback.
+ */
+export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, localBroker?: LocalBrokerLookup): Promise<KafkaConnection> {
   const ccFile = flags.commandConfig || env.CMA_DEMO_COMMAND_CONFIG;
   const props = ccFile ? await readCommandConfig(ccFile) : null;
   let local: LocalBrokerRef | null = null;
   const needsLocal = !flags.bootstrapServer && !env.CMA_DEMO_BOOTSTRAP_SERVER && !props?.values.get('bootstrap.servers');
-  if (needsLocal) {
-    const { brokerStatus } = await import('../local/broker.js');
-    local = await brokerStatus({ env });
-  }
+  if (needsLocal && localBroker) local = await localBroker(env);
   return materialize(planConnection({ flags, env, props, local }), env);
 }

@@ -2,7 +2,7 @@
  * `cma-demo lag` rendering, pure: the JSON document, warnings for the known KEDA traps, the text table, and
  * a Prometheus exposition with kafka_exporter's metric names and labels (plus cma_demo_keda_* for what KEDA sees).
  */
-import type { Warning } from '../output.js';
+import type { Warning } from '../errors.js';
 import { computeKedaView, type KedaView, type PartitionOffsets, type PersistentMemory } from '../scaling/kedaLag.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
 

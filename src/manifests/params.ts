@@ -3,7 +3,7 @@
  * template parameters derived from them.
  */
 import { usageError } from '../errors.js';
-import type { Warning } from '../output.js';
+import type { Warning } from '../errors.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
 
 export type Platform = 'openshift' | 'kubernetes';

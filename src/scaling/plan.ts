@@ -8,7 +8,7 @@
  * Pure: no I/O, no clock.
  */
 import { usageError } from '../errors.js';
-import type { Warning } from '../output.js';
+import type { Warning } from '../errors.js';
 import { computeKedaView, type PartitionOffsets } from './kedaLag.js';
 import {
   createEmulatorState,

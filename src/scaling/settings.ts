@@ -4,7 +4,7 @@
  */
 import YAML from 'yaml';
 import { usageError } from '../errors.js';
-import type { Warning } from '../output.js';
+import type { Warning } from '../errors.js';
 
 export type OffsetResetPolicy = 'latest' | 'earliest';
 export type PolicyType = 'Pods' | 'Percent';

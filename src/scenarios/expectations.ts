@@ -3,6 +3,7 @@
  * "replicas stay N for T", not single snapshots). Each one is pass, fail, or still pending on a partial timeline,
  * so the runner can tick a live checklist and stop as soon as everything is decided.
  */
+import type { Audit } from '../kafka/audit.js';
 import type { Anchor, ExpectationDef } from './model.js';
 
 export interface TimelinePoint {
@@ -27,16 +28,8 @@ export interface RunEvents {
   loadEnd: number | null;
 }
 
-export interface Audit {
-  /** Acknowledged sequence numbers. */
-  produced: number;
-  /** Audit entries (records processed, duplicates included). */
-  processed: number;
-  lost: number;
-  duplicates: number;
-  /** Consumers that exited 0 after SIGTERM (graceful scale-downs). */
-  scaleDowns: number;
-}
+/** The audit's figures live beside the consumer that writes the audit (kafka/audit.ts). */
+export type { Audit };
 
 export type ExpectationStatus = 'pass' | 'fail' | 'pending';
 

@@ -1,6 +1,6 @@
 /** The run report (the JSON document of `run -o json` and report.json in --report-dir). Pure. */
 import type { ScaledObjectSettings } from '../scaling/settings.js';
-import type { Warning } from '../output.js';
+import type { Warning } from '../errors.js';
 import type { Audit, ExpectationResult, RunEvents, TimelinePoint } from './expectations.js';
 import type { ScaledField } from './fast.js';
 import type { LoadPhase } from './model.js';

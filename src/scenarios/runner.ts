@@ -14,7 +14,7 @@ import { produce } from '../kafka/producer.js';
 import { computeKedaView } from '../scaling/kedaLag.js';
 import { predictTimeline, type PlanInput } from '../scaling/plan.js';
 import type { CaseSpec, Target } from '../targets/target.js';
-import { computeAudit } from './audit.js';
+import { computeAudit } from '../kafka/audit.js';
 import { evaluateExpectations, onlyFinalChecksPending, type ExpectationResult, type RunEvents, type TimelinePoint } from './expectations.js';
 import type { ResolvedCase } from './fast.js';
 import type { CaseDef } from './model.js';

@@ -14,7 +14,7 @@ import { openAdmin } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
 import { ensureBroker, localConnection, stopBroker, type BrokerInfo } from '../local/broker.js';
 import { EmulatorDriver } from '../scaling/emulator.js';
-import { parseAuditText } from '../scenarios/audit.js';
+import { parseAuditText } from '../kafka/audit.js';
 import { sleep } from '../util/sleep.js';
 import type { CaseSpec, Target, TargetSample } from './target.js';
 

@@ -7,6 +7,7 @@ import kafkajs from 'kafkajs';
 import { CmaError } from '../../src/errors.js';
 import { openAdmin, kafkaFor } from '../../src/kafka/kafkajs.js';
 import { resolveConnection } from '../../src/kafka/connection.js';
+import { brokerStatus } from '../../src/local/broker.js';
 import { freePorts } from '../../src/local/ports.js';
 import { runCli } from '../helpers/cli.js';
 import { cliEnv, plainConnection, requireTestKafka, saslConnection, uniqueName, withAdmin } from '../helpers/kafka.js';
@@ -33,16 +34,17 @@ describe('Kafka connection against the shared test broker', () => {
   it('resolveConnection falls back to the local broker: PLAINTEXT, or SASL with its own user and password file', async () => {
     const k = requireTestKafka();
     const env = { CMA_DEMO_STATE: k.stateDir };
-    const plain = await resolveConnection({}, env);
+    const localBroker = (e: NodeJS.ProcessEnv) => brokerStatus({ env: e });
+    const plain = await resolveConnection({}, env, localBroker);
     expect(plain).toMatchObject({ brokers: [k.bootstrap], securityProtocol: 'PLAINTEXT', source: 'local broker' });
-    const sasl = await resolveConnection({ securityProtocol: 'SASL_PLAINTEXT' }, env);
+    const sasl = await resolveConnection({ securityProtocol: 'SASL_PLAINTEXT' }, env, localBroker);
     expect(sasl.brokers).toEqual([k.saslBootstrap]);
     expect(sasl.sasl?.username).toBe(k.username);
     await withAdmin((a) => a.listTopics(), sasl);
   });
 
   it('no bootstrap and no local broker → exit 3 naming the fix', async () => {
-    const err = await expectCmaError(resolveConnection({}, { CMA_DEMO_STATE: tmp }));
+    const err = await expectCmaError(resolveConnection({}, { CMA_DEMO_STATE: tmp }, (e) => brokerStatus({ env: e })));
     expect(err.exitCode).toBe(3);
     expect(err.hint).toContain('cma-demo local up');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeAudit, countRanges, parseAuditText } from '../../src/scenarios/audit.js';
+import { computeAudit, countRanges, parseAuditText } from '../../src/kafka/audit.js';
 
 describe('zero-loss arithmetic', () => {
   it('nothing lost when every acknowledged number is audited', () => {

@@ -1,8 +1,20 @@
 /**
- * Zero-loss arithmetic (pure). lost = acknowledged sequence numbers missing from the audit; duplicates = sequence
- * numbers the audit holds more than once (counted once each, however often they repeat).
+ * The consumer's audit (pure): the text format the consumer writes (kafka/consumer.ts, one sequence number a line)
+ * and the zero-loss arithmetic over it. lost = acknowledged sequence numbers missing from the audit; duplicates =
+ * sequence numbers the audit holds more than once (counted once each, however often they repeat).
  */
-import type { Audit } from './expectations.js';
+
+/** What an audit proves about a run (the scenario expectations check it). */
+export interface Audit {
+  /** Acknowledged sequence numbers. */
+  produced: number;
+  /** Audit entries (records processed, duplicates included). */
+  processed: number;
+  lost: number;
+  duplicates: number;
+  /** Consumers that exited 0 after SIGTERM (graceful scale-downs). */
+  scaleDowns: number;
+}
 
 /** Inclusive ranges of acknowledged sequence numbers, as the producer reports them. */
 export type SeqRanges = ReadonlyArray<readonly [number, number]>;
