@@ -7,10 +7,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import {
+  Listr,
+  ListrLogger,
+  ProcessOutput,
+  type ListrDefaultRenderer,
+  type ListrSimpleRenderer,
+  type ListrTask,
+  type ListrTaskWrapper,
+} from 'listr2';
 import { CmaError, ExitCode, envError } from '../errors.js';
 import type { Output } from '../output.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, SOURCE_HASH_LABEL, validateSetupParams, type Platform, type SetupParams, type StepId } from '../manifests/params.js';
+import {
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  SOURCE_HASH_LABEL,
+  validateSetupParams,
+  type Platform,
+  type SetupParams,
+  type StepId,
+} from '../manifests/params.js';
 import { loadTemplates, renderSetup, type K8sObject, type RenderedStep } from '../manifests/render.js';
 import { MANIFESTS_DIR } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
@@ -40,6 +56,7 @@ export interface StepReport {
   error?: { message: string; hint?: string };
 }
 
+/** What the caller hands to runSetup. */
 export interface SetupContext {
   kube: Kube;
   platform: Platform;
@@ -48,46 +65,71 @@ export interface SetupContext {
   steps: StepId[];
   dryRunServer: boolean;
   out: Output;
+  /** Aborts every wait at once (an interrupt): the waiting steps end with exit 130 and nothing further is applied. */
+  signal?: AbortSignal;
 }
 
 const POLL_MS = Number(process.env.CMA_DEMO_POLL_MS ?? 2000);
-/** Aborted when a sibling step of the same phase fails, so its waits stop instead of running to their timeout. */
-let runAbort = new AbortController();
+
+/** The reason a run's own signal carries when a step failed: its sibling steps stop waiting. */
+const STEP_FAILED = 'step-failed';
+
+/** One wait: what is awaited, how to read it and judge it, and what to try when it fails. */
+export interface WaitSpec {
+  /** The resource, e.g. `Kafka ns/demo-cluster`. */
+  what: string;
+  /** The condition, e.g. `condition Ready=True`. */
+  condition: string;
+  read: () => Promise<Obj | null>;
+  verdict: (o: Obj | null) => Verdict;
+  /** The next thing to try, for the error's hint. */
+  next: string;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /**
+   * Stops the wait at once. Aborted with the reason `'step-failed'`: a sibling step failed (CmaError code ABORTED,
+   * exit 3); any other reason is an interrupt (code INTERRUPTED, exit 130).
+   */
+  signal?: AbortSignal;
+  /** Called with the condition's detail each time it changes. */
+  onWait?: (detail: string) => void;
+}
+
+function stoppedError(what: string, signal: AbortSignal): CmaError {
+  if (signal.reason === STEP_FAILED) {
+    return new CmaError(`${what}: not waited for (another step failed)`, { exitCode: ExitCode.ENV, code: 'ABORTED' });
+  }
+  return new CmaError(`${what}: not waited for (interrupted)`, { exitCode: ExitCode.INTERRUPTED, code: 'INTERRUPTED' });
+}
 
 /** Polls until the verdict is ready; throws a CmaError naming resource, condition, reason and next step. */
-export async function waitFor(
-  what: string,
-  condition: string,
-  read: () => Promise<Obj | null>,
-  verdict: (o: Obj | null) => Verdict,
-  timeoutMs: number,
-  next: string,
-  onWait?: (detail: string) => void,
-): Promise<Obj> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitFor(w: WaitSpec, o: WaitOptions): Promise<Obj> {
+  const deadline = Date.now() + o.timeoutMs;
   let last = '';
   for (;;) {
-    if (runAbort.signal.aborted) throw new CmaError(`${what}: not waited for (another step failed)`, { exitCode: ExitCode.ENV, code: 'ABORTED' });
-    const o = await read();
-    const v = verdict(o);
-    if (v.state === 'ready') return o!;
+    if (o.signal?.aborted) throw stoppedError(w.what, o.signal);
+    const obj = await w.read();
+    const v = w.verdict(obj);
+    if (v.state === 'ready') return obj!;
     if (v.state === 'failed') {
-      throw new CmaError(`${what}: waiting for ${condition}, the cluster reports ${v.reason}${v.message ? `: ${v.message}` : ''}`, {
-        hint: next,
+      throw new CmaError(`${w.what}: waiting for ${w.condition}, the cluster reports ${v.reason}${v.message ? `: ${v.message}` : ''}`, {
+        hint: w.next,
         exitCode: ExitCode.ENV,
         code: 'SETUP_FAILED',
       });
     }
-    if (v.detail !== last) onWait?.(v.detail);
+    if (v.detail !== last) o.onWait?.(v.detail);
     last = v.detail;
     if (Date.now() >= deadline) {
-      throw new CmaError(`${what}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${condition} (last seen: ${v.detail})`, {
-        hint: `${next}; or rerun with a longer --timeout (setup resumes where it stopped)`,
+      throw new CmaError(`${w.what}: timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${w.condition} (last seen: ${v.detail})`, {
+        hint: `${w.next}; or rerun with a longer --timeout (setup resumes where it stopped)`,
         exitCode: ExitCode.ENV,
         code: 'SETUP_TIMEOUT',
       });
     }
-    await sleep(Math.min(POLL_MS, Math.max(50, deadline - Date.now())));
+    await sleep(Math.min(POLL_MS, Math.max(50, deadline - Date.now())), o.signal);
   }
 }
 
@@ -114,7 +156,9 @@ async function applyOwned(kube: Kube, objs: K8sObject[], notes: string[]): Promi
 function timeoutMs(flags: SetupRunFlags): number {
   if (flags.timeout === undefined) return 600_000;
   const n = Number(flags.timeout);
-  if (!Number.isFinite(n) || n <= 0) throw new CmaError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`, { exitCode: ExitCode.USAGE });
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new CmaError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`, { exitCode: ExitCode.USAGE });
+  }
   return n * 1000;
 }
 
@@ -124,9 +168,15 @@ export async function resolveParams(ctx: SetupContext): Promise<SetupParams> {
   return paramsFromFlags(ctx.flags, ctx.globals, { platform: ctx.platform, strimziApi, sourceHash: sourceHash() }, ctx.out);
 }
 
+export interface DryRunResult {
+  object: string;
+  result: 'valid' | 'rejected' | 'skipped';
+  detail?: string;
+}
+
 /** Server-side dry-run of every rendered object; namespaced objects of a namespace that does not exist yet are validated in `default`. */
-export async function serverDryRun(kube: Kube, steps: RenderedStep[]): Promise<Array<{ object: string; result: 'valid' | 'rejected' | 'skipped'; detail?: string }>> {
-  const results: Array<{ object: string; result: 'valid' | 'rejected' | 'skipped'; detail?: string }> = [];
+export async function serverDryRun(kube: Kube, steps: RenderedStep[]): Promise<DryRunResult[]> {
+  const results: DryRunResult[] = [];
   const nsExists = new Map<string, boolean>();
   for (const s of steps) {
     for (const o of s.objects) {
@@ -141,59 +191,51 @@ export async function serverDryRun(kube: Kube, steps: RenderedStep[]): Promise<A
         results.push({ object: ref(o), result: 'valid' });
       } catch (err) {
         const msg = (err as Error).message;
-        if (/no matches for kind|ensure CRDs are installed/i.test(msg)) results.push({ object: ref(o), result: 'skipped', detail: 'its API is not served yet (installed by the operators step)' });
-        else results.push({ object: ref(o), result: 'rejected', detail: msg });
+        if (/no matches for kind|ensure CRDs are installed/i.test(msg)) {
+          results.push({ object: ref(o), result: 'skipped', detail: 'its API is not served yet (installed by the operators step)' });
+        } else results.push({ object: ref(o), result: 'rejected', detail: msg });
       }
     }
   }
   return results;
 }
 
-export async function runSetup(ctx: SetupContext): Promise<number> {
-  const { kube, out } = ctx;
-  const p = await resolveParams(ctx);
-  for (const w of validateSetupParams(p)) out.warn(w.code, w.message);
-  const rendered = renderSetup(p, loadTemplates());
-  const byId = new Map(rendered.map((s) => [s.id, s]));
-  out.info(`target: cluster ${(await kube.serverUrl()) ?? '?'} (context ${(await kube.currentContext()) ?? '?'}), namespace ${p.namespace}, platform ${p.platform}, Strimzi API ${p.strimziApi}`);
+// ---------------------------------------------------------------- the run
 
-  if (ctx.dryRunServer) {
-    const chosen = rendered.filter((s) => ctx.steps.includes(s.id));
-    const results = await serverDryRun(kube, chosen);
-    const rejected = results.filter((r) => r.result === 'rejected');
-    if (out.format !== 'text') out.document({ dryRun: 'server', platform: p.platform, namespace: p.namespace, strimziApi: p.strimziApi, results, warnings: out.warnings });
-    else for (const r of results) out.text(`${r.result.padEnd(8)} ${r.object}${r.detail ? `  (${r.detail})` : ''}`);
-    return rejected.length ? ExitCode.ENV : ExitCode.OK;
-  }
+/** One setup run: what its steps share. Built by runSetup, never kept beyond it. */
+interface SetupRun {
+  readonly ctx: SetupContext;
+  readonly kube: Kube;
+  readonly out: Output;
+  readonly p: SetupParams;
+  readonly byId: ReadonlyMap<StepId, RenderedStep>;
+  readonly timeoutMs: number;
+  readonly reports: StepReport[];
+  readonly titles: Record<StepId, string>;
+  /** Aborted when a step fails (reason 'step-failed': its siblings stop waiting) or when ctx.signal aborts. */
+  readonly abort: AbortController;
+  /** Step promises still running, so a failed run can let its parallel siblings settle before reporting. */
+  readonly inflight: Set<Promise<unknown>>;
+  /** The first step error that is not a sibling's ABORTED. */
+  firstError: unknown;
+}
 
-  const tmo = timeoutMs(ctx.flags);
-  const reports: StepReport[] = ctx.steps.map((id) => ({ id, status: 'not-run', durationMs: 0, notes: [], objects: [] }));
-  const reportOf = (id: StepId): StepReport => reports.find((r) => r.id === id)!;
-  const impl: Record<StepId, (r: StepReport, log: (s: string) => void) => Promise<void>> = {
-    namespace: async (r) => {
-      const objs = await applyOwned(kube, byId.get('namespace')!.objects, r.notes);
-      r.objects.push(...objs.map((o) => `Namespace/${o.metadata.name}`));
-    },
-    operators: async (r, log) => (p.platform === 'openshift' ? operatorsOpenShift(kube, p, byId.get('operators')!, r, tmo, log) : operatorsKubernetes(kube, p, r, tmo, log)),
-    keda: async (r, log) => {
-      if (p.platform !== 'openshift') {
-        r.status = 'skipped';
-        r.notes.push('Kubernetes: KEDA is installed by the operators step (no KedaController)');
-        return;
-      }
-      await kedaStep(kube, p, byId.get('keda')!, r, tmo, log);
-    },
-    kafka: async (r, log) => kafkaStep(kube, p, byId.get('kafka')!, r, tmo, log),
-    credentials: async (r, log) => credentialsStep(kube, p, byId.get('credentials')!, r, ctx.flags.precommit !== false, log),
-    consumer: async (r, log) => consumerStep(kube, p, byId.get('consumer')!, r, Boolean(ctx.flags.rebuild), tmo, log),
-    scaledobject: async (r, log) => {
-      const objs = await applyOwned(kube, byId.get('scaledobject')!.objects, r.notes);
-      r.objects.push(...objs.map((o) => `${o.kind}/${o.metadata.name}`));
-      await waitFor(`ScaledObject ${p.namespace}/${p.scaledObject}`, 'condition Ready=True', () => kube.get('scaledobject', p.scaledObject, p.namespace), scaledObjectVerdict, tmo,
-        `check the keda-operator logs in ${p.platform === 'openshift' ? p.kedaNamespace : 'keda'} and the TriggerAuthentication ${p.triggerAuth}`, log);
-    },
-  };
-  const titles: Record<StepId, string> = {
+/** What a step's implementation gets: the run's cluster and parameters, its own report, objects and progress line. */
+interface StepEnv {
+  readonly run: SetupRun;
+  readonly kube: Kube;
+  readonly p: SetupParams;
+  readonly flags: SetupFlags & SetupRunFlags;
+  /** The step's rendered objects (none for a step the platform does not render). */
+  readonly objects: K8sObject[];
+  readonly report: StepReport;
+  readonly log: (s: string) => void;
+  /** waitFor with the run's timeout and signal and the step's progress line. */
+  wait(w: WaitSpec): Promise<Obj>;
+}
+
+function stepTitles(p: SetupParams): Record<StepId, string> {
+  return {
     namespace: `Namespace ${p.namespace}`,
     operators: p.platform === 'openshift' ? 'Operators: Custom Metrics Autoscaler + Kafka (OLM)' : 'Operators: KEDA + Strimzi release manifests',
     keda: `KedaController ${p.kedaNamespace}/keda`,
@@ -202,107 +244,174 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
     consumer: `Consumer Deployment ${p.app}${p.platform === 'openshift' ? ' (image built in the cluster)' : ''}`,
     scaledobject: `ScaledObject ${p.scaledObject}`,
   };
-  const processOutput = new ProcessOutput(process.stderr as NodeJS.WriteStream, process.stderr as NodeJS.WriteStream);
-  runAbort = new AbortController();
-  const inflight = new Set<Promise<unknown>>();
-  const stepTask = (id: StepId) => ({
-      title: titles[id],
-      task: async (_c: unknown, task: { output: string; title: string; skip: (m?: string) => void }) => {
-        const r = reportOf(id);
-        const t0 = Date.now();
-        try {
-          const run = impl[id](r, (s) => {
-            task.output = s;
-          });
-          inflight.add(run.catch(() => {}));
-          await run;
-          if (r.status === 'not-run') r.status = 'ok';
-          if (r.status === 'skipped') task.skip(`${titles[id]}: ${r.notes.join('; ')}`);
-          else if (r.notes.length) task.title = `${titles[id]} — ${r.notes.join('; ')}`;
-        } catch (err) {
-          if ((err as CmaError).code === 'ABORTED') {
-            r.status = 'not-run';
-            r.notes.push('stopped because another step failed');
-          } else {
-            r.status = 'failed';
-            r.error = { message: (err as Error).message, hint: (err as CmaError).hint };
-            runAbort.abort();
-          }
-          throw err;
-        } finally {
-          r.durationMs = Date.now() - t0;
-        }
-      },
+}
+
+function newSetupRun(ctx: SetupContext, p: SetupParams, rendered: RenderedStep[]): SetupRun {
+  return {
+    ctx,
+    kube: ctx.kube,
+    out: ctx.out,
+    p,
+    byId: new Map(rendered.map((s) => [s.id, s])),
+    timeoutMs: timeoutMs(ctx.flags),
+    reports: ctx.steps.map((id) => ({ id, status: 'not-run', durationMs: 0, notes: [], objects: [] })),
+    titles: stepTitles(p),
+    abort: new AbortController(),
+    inflight: new Set(),
+    firstError: null,
+  };
+}
+
+function stepEnv(run: SetupRun, id: StepId, log: (s: string) => void): StepEnv {
+  const signal = run.abort.signal;
+  return {
+    run,
+    kube: run.kube,
+    p: run.p,
+    flags: run.ctx.flags,
+    objects: run.byId.get(id)?.objects ?? [],
+    report: run.reports.find((r) => r.id === id)!,
+    log,
+    wait: (w) => waitFor(w, { timeoutMs: run.timeoutMs, signal, onWait: log }),
+  };
+}
+
+/** The steps' implementations, by id. */
+const STEPS: Record<StepId, (env: StepEnv) => Promise<void>> = {
+  namespace: async (env) => {
+    const objs = await applyOwned(env.kube, env.objects, env.report.notes);
+    env.report.objects.push(...objs.map((o) => `Namespace/${o.metadata.name}`));
+  },
+  operators: (env) => (env.p.platform === 'openshift' ? operatorsOpenShift(env) : operatorsKubernetes(env)),
+  keda: async (env) => {
+    if (env.p.platform !== 'openshift') {
+      env.report.status = 'skipped';
+      env.report.notes.push('Kubernetes: KEDA is installed by the operators step (no KedaController)');
+      return;
+    }
+    await kedaStep(env);
+  },
+  kafka: (env) => kafkaStep(env),
+  credentials: (env) => credentialsStep(env),
+  consumer: (env) => consumerStep(env),
+  scaledobject: async (env) => {
+    const { kube, p } = env;
+    const objs = await applyOwned(kube, env.objects, env.report.notes);
+    env.report.objects.push(...objs.map((o) => `${o.kind}/${o.metadata.name}`));
+    await env.wait({
+      what: `ScaledObject ${p.namespace}/${p.scaledObject}`,
+      condition: 'condition Ready=True',
+      read: () => kube.get('scaledobject', p.scaledObject, p.namespace),
+      verdict: scaledObjectVerdict,
+      next: `check the keda-operator logs in ${p.platform === 'openshift' ? p.kedaNamespace : 'keda'} and the TriggerAuthentication ${p.triggerAuth}`,
+    });
+  },
+};
+
+type StepTask = ListrTask<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
+type StepTaskWrapper = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
+
+/** Runs one step and keeps its report: ok, skipped, failed (the run is aborted), or not-run (stopped by the run's signal). */
+async function runStep(run: SetupRun, id: StepId, task: StepTaskWrapper): Promise<void> {
+  const title = run.titles[id];
+  const env = stepEnv(run, id, (s) => {
+    task.output = s;
   });
-  const listOptions = {
+  const r = env.report;
+  const t0 = Date.now();
+  try {
+    // A step that would start after an interrupt does not start: nothing more is applied.
+    if (run.abort.signal.aborted) throw stoppedError(title, run.abort.signal);
+    const running = STEPS[id](env);
+    run.inflight.add(running.catch(() => {}));
+    await running;
+    if (r.status === 'not-run') r.status = 'ok';
+    if (r.status === 'skipped') task.skip(`${title}: ${r.notes.join('; ')}`);
+    else if (r.notes.length) task.title = `${title} — ${r.notes.join('; ')}`;
+  } catch (err) {
+    const code = (err as CmaError).code;
+    if (code === 'ABORTED' || code === 'INTERRUPTED') {
+      r.status = 'not-run';
+      r.notes.push(code === 'ABORTED' ? 'stopped because another step failed' : 'stopped by an interrupt');
+    } else {
+      r.status = 'failed';
+      r.error = { message: (err as Error).message, hint: (err as CmaError).hint };
+      run.firstError ??= err;
+      run.abort.abort(STEP_FAILED);
+    }
+    throw err;
+  } finally {
+    r.durationMs = Date.now() - t0;
+  }
+}
+
+/**
+ * The listr2 list: one task a phase; the independent steps of a phase (e.g. keda, kafka and the consumer build after
+ * the operators) run in parallel as subtasks.
+ */
+function stepList(run: SetupRun): Listr<unknown, 'default', 'simple'> {
+  const stepTask = (id: StepId): StepTask => ({ title: run.titles[id], task: (_ctx, task) => runStep(run, id, task) });
+  const phaseTask = (ids: StepId[]): StepTask =>
+    ids.length === 1
+      ? stepTask(ids[0]!)
+      : {
+          title: ids.map((id) => run.titles[id]).join(' ∥ '),
+          task: (_ctx, task) => task.newListr(ids.map(stepTask), { concurrent: true, exitOnError: true }),
+        };
+  const processOutput = new ProcessOutput(process.stderr as NodeJS.WriteStream, process.stderr as NodeJS.WriteStream);
+  const logger = new ListrLogger({ processOutput });
+  return new Listr<unknown, 'default', 'simple'>(setupPhases(run.ctx.steps).map(phaseTask), {
     concurrent: false,
     exitOnError: true,
     registerSignalListeners: false,
-    renderer: out.stderrIsTTY && out.format === 'text' ? 'default' : 'simple',
+    renderer: 'default',
     fallbackRenderer: 'simple',
-    rendererOptions: { logger: new ListrLogger({ processOutput }) },
-    fallbackRendererOptions: { logger: new ListrLogger({ processOutput }) },
-  };
-  // Independent steps of a phase run in parallel (e.g. keda, kafka and the consumer build after the operators).
-  const phases = setupPhases(ctx.steps);
-  const firstError: { err: unknown } = { err: null };
-  const list = new Listr(
-    phases.map((ids) =>
-      ids.length === 1
-        ? stepTask(ids[0]!)
-        : {
-            title: ids.map((id) => titles[id]).join(' ∥ '),
-            task: (_c: unknown, task: { newListr: (t: unknown[], o: unknown) => unknown }) =>
-              task.newListr(
-                ids.map((id) => {
-                  const t = stepTask(id);
-                  return {
-                    ...t,
-                    task: async (c: unknown, tk: Parameters<typeof t.task>[1]) => {
-                      try {
-                        await t.task(c, tk);
-                      } catch (err) {
-                        if ((err as CmaError).code !== 'ABORTED' && !firstError.err) firstError.err = err;
-                        throw err;
-                      }
-                    },
-                  };
-                }),
-                { concurrent: true, exitOnError: true },
-              ),
-          },
-    ) as never,
-    {
-      ...listOptions,
-      exitOnError: true,
-    } as never,
-  );
+    // The live renderer only for a person reading text on a terminal.
+    fallbackRendererCondition: !(run.out.stderrIsTTY && run.out.format === 'text'),
+    rendererOptions: { logger },
+    fallbackRendererOptions: { logger },
+  });
+}
+
+/** Runs the steps; returns the error the run ends with (the first real failure), or null. */
+async function runSteps(run: SetupRun): Promise<unknown> {
   let failure: unknown = null;
   try {
-    await list.run();
+    await stepList(run).run();
   } catch (err) {
     failure = err;
-    // Parallel siblings stop at their next poll once aborted; let them settle so the report says what they did.
-    await Promise.allSettled([...inflight]);
+    // Parallel siblings stop waiting once the run is aborted; let them settle so the report says what they did.
+    await Promise.allSettled([...run.inflight]);
   }
-  if (!failure && reports.some((r) => r.status === 'failed')) failure = firstError.err ?? new CmaError('a setup step failed');
-  if (failure && (failure as CmaError).code === 'ABORTED' && firstError.err) failure = firstError.err;
-  if (!failure && ctx.steps.includes('scaledobject')) {
-    writeLastTarget({
-      cluster: await kube.serverUrl(),
-      context: await kube.currentContext(),
-      kubeconfig: kube.kubeconfig ?? null,
-      namespace: p.namespace,
-      platform: p.platform,
-      kafkaCluster: p.cluster,
-      kafkaUser: p.user,
-      topic: p.topic,
-      auditTopic: p.auditTopic,
-      group: p.group,
-      recordedAt: new Date().toISOString(),
-    });
+  if (!failure && run.reports.some((r) => r.status === 'failed')) failure = run.firstError ?? new CmaError('a setup step failed');
+  if (failure && (failure as CmaError).code === 'ABORTED' && run.firstError) failure = run.firstError;
+  return failure;
+}
+
+/** Records the cluster and namespace as the default target of later commands (state/last-setup.json). */
+async function recordLastTarget(run: SetupRun): Promise<void> {
+  const { kube, p } = run;
+  writeLastTarget({
+    cluster: await kube.serverUrl(),
+    context: await kube.currentContext(),
+    kubeconfig: kube.kubeconfig ?? null,
+    namespace: p.namespace,
+    platform: p.platform,
+    kafkaCluster: p.cluster,
+    kafkaUser: p.user,
+    topic: p.topic,
+    auditTopic: p.auditTopic,
+    group: p.group,
+    recordedAt: new Date().toISOString(),
+  });
+}
+
+/** The document (machine formats), the error or the closing line; returns the exit code. */
+function finish(run: SetupRun, failure: unknown): number {
+  const { out, p } = run;
+  if (out.format !== 'text') {
+    out.document({ platform: p.platform, namespace: p.namespace, strimziApi: p.strimziApi, ok: !failure, steps: run.reports, warnings: out.warnings });
   }
-  if (out.format !== 'text') out.document({ platform: p.platform, namespace: p.namespace, strimziApi: p.strimziApi, ok: !failure, steps: reports, warnings: out.warnings });
   if (failure) {
     if (failure instanceof CmaError) {
       out.error(failure.message, failure.hint);
@@ -315,16 +424,56 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
   return ExitCode.OK;
 }
 
+/** `setup --dry-run=server`: every chosen object validated by the API server; nothing applied. */
+async function dryRunServerSteps(ctx: SetupContext, p: SetupParams, rendered: RenderedStep[]): Promise<number> {
+  const { kube, out } = ctx;
+  const results = await serverDryRun(kube, rendered.filter((s) => ctx.steps.includes(s.id)));
+  const rejected = results.filter((r) => r.result === 'rejected');
+  if (out.format !== 'text') {
+    out.document({ dryRun: 'server', platform: p.platform, namespace: p.namespace, strimziApi: p.strimziApi, results, warnings: out.warnings });
+  } else for (const r of results) out.text(`${r.result.padEnd(8)} ${r.object}${r.detail ? `  (${r.detail})` : ''}`);
+  return rejected.length ? ExitCode.ENV : ExitCode.OK;
+}
+
+/** Runs the chosen setup steps on the cluster (or validates them with --dry-run=server); returns the exit code. */
+export async function runSetup(ctx: SetupContext): Promise<number> {
+  const { kube, out } = ctx;
+  const p = await resolveParams(ctx);
+  for (const w of validateSetupParams(p)) out.warn(w.code, w.message);
+  const rendered = renderSetup(p, loadTemplates());
+  const server = (await kube.serverUrl()) ?? '?';
+  const context = (await kube.currentContext()) ?? '?';
+  out.info(`target: cluster ${server} (context ${context}), namespace ${p.namespace}, platform ${p.platform}, Strimzi API ${p.strimziApi}`);
+  if (ctx.dryRunServer) return dryRunServerSteps(ctx, p, rendered);
+
+  const run = newSetupRun(ctx, p, rendered);
+  const onInterrupt = () => run.abort.abort(ctx.signal?.reason ?? 'interrupted');
+  if (ctx.signal?.aborted) onInterrupt();
+  ctx.signal?.addEventListener('abort', onInterrupt, { once: true });
+  let failure: unknown;
+  try {
+    failure = await runSteps(run);
+  } finally {
+    ctx.signal?.removeEventListener('abort', onInterrupt);
+  }
+  if (!failure && ctx.steps.includes('scaledobject')) await recordLastTarget(run);
+  return finish(run, failure);
+}
+
 // ---------------------------------------------------------------- steps
 
-async function operatorsOpenShift(kube: Kube, p: SetupParams, step: RenderedStep, r: StepReport, tmo: number, log: (s: string) => void): Promise<void> {
-  const subs = step.objects.filter((o) => o.kind === 'Subscription');
+const KEDA_CRDS = ['kedacontrollers.keda.sh', 'scaledobjects.keda.sh', 'triggerauthentications.keda.sh'];
+const STRIMZI_CRDS = ['kafkas.kafka.strimzi.io', 'kafkanodepools.kafka.strimzi.io', 'kafkatopics.kafka.strimzi.io', 'kafkausers.kafka.strimzi.io'];
+
+async function operatorsOpenShift(env: StepEnv): Promise<void> {
+  const { kube, p, report: r, log } = env;
+  const subs = env.objects.filter((o) => o.kind === 'Subscription');
   const toApply: K8sObject[] = [];
   const waitSubs: Array<{ name: string; namespace: string; pkg: string; crds: string[] }> = [];
   for (const sub of subs) {
     const pkg = String((sub.spec as Obj).name);
     const ns = sub.metadata.namespace!;
-    const crds = pkg === 'openshift-custom-metrics-autoscaler-operator' ? ['kedacontrollers.keda.sh', 'scaledobjects.keda.sh', 'triggerauthentications.keda.sh'] : ['kafkas.kafka.strimzi.io', 'kafkanodepools.kafka.strimzi.io', 'kafkatopics.kafka.strimzi.io', 'kafkausers.kafka.strimzi.io'];
+    const crds = pkg === 'openshift-custom-metrics-autoscaler-operator' ? KEDA_CRDS : STRIMZI_CRDS;
     const existing = (await kube.list('subscriptions.operators.coreos.com', { allNamespaces: true })).find((s) => s.spec?.name === pkg);
     if (existing) {
       r.notes.push(`${pkg} already subscribed (${existing.metadata.namespace}/${existing.metadata.name})`);
@@ -344,34 +493,77 @@ async function operatorsOpenShift(kube: Kube, p: SetupParams, step: RenderedStep
     if (!p.channel && pkg !== 'openshift-custom-metrics-autoscaler-operator' && pm.status?.defaultChannel) spec.channel = pm.status.defaultChannel;
     const channels = ((pm.status?.channels ?? []) as Obj[]).map((c) => c.name as string);
     if (channels.length && !channels.includes(spec.channel)) {
-      throw envError(`package ${pkg} has no channel "${spec.channel}" (channels: ${channels.join(', ')})`, `pass --channel/--cma-channel with one of: ${channels.join(', ')}`, 'NO_CHANNEL');
+      throw envError(
+        `package ${pkg} has no channel "${spec.channel}" (channels: ${channels.join(', ')})`,
+        `pass --channel/--cma-channel with one of: ${channels.join(', ')}`,
+        'NO_CHANNEL',
+      );
     }
     toApply.push(sub);
     waitSubs.push({ name: sub.metadata.name, namespace: ns, pkg, crds });
   }
   if (toApply.some((s) => s.metadata.namespace === p.kedaNamespace)) {
-    const nsObj = step.objects.find((o) => o.kind === 'Namespace')!;
+    const nsObj = env.objects.find((o) => o.kind === 'Namespace')!;
     await applyOwned(kube, [nsObj], r.notes);
     const ogs = await kube.list('operatorgroups.operators.coreos.com', { namespace: p.kedaNamespace });
-    if (ogs.length === 0) await kube.apply(step.objects.filter((o) => o.kind === 'OperatorGroup'));
+    if (ogs.length === 0) await kube.apply(env.objects.filter((o) => o.kind === 'OperatorGroup'));
     else r.notes.push(`OperatorGroup ${ogs[0]!.metadata.name} in ${p.kedaNamespace} reused`);
   }
   await kube.apply(toApply);
   r.objects.push(...toApply.map(ref));
   for (const s of waitSubs) {
     log(`waiting for Subscription ${s.namespace}/${s.name}`);
-    const sub = await waitFor(`Subscription ${s.namespace}/${s.name}`, '.status.installedCSV', () => kube.get('subscriptions.operators.coreos.com', s.name, s.namespace), subscriptionVerdict, tmo,
-      `inspect it with \`${kube.bin} get subscription ${s.name} -n ${s.namespace} -o yaml\`; check the catalog source and channel`, log);
+    const sub = await env.wait({
+      what: `Subscription ${s.namespace}/${s.name}`,
+      condition: '.status.installedCSV',
+      read: () => kube.get('subscriptions.operators.coreos.com', s.name, s.namespace),
+      verdict: subscriptionVerdict,
+      next: `inspect it with \`${kube.bin} get subscription ${s.name} -n ${s.namespace} -o yaml\`; check the catalog source and channel`,
+    });
     const csvName = String(sub.status.installedCSV);
-    await waitFor(`ClusterServiceVersion ${s.namespace}/${csvName}`, 'phase Succeeded', () => kube.get('clusterserviceversions.operators.coreos.com', csvName, s.namespace), csvVerdict, tmo,
-      `see \`${kube.bin} describe csv ${csvName} -n ${s.namespace}\` (NoOperatorGroup/TooManyOperatorGroups/UnsupportedOperatorGroup are OperatorGroup problems)`, log);
+    await env.wait({
+      what: `ClusterServiceVersion ${s.namespace}/${csvName}`,
+      condition: 'phase Succeeded',
+      read: () => kube.get('clusterserviceversions.operators.coreos.com', csvName, s.namespace),
+      verdict: csvVerdict,
+      next:
+        `see \`${kube.bin} describe csv ${csvName} -n ${s.namespace}\` ` +
+        '(NoOperatorGroup/TooManyOperatorGroups/UnsupportedOperatorGroup are OperatorGroup problems)',
+    });
     for (const crd of s.crds) {
-      await waitFor(`CRD ${crd}`, 'condition Established', () => kube.get('crd', crd), crdVerdict, tmo, `the ${s.pkg} operator should install it; check its CSV`, log);
+      await env.wait({
+        what: `CRD ${crd}`,
+        condition: 'condition Established',
+        read: () => kube.get('crd', crd),
+        verdict: crdVerdict,
+        next: `the ${s.pkg} operator should install it; check its CSV`,
+      });
     }
   }
 }
 
-async function operatorsKubernetes(kube: Kube, p: SetupParams, r: StepReport, tmo: number, log: (s: string) => void): Promise<void> {
+/** Waits for a Deployment's Available condition. */
+const deploymentAvailable = (env: StepEnv, namespace: string, name: string, next: string): Promise<Obj> =>
+  env.wait({
+    what: `Deployment ${namespace}/${name}`,
+    condition: 'condition Available=True',
+    read: () => env.kube.get('deployment', name, namespace),
+    verdict: deploymentAvailableVerdict,
+    next,
+  });
+
+/** Waits for KEDA's external metrics APIService to be Available. */
+const externalMetricsAvailable = (env: StepEnv, next: string): Promise<Obj> =>
+  env.wait({
+    what: 'APIService v1beta1.external.metrics.k8s.io',
+    condition: 'condition Available=True',
+    read: () => env.kube.get('apiservice', 'v1beta1.external.metrics.k8s.io'),
+    verdict: apiServiceVerdict,
+    next,
+  });
+
+async function operatorsKubernetes(env: StepEnv): Promise<void> {
+  const { kube, p, report: r, log } = env;
   const hasKeda = (await kube.get('crd', 'scaledobjects.keda.sh')) !== null;
   const hasStrimzi = (await kube.get('crd', 'kafkas.kafka.strimzi.io')) !== null;
   if (hasKeda) r.notes.push('KEDA already installed (skipped)');
@@ -387,61 +579,81 @@ async function operatorsKubernetes(kube: Kube, p: SetupParams, r: StepReport, tm
     await kube.apply(objs, { what: `apply ${p.strimziManifestUrl} (${objs.length} objects, namespace ${p.namespace})` });
     r.objects.push(p.strimziManifestUrl);
   }
-  for (const crd of ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh', 'kafkas.kafka.strimzi.io', 'kafkanodepools.kafka.strimzi.io', 'kafkatopics.kafka.strimzi.io', 'kafkausers.kafka.strimzi.io']) {
-    await waitFor(`CRD ${crd}`, 'condition Established', () => kube.get('crd', crd), crdVerdict, tmo, 'check the operator release manifest was applied', log);
+  for (const crd of [...KEDA_CRDS.filter((c) => c !== 'kedacontrollers.keda.sh'), ...STRIMZI_CRDS]) {
+    await env.wait({
+      what: `CRD ${crd}`,
+      condition: 'condition Established',
+      read: () => kube.get('crd', crd),
+      verdict: crdVerdict,
+      next: 'check the operator release manifest was applied',
+    });
   }
-  const kedaNs = (await kube.list('deployments', { allNamespaces: true, selector: 'app.kubernetes.io/part-of=keda-operator' }))[0]?.metadata?.namespace ?? 'keda';
+  const kedaDeployments = await kube.list('deployments', { allNamespaces: true, selector: 'app.kubernetes.io/part-of=keda-operator' });
+  const kedaNs = kedaDeployments[0]?.metadata?.namespace ?? 'keda';
   for (const d of ['keda-operator', 'keda-metrics-apiserver']) {
-    await waitFor(`Deployment ${kedaNs}/${d}`, 'condition Available=True', () => kube.get('deployment', d, kedaNs), deploymentAvailableVerdict, tmo, `see \`kubectl -n ${kedaNs} describe deployment ${d}\``, log);
+    await deploymentAvailable(env, kedaNs, d, `see \`kubectl -n ${kedaNs} describe deployment ${d}\``);
   }
-  await waitFor('APIService v1beta1.external.metrics.k8s.io', 'condition Available=True', () => kube.get('apiservice', 'v1beta1.external.metrics.k8s.io'), apiServiceVerdict, tmo,
-    `KEDA's metrics server must serve it; see \`kubectl -n ${kedaNs} logs deploy/keda-metrics-apiserver\``, log);
+  await externalMetricsAvailable(env, `KEDA's metrics server must serve it; see \`kubectl -n ${kedaNs} logs deploy/keda-metrics-apiserver\``);
   if (!hasStrimzi || (await kube.get('deployment', 'strimzi-cluster-operator', p.namespace))) {
-    await waitFor(`Deployment ${p.namespace}/strimzi-cluster-operator`, 'condition Available=True', () => kube.get('deployment', 'strimzi-cluster-operator', p.namespace), deploymentAvailableVerdict, tmo,
-      `see \`kubectl -n ${p.namespace} logs deploy/strimzi-cluster-operator\``, log);
+    await deploymentAvailable(env, p.namespace, 'strimzi-cluster-operator', `see \`kubectl -n ${p.namespace} logs deploy/strimzi-cluster-operator\``);
   }
   if (hasKeda && hasStrimzi) r.status = 'skipped';
 }
 
-async function kedaStep(kube: Kube, p: SetupParams, step: RenderedStep, r: StepReport, tmo: number, log: (s: string) => void): Promise<void> {
+async function kedaStep(env: StepEnv): Promise<void> {
+  const { kube, p, report: r } = env;
   const cur = await kube.get('kedacontrollers.keda.sh', 'keda', p.kedaNamespace);
   if (cur && !ownedBy(cur)) {
     const watch = String(cur.spec?.watchNamespace ?? '');
     const covered = watch === '' || watch.split(',').map((s) => s.trim()).includes(p.namespace);
     if (!covered) {
-      throw new CmaError(`KedaController ${p.kedaNamespace}/keda watches namespace "${watch}", not ${p.namespace}; cma-demo never re-specs a KedaController it did not create`, {
-        hint: `ask its owner to set spec.watchNamespace to "" (all) or include ${p.namespace}, or rerun setup with -n ${watch.split(',')[0]}`,
-        exitCode: ExitCode.ENV,
-        code: 'KEDA_WATCH_NAMESPACE',
-      });
+      throw new CmaError(
+        `KedaController ${p.kedaNamespace}/keda watches namespace "${watch}", not ${p.namespace}; ` +
+          'cma-demo never re-specs a KedaController it did not create',
+        {
+          hint: `ask its owner to set spec.watchNamespace to "" (all) or include ${p.namespace}, or rerun setup with -n ${watch.split(',')[0]}`,
+          exitCode: ExitCode.ENV,
+          code: 'KEDA_WATCH_NAMESPACE',
+        },
+      );
     }
     r.notes.push(`existing KedaController keda (watchNamespace "${watch}") left as it is`);
   } else {
-    await kube.apply(step.objects);
-    r.objects.push(...step.objects.map(ref));
+    await kube.apply(env.objects);
+    r.objects.push(...env.objects.map(ref));
   }
-  await waitFor(`KedaController ${p.kedaNamespace}/keda`, '.status.phase "Installation Succeeded"', () => kube.get('kedacontrollers.keda.sh', 'keda', p.kedaNamespace), kedaControllerVerdict, tmo,
-    `see \`${kube.bin} logs -n ${p.kedaNamespace} deploy/custom-metrics-autoscaler-operator\``, log);
+  await env.wait({
+    what: `KedaController ${p.kedaNamespace}/keda`,
+    condition: '.status.phase "Installation Succeeded"',
+    read: () => kube.get('kedacontrollers.keda.sh', 'keda', p.kedaNamespace),
+    verdict: kedaControllerVerdict,
+    next: `see \`${kube.bin} logs -n ${p.kedaNamespace} deploy/custom-metrics-autoscaler-operator\``,
+  });
   for (const d of ['keda-operator', 'keda-metrics-apiserver']) {
-    await waitFor(`Deployment ${p.kedaNamespace}/${d}`, 'condition Available=True', () => kube.get('deployment', d, p.kedaNamespace), deploymentAvailableVerdict, tmo, `see \`${kube.bin} -n ${p.kedaNamespace} describe deployment ${d}\``, log);
+    await deploymentAvailable(env, p.kedaNamespace, d, `see \`${kube.bin} -n ${p.kedaNamespace} describe deployment ${d}\``);
   }
-  await waitFor('APIService v1beta1.external.metrics.k8s.io', 'condition Available=True', () => kube.get('apiservice', 'v1beta1.external.metrics.k8s.io'), apiServiceVerdict, tmo,
-    `see \`${kube.bin} -n ${p.kedaNamespace} logs deploy/keda-metrics-apiserver\``, log);
+  await externalMetricsAvailable(env, `see \`${kube.bin} -n ${p.kedaNamespace} logs deploy/keda-metrics-apiserver\``);
 }
 
-async function kafkaStep(kube: Kube, p: SetupParams, step: RenderedStep, r: StepReport, tmo: number, log: (s: string) => void): Promise<void> {
-  const objs = await applyOwned(kube, step.objects, r.notes);
-  r.objects.push(...step.objects.map((o) => `${o.kind}/${o.metadata.name}`));
-  void objs;
-  const next = (kind: string, name: string): string => `see \`${kube.bin} -n ${p.namespace} get ${kind} ${name} -o yaml\` and the strimzi-cluster-operator logs`;
-  await waitFor(`Kafka ${p.namespace}/${p.cluster}`, 'condition Ready=True', () => kube.get('kafka', p.cluster, p.namespace), kafkaVerdict, tmo, next('kafka', p.cluster), log);
-  await waitFor(`KafkaUser ${p.namespace}/${p.user}`, 'condition Ready=True', () => kube.get('kafkauser', p.user, p.namespace), kafkaUserVerdict, tmo, next('kafkauser', p.user), log);
-  for (const t of [p.topic, p.auditTopic]) {
-    await waitFor(`KafkaTopic ${p.namespace}/${t}`, 'condition Ready=True', () => kube.get('kafkatopic', t, p.namespace), kafkaTopicVerdict, tmo, next('kafkatopic', t), log);
-  }
+async function kafkaStep(env: StepEnv): Promise<void> {
+  const { kube, p, report: r } = env;
+  await applyOwned(kube, env.objects, r.notes);
+  r.objects.push(...env.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+  const ready = (kind: 'Kafka' | 'KafkaUser' | 'KafkaTopic', name: string, verdict: (o: Obj | null) => Verdict) =>
+    env.wait({
+      what: `${kind} ${p.namespace}/${name}`,
+      condition: 'condition Ready=True',
+      read: () => kube.get(kind.toLowerCase(), name, p.namespace),
+      verdict,
+      next: `see \`${kube.bin} -n ${p.namespace} get ${kind.toLowerCase()} ${name} -o yaml\` and the strimzi-cluster-operator logs`,
+    });
+  await ready('Kafka', p.cluster, kafkaVerdict);
+  await ready('KafkaUser', p.user, kafkaUserVerdict);
+  for (const t of [p.topic, p.auditTopic]) await ready('KafkaTopic', t, kafkaTopicVerdict);
 }
 
-async function credentialsStep(kube: Kube, p: SetupParams, step: RenderedStep, r: StepReport, precommit: boolean, log: (s: string) => void): Promise<void> {
+async function credentialsStep(env: StepEnv): Promise<void> {
+  const { kube, p, report: r, log } = env;
   const creds = await readUserCredentials(kube, p.namespace, p.user);
   const secret = {
     apiVersion: 'v1',
@@ -454,9 +666,9 @@ async function credentialsStep(kube: Kube, p: SetupParams, step: RenderedStep, r
   if (existing && !ownedBy(existing)) r.notes.push(`Secret ${p.credentialSecret} exists and was not created by cma-demo: left as it is`);
   else await kube.apply([secret as unknown as K8sObject], { what: `apply Secret/${p.credentialSecret} -n ${p.namespace}` });
   r.objects.push(`Secret/${p.credentialSecret}`);
-  await applyOwned(kube, step.objects, r.notes);
-  r.objects.push(...step.objects.map((o) => `${o.kind}/${o.metadata.name}`));
-  if (!precommit) {
+  await applyOwned(kube, env.objects, r.notes);
+  r.objects.push(...env.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+  if (env.flags.precommit === false) {
     r.notes.push('pre-commit skipped (--no-precommit)');
     return;
   }
@@ -476,31 +688,42 @@ async function credentialsStep(kube: Kube, p: SetupParams, step: RenderedStep, r
   }
 }
 
-async function consumerStep(kube: Kube, p: SetupParams, step: RenderedStep, r: StepReport, rebuild: boolean, tmo: number, log: (s: string) => void): Promise<void> {
+/** The BuildConfig as applied before a build: it keeps the previous source hash, so a failed build is retried on the next run. */
+function withPreviousHash(objs: K8sObject[], bcBefore: Obj | null): K8sObject[] {
+  const previous = String(bcBefore?.metadata?.labels?.[SOURCE_HASH_LABEL] ?? 'none');
+  return objs.map((o) =>
+    o.kind === 'BuildConfig' ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [SOURCE_HASH_LABEL]: previous } } } : o,
+  );
+}
+
+async function consumerStep(env: StepEnv): Promise<void> {
+  const { kube, p, report: r, log } = env;
   if (p.platform === 'openshift') {
     const bcBefore = await kube.get('buildconfigs.build.openshift.io', p.app, p.namespace);
     const isBefore = await kube.get('imagestreams.image.openshift.io', p.app, p.namespace);
     const hasLatest = ((isBefore?.status?.tags ?? []) as Obj[]).some((t) => t.tag === 'latest' && (t.items ?? []).length > 0);
-    const buildObjs = step.objects.filter((o) => o.kind === 'ImageStream' || o.kind === 'BuildConfig');
+    const buildObjs = env.objects.filter((o) => o.kind === 'ImageStream' || o.kind === 'BuildConfig');
     const sameHash = bcBefore?.metadata?.labels?.[SOURCE_HASH_LABEL] === p.sourceHash;
-    const needBuild = rebuild || !sameHash || !hasLatest;
+    const needBuild = Boolean(env.flags.rebuild) || !sameHash || !hasLatest;
     // The new source hash is recorded only after a build succeeded, so a rerun after a failed build builds again.
-    const staged = needBuild
-      ? buildObjs.map((o) => (o.kind === 'BuildConfig' ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [SOURCE_HASH_LABEL]: String(bcBefore?.metadata?.labels?.[SOURCE_HASH_LABEL] ?? 'none') } } } : o))
-      : buildObjs;
-    await applyOwned(kube, staged, r.notes);
+    await applyOwned(kube, needBuild ? withPreviousHash(buildObjs, bcBefore) : buildObjs, r.notes);
     if (needBuild) {
       log('building the consumer image (npm pack → oc start-build --follow)');
       const name = await startBuild(kube, p, log);
-      await waitFor(`Build ${p.namespace}/${name}`, 'phase Complete', () => kube.get('builds.build.openshift.io', name, p.namespace), buildVerdict, tmo,
-        `see \`oc logs -n ${p.namespace} build/${name}\``, log);
+      await env.wait({
+        what: `Build ${p.namespace}/${name}`,
+        condition: 'phase Complete',
+        read: () => kube.get('builds.build.openshift.io', name, p.namespace),
+        verdict: buildVerdict,
+        next: `see \`oc logs -n ${p.namespace} build/${name}\``,
+      });
       r.notes.push(`image built by ${name}`);
       await applyOwned(kube, buildObjs.filter((o) => o.kind === 'BuildConfig'), []);
     } else r.notes.push(`image up to date (source hash ${p.sourceHash}); --rebuild forces a build`);
   }
-  const dep = step.objects.filter((o) => o.kind === 'Deployment');
+  const dep = env.objects.filter((o) => o.kind === 'Deployment');
   await applyOwned(kube, dep, r.notes);
-  r.objects.push(...step.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+  r.objects.push(...env.objects.map((o) => `${o.kind}/${o.metadata.name}`));
 }
 
 /** npm pack into a temp dir (never the user's working directory) + the Containerfile; oc start-build --from-dir --follow. */
@@ -508,16 +731,30 @@ async function startBuild(kube: Kube, p: SetupParams, log: (s: string) => void):
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-build-'));
   try {
     if (path.basename(kube.bin) === 'kubectl') {
-      throw envError('building the consumer image needs oc (oc start-build), which is not on PATH', 'install the oc client, or build the Containerfile yourself and pass --image', 'NO_OC');
+      throw envError(
+        'building the consumer image needs oc (oc start-build), which is not on PATH',
+        'install the oc client, or build the Containerfile yourself and pass --image',
+        'NO_OC',
+      );
     }
     const root = path.dirname(MANIFESTS_DIR);
     const packed = await execa('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir, root], { reject: false, cwd: dir });
-    if (packed.exitCode !== 0) throw envError(`npm pack failed: ${String(packed.stderr).trim().split('\n')[0]}`, 'check that npm works and the package builds', 'NPM_PACK');
+    if (packed.exitCode !== 0) {
+      throw envError(`npm pack failed: ${String(packed.stderr).trim().split('\n')[0]}`, 'check that npm works and the package builds', 'NPM_PACK');
+    }
     fs.copyFileSync(path.join(root, 'Containerfile'), path.join(dir, 'Containerfile'));
     const res = await kube.run(['start-build', p.app, `--from-dir=${dir}`, '--follow', '-o', 'name', '-n', p.namespace], { timeoutMs: 1_800_000 });
-    if (res.exitCode !== 0) throw envError(`oc start-build ${p.app} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`, `see \`oc logs -n ${p.namespace} bc/${p.app}\``, 'BUILD_FAILED');
+    if (res.exitCode !== 0) {
+      throw envError(
+        `oc start-build ${p.app} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        `see \`oc logs -n ${p.namespace} bc/${p.app}\``,
+        'BUILD_FAILED',
+      );
+    }
     const m = /build(?:\.build\.openshift\.io)?\/([\w.-]+)/.exec(res.stdout);
-    if (!m) throw envError(`oc start-build did not name the build it started (output: ${res.stdout.trim().slice(0, 200)})`, 'rerun setup with --rebuild', 'BUILD_FAILED');
+    if (!m) {
+      throw envError(`oc start-build did not name the build it started (output: ${res.stdout.trim().slice(0, 200)})`, 'rerun setup with --rebuild', 'BUILD_FAILED');
+    }
     log(`build ${m[1]} finished`);
     return m[1]!;
   } finally {
