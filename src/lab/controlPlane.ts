@@ -65,9 +65,17 @@ let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
-  process.once('exit', () => {
+  const killAll = () => {
     for (const pid of attached) killGroup(pid, 'SIGKILL');
-  });
+  };
+  process.once('exit', killAll);
+  // A test runner stops its workers with a signal, which skips 'exit': kill the groups, then die of the same signal.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig);
+    });
+  }
 }
 
 export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
