@@ -11,6 +11,7 @@ import { connectionFromFlags } from './kafkaConnection.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseCount, parsePartitionList, renderConsumerMetrics, type ConsumeOptions, type StopReason } from '../kafka/consumer.js';
 import { ConsumerWorker, exitCodeOf } from '../kafka/kafkajsConsumer.js';
+import { catchInterrupts } from '../util/interrupt.js';
 
 interface ConsumeFlags extends ConnectionFlags {
   group: string;
@@ -133,16 +134,14 @@ Examples:
       out.info(`consume: metrics on http://${flags.metricsHost}:${(server.address() as AddressInfo).port}/metrics`);
     }
 
-    let signals = 0;
-    const onSignal = (sig: StopReason) => () => {
-      if (++signals > 1) process.exit(exitCodeOf(sig)); // a second signal: stop now
-      out.info(`consume: ${sig}: finishing the in-flight record, committing, leaving the group`);
-      worker.stop(sig);
-    };
-    const onTerm = onSignal('SIGTERM');
-    const onInt = onSignal('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
+    // A second signal exits 130 at once: not a graceful stop, so never 0 (a scale-down counts exits 0).
+    const interrupt = catchInterrupts({
+      signals: ['SIGTERM', 'SIGINT'],
+      onFirst: (sig) => {
+        out.info(`consume: ${sig}: finishing the in-flight record, committing, leaving the group`);
+        worker.stop(sig as StopReason);
+      },
+    });
     try {
       const summary = await worker.run();
       out.info(`consume: stopped after ${summary.records} records (${summary.reason})`);
@@ -152,8 +151,7 @@ Examples:
       out.info(`consume: stopped after ${worker.stats().processed} records (error)`);
       throw err;
     } finally {
-      process.removeListener('SIGTERM', onTerm);
-      process.removeListener('SIGINT', onInt);
+      interrupt.dispose();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((r) => server!.close(() => r()));

@@ -5,6 +5,7 @@ import { Option } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
 import { CmaError, ExitCode, usageError } from '../errors.js';
+import { catchInterrupts } from '../util/interrupt.js';
 
 export function registerLab(program: Command): void {
   const lab = program
@@ -37,13 +38,7 @@ Examples:
       const sync = Number(flags.hpaSyncPeriod);
       if (!Number.isInteger(sync) || sync < 1 || sync > 600) throw usageError(`--hpa-sync-period ${flags.hpaSyncPeriod} is not a whole number of seconds in 1..600`, 'e.g. --hpa-sync-period 15');
       const { labUp } = await import('../lab/lab.js');
-      const ac = new AbortController();
-      const onSig = () => {
-        out.info('lab: interrupted, stopping what was started…');
-        ac.abort();
-      };
-      process.once('SIGINT', onSig);
-      process.once('SIGTERM', onSig);
+      const ac = catchInterrupts({ signals: ['SIGINT', 'SIGTERM'], onFirst: () => out.info('lab: interrupted, stopping what was started… (Ctrl-C again to exit at once)') });
       const t0 = Date.now();
       try {
         const s = await labUp({ hpaSyncPeriodSeconds: sync, log: (m) => out.info(`lab: ${m}`), signal: ac.signal });
@@ -58,8 +53,7 @@ Examples:
           );
         }
       } finally {
-        process.off('SIGINT', onSig);
-        process.off('SIGTERM', onSig);
+        ac.dispose();
       }
       if (ac.signal.aborted) throw new CmaError('interrupted; nothing of the lab is left running', { exitCode: ExitCode.INTERRUPTED, code: 'INTERRUPTED' });
     });

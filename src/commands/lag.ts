@@ -14,6 +14,7 @@ import { compareWithCluster, renderClusterText, type ClusterObservation } from '
 import { runCommandInCluster } from '../cluster/inClusterCommand.js';
 import { ClusterTarget } from '../targets/cluster.js';
 import { readLastTarget } from '../state/lastTarget.js';
+import { catchInterrupts } from '../util/interrupt.js';
 import { sleep } from '../util/sleep.js';
 import { outputFor, type Output } from '../output.js';
 import { settingsFromFlags, settingsFromScaledObjectYaml, DEFAULT_SETTINGS, type SettingsFlags, type ScaledObjectSettings } from '../scaling/settings.js';
@@ -148,9 +149,7 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
         return;
       }
       // --watch
-      const ac = new AbortController();
-      const onSig = (): void => ac.abort();
-      process.on('SIGINT', onSig);
+      const ac = catchInterrupts(); // Ctrl-C ends the watch (exit 130); a second one exits at once
       let memory: Map<string, number> | undefined;
       let n = 0;
       const live = !out.machine && out.stdoutIsTTY;
@@ -179,7 +178,7 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
           await sleep(Math.max(0, interval * 1000 - (Date.now() - t0)), ac.signal);
         }
       } finally {
-        process.off('SIGINT', onSig);
+        ac.dispose();
       }
       if (ac.signal.aborted) process.exitCode = ExitCode.INTERRUPTED;
     } finally {

@@ -12,6 +12,7 @@ import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseProducerProps, planProducer, produce, validateProduceOptions, type ProduceSummary } from '../kafka/producer.js';
 import { formatPeriodic, formatSummary } from '../kafka/stats.js';
 import { runCommandInCluster } from '../cluster/inClusterCommand.js';
+import { catchInterrupts } from '../util/interrupt.js';
 
 interface ProduceFlags extends ConnectionFlags {
   topic: string;
@@ -112,21 +113,11 @@ Examples:
     out.info(`produce: Kafka ${describeConnection(connection)}, topic ${flags.topic}`);
     for (const w of plan.warnings) out.warn(w.code, w.message);
 
-    const ac = new AbortController();
-    let signals = 0;
-    let stoppedBy: NodeJS.Signals | null = null;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      stoppedBy ??= sig;
-      if (signals > 1) {
-        out.error('interrupted again: exiting without waiting for acknowledgements');
-        process.exit(ExitCode.INTERRUPTED);
-      }
-      out.info(`produce: ${sig} — stopping, waiting for the acknowledgements in flight`);
-      ac.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const ac = catchInterrupts({
+      signals: ['SIGINT', 'SIGTERM'],
+      onFirst: (sig) => out.info(`produce: ${sig} — stopping, waiting for the acknowledgements in flight`),
+      onSecond: () => out.error('interrupted again: exiting without waiting for acknowledgements'),
+    });
     let summary: ProduceSummary;
     try {
       summary = await produce({
@@ -146,8 +137,7 @@ Examples:
         onReport: (r) => out.info(formatPeriodic(r)),
       });
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      ac.dispose();
     }
     if (out.machine) {
       const { ackedSequences, ...rest } = summary;
@@ -161,6 +151,6 @@ Examples:
     } else {
       out.text(formatSummary(summary));
     }
-    if (stoppedBy === 'SIGINT') process.exitCode = ExitCode.INTERRUPTED;
+    if (ac.interruptedBy() === 'SIGINT') process.exitCode = ExitCode.INTERRUPTED;
   });
 }

@@ -17,6 +17,7 @@ import { LocalTarget } from '../targets/local.js';
 import { createClusterTarget } from '../targets/cluster.js';
 import type { Target } from '../targets/target.js';
 import { LiveView } from '../ui/live.js';
+import { catchInterrupts } from '../util/interrupt.js';
 import { readLastTarget } from '../state/lastTarget.js';
 
 interface RunFlags {
@@ -127,14 +128,9 @@ Examples:
     const warn = (code: string, m: string) => out.warn(code, m);
     const target = await makeTarget(targetKind, flags, g, log, warn);
 
-    const abort = new AbortController();
-    let sigints = 0;
-    const onSigint = () => {
-      sigints++;
-      if (sigints === 1) {
-        out.info('run: interrupted: stopping the load, restoring the target, writing the partial report (Ctrl-C again to stop at once)');
-        abort.abort();
-      } else {
+    const abort = catchInterrupts({
+      onFirst: () => out.info('run: interrupted: stopping the load, restoring the target, writing the partial report (Ctrl-C again to stop at once)'),
+      onSecond: () => {
         for (const pid of (target as Partial<LocalTarget>).consumerPids?.() ?? []) {
           try {
             process.kill(pid, 'SIGKILL');
@@ -142,10 +138,8 @@ Examples:
             /* gone */
           }
         }
-        process.exit(ExitCode.INTERRUPTED);
-      }
-    };
-    process.on('SIGINT', onSigint);
+      },
+    });
     const live = new LiveView(out.stderr, out.stderrIsTTY, out.color);
     const reports: CaseReport[] = [];
     const codes: number[] = [];
@@ -177,7 +171,7 @@ Examples:
         out.warn('TARGET_CLOSE', `closing the ${targetKind} target failed: ${(err as Error).message}`);
         codes.push(ExitCode.ENV);
       }
-      process.removeListener('SIGINT', onSigint);
+      abort.dispose();
     }
     if (abort.signal.aborted) codes.push(ExitCode.INTERRUPTED);
 
