@@ -30,7 +30,8 @@ import {
 import { loadTemplates, renderSetup, type K8sObject, type RenderedStep } from '../manifests/render.js';
 import { MANIFESTS_DIR } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
-import { writeLastTarget } from '../state/lastTarget.js';
+import { readLastTarget, writeLastTarget } from '../state/lastTarget.js';
+import { parseDuration } from '../util/numbers.js';
 import { sleep } from '../util/sleep.js';
 import { clusterKafkaConnection, readUserCredentials } from './kafkaAccess.js';
 import { strimziApiFromServed, type Kube, type Obj } from './kube.js';
@@ -40,6 +41,7 @@ import {
 } from './readiness.js';
 import { paramsFromFlags, setupPhases, type SetupFlags } from './setupParams.js';
 import { fetchText, rewriteStrimziNamespace } from './releaseManifest.js';
+import { checkReplicas, credentialSecretData, type ResolvedExternalKafka } from './externalKafka.js';
 
 export interface SetupRunFlags {
   rebuild?: boolean;
@@ -67,6 +69,8 @@ export interface SetupContext {
   out: Output;
   /** Aborts every wait at once (an interrupt): the waiting steps end with exit 130 and nothing further is applied. */
   signal?: AbortSignal;
+  /** `--kafka local|existing`: the Kafka setup does not install, and the connection to it (holds the password). */
+  external?: ResolvedExternalKafka;
 }
 
 const POLL_MS = Number(process.env.CMA_DEMO_POLL_MS ?? 2000);
@@ -154,18 +158,13 @@ async function applyOwned(kube: Kube, objs: K8sObject[], notes: string[]): Promi
 }
 
 function timeoutMs(flags: SetupRunFlags): number {
-  if (flags.timeout === undefined) return 600_000;
-  const n = Number(flags.timeout);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new CmaError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`, { exitCode: ExitCode.USAGE });
-  }
-  return n * 1000;
+  return (parseDuration(flags.timeout, '--timeout', { unit: 's', exclusiveMin: true }) ?? 600) * 1000;
 }
 
 export async function resolveParams(ctx: SetupContext): Promise<SetupParams> {
   let strimziApi: 'v1' | 'v1beta2' | undefined;
   if (!ctx.flags.strimziApi) strimziApi = strimziApiFromServed(await ctx.kube.crdServedVersions('kafkas.kafka.strimzi.io')) ?? undefined;
-  return paramsFromFlags(ctx.flags, ctx.globals, { platform: ctx.platform, strimziApi, sourceHash: sourceHash() }, ctx.out);
+  return paramsFromFlags(ctx.flags, ctx.globals, { platform: ctx.platform, strimziApi, sourceHash: sourceHash(), kafka: ctx.external?.kafka }, ctx.out);
 }
 
 export interface DryRunResult {
@@ -218,6 +217,8 @@ interface SetupRun {
   readonly inflight: Set<Promise<unknown>>;
   /** The first step error that is not a sibling's ABORTED. */
   firstError: unknown;
+  /** Topics this run created with the admin API (--kafka local|existing): the only ones teardown may delete. */
+  readonly createdTopics: string[];
 }
 
 /** What a step's implementation gets: the run's cluster and parameters, its own report, objects and progress line. */
@@ -232,18 +233,29 @@ interface StepEnv {
   readonly log: (s: string) => void;
   /** waitFor with the run's timeout and signal and the step's progress line. */
   wait(w: WaitSpec): Promise<Obj>;
+  /** `--kafka local|existing`: the Kafka and its connection. */
+  readonly external?: ResolvedExternalKafka;
+  readonly createdTopics: string[];
 }
 
 function stepTitles(p: SetupParams): Record<StepId, string> {
   return {
     namespace: `Namespace ${p.namespace}`,
-    operators: p.platform === 'openshift' ? 'Operators: Custom Metrics Autoscaler + Kafka (OLM)' : 'Operators: KEDA + Strimzi release manifests',
+    operators:
+      p.platform === 'openshift' ? 'Operators: Custom Metrics Autoscaler + Kafka (OLM)' : p.kafka ? 'Operators: KEDA release manifest' : 'Operators: KEDA + Strimzi release manifests',
     keda: `KedaController ${p.kedaNamespace}/keda`,
     kafka: `Kafka ${p.cluster}: node pool, user ${p.user}, topics ${p.topic}, ${p.auditTopic}`,
     credentials: `Credentials: Secret ${p.credentialSecret}, TriggerAuthentication, pre-commit of ${p.group}`,
     consumer: `Consumer Deployment ${p.app}${p.platform === 'openshift' ? ' (image built in the cluster)' : ''}`,
     scaledobject: `ScaledObject ${p.scaledObject}`,
   };
+}
+
+/** A rerun keeps the topics an earlier setup created on the same Kafka, so teardown still removes them. */
+function previouslyCreatedTopics(ctx: SetupContext, p: SetupParams): string[] {
+  const last = readLastTarget();
+  if (!ctx.external || !last?.kafka || last.kafka.bootstrap !== ctx.external.kafka.bootstrap || last.namespace !== p.namespace) return [];
+  return [...(last.createdTopics ?? [])];
 }
 
 function newSetupRun(ctx: SetupContext, p: SetupParams, rendered: RenderedStep[]): SetupRun {
@@ -259,6 +271,7 @@ function newSetupRun(ctx: SetupContext, p: SetupParams, rendered: RenderedStep[]
     abort: new AbortController(),
     inflight: new Set(),
     firstError: null,
+    createdTopics: previouslyCreatedTopics(ctx, p),
   };
 }
 
@@ -273,6 +286,8 @@ function stepEnv(run: SetupRun, id: StepId, log: (s: string) => void): StepEnv {
     report: run.reports.find((r) => r.id === id)!,
     log,
     wait: (w) => waitFor(w, { timeoutMs: run.timeoutMs, signal, onWait: log }),
+    external: run.ctx.external,
+    createdTopics: run.createdTopics,
   };
 }
 
@@ -402,6 +417,9 @@ async function recordLastTarget(run: SetupRun): Promise<void> {
     topic: p.topic,
     auditTopic: p.auditTopic,
     group: p.group,
+    ...(p.kafka
+      ? { kafka: { mode: p.kafka.mode, bootstrap: p.kafka.bootstrap, securityProtocol: p.kafka.securityProtocol, saslMechanism: p.kafka.saslMechanism ?? null }, createdTopics: [...new Set(run.createdTopics)] }
+      : {}),
     recordedAt: new Date().toISOString(),
   });
 }
@@ -565,7 +583,16 @@ const externalMetricsAvailable = (env: StepEnv, next: string): Promise<Obj> =>
 async function operatorsKubernetes(env: StepEnv): Promise<void> {
   const { kube, p, report: r, log } = env;
   const hasKeda = (await kube.get('crd', 'scaledobjects.keda.sh')) !== null;
-  const hasStrimzi = (await kube.get('crd', 'kafkas.kafka.strimzi.io')) !== null;
+  if (p.kafka && hasKeda) {
+    const outside = await kedaOutsideCluster(env);
+    if (outside) {
+      r.status = 'skipped';
+      r.notes.push(outside);
+      return;
+    }
+  }
+  const hasStrimzi = p.kafka ? true : (await kube.get('crd', 'kafkas.kafka.strimzi.io')) !== null;
+  if (p.kafka) r.notes.push(`no Strimzi (--kafka ${p.kafka.mode})`);
   if (hasKeda) r.notes.push('KEDA already installed (skipped)');
   else {
     log(`applying ${p.kedaManifestUrl}`);
@@ -579,7 +606,7 @@ async function operatorsKubernetes(env: StepEnv): Promise<void> {
     await kube.apply(objs, { what: `apply ${p.strimziManifestUrl} (${objs.length} objects, namespace ${p.namespace})` });
     r.objects.push(p.strimziManifestUrl);
   }
-  for (const crd of [...KEDA_CRDS.filter((c) => c !== 'kedacontrollers.keda.sh'), ...STRIMZI_CRDS]) {
+  for (const crd of [...KEDA_CRDS.filter((c) => c !== 'kedacontrollers.keda.sh'), ...(p.kafka ? [] : STRIMZI_CRDS)]) {
     await env.wait({
       what: `CRD ${crd}`,
       condition: 'condition Established',
@@ -594,10 +621,32 @@ async function operatorsKubernetes(env: StepEnv): Promise<void> {
     await deploymentAvailable(env, kedaNs, d, `see \`kubectl -n ${kedaNs} describe deployment ${d}\``);
   }
   await externalMetricsAvailable(env, `KEDA's metrics server must serve it; see \`kubectl -n ${kedaNs} logs deploy/keda-metrics-apiserver\``);
-  if (!hasStrimzi || (await kube.get('deployment', 'strimzi-cluster-operator', p.namespace))) {
+  if (!p.kafka && (!hasStrimzi || (await kube.get('deployment', 'strimzi-cluster-operator', p.namespace)))) {
     await deploymentAvailable(env, p.namespace, 'strimzi-cluster-operator', `see \`kubectl -n ${p.namespace} logs deploy/strimzi-cluster-operator\``);
   }
   if (hasKeda && hasStrimzi) r.status = 'skipped';
+}
+
+/**
+ * KEDA that runs outside the cluster's workloads (the `cma-demo lab` on this machine): its CRDs are there, the
+ * external metrics APIService is Available and no keda-operator Deployment exists. On the lab the operator's
+ * health is read from the lab itself. Returns the note to print, or null when KEDA must be installed as usual.
+ */
+async function kedaOutsideCluster(env: StepEnv): Promise<string | null> {
+  const { kube } = env;
+  const deployments = await kube.list('deployments', { allNamespaces: true, selector: 'app.kubernetes.io/part-of=keda-operator' });
+  if (deployments.length > 0) return null;
+  const api = await kube.get('apiservice', 'v1beta1.external.metrics.k8s.io');
+  if (apiServiceVerdict(api).state !== 'ready') return null;
+  const { readLabState, labStatus } = await import('../lab/lab.js');
+  const lab = readLabState();
+  if (!lab || lab.server !== (await kube.serverUrl())) return null;
+  const st = await labStatus();
+  const op = st.components.find((c) => c.name === 'keda-operator');
+  if (!op?.healthy) {
+    throw envError(`the lab's KEDA operator is not healthy (${op?.detail ?? 'not started'})`, `read ${op?.logFile ?? 'the lab log'}, or restart the lab: cma-demo lab down && cma-demo lab up`, 'LAB_KEDA_UNHEALTHY');
+  }
+  return `KEDA ${lab.versions.keda} runs on this machine (cma-demo lab: CRDs present, APIService v1beta1.external.metrics.k8s.io Available, operator healthy): operators step skipped`;
 }
 
 async function kedaStep(env: StepEnv): Promise<void> {
@@ -635,8 +684,29 @@ async function kedaStep(env: StepEnv): Promise<void> {
   await externalMetricsAvailable(env, `see \`${kube.bin} -n ${p.kedaNamespace} logs deploy/keda-metrics-apiserver\``);
 }
 
+/** `--kafka local|existing`: the topics with the Kafka admin API, replicas checked against the real broker count. */
+async function externalKafkaStep(env: StepEnv, ext: ResolvedExternalKafka): Promise<void> {
+  const { p, report: r } = env;
+  const { openAdmin } = await import('../kafka/kafkajs.js');
+  const admin = await openAdmin(ext.connection);
+  try {
+    checkReplicas(p.topicReplicas, await admin.brokerCount(), ext.kafka.bootstrap);
+    for (const t of [p.topic, p.auditTopic]) {
+      const res = await admin.ensureTopic(t, p.partitions, { replicationFactor: p.topicReplicas });
+      if (res.created) {
+        r.objects.push(`topic ${t}`);
+        env.createdTopics.push(t);
+        r.notes.push(`topic ${t} created (${p.partitions} partitions × ${p.topicReplicas} replicas)`);
+      } else r.notes.push(`topic ${t} exists (${res.partitions} partitions): used as it is, never deleted by teardown`);
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
 async function kafkaStep(env: StepEnv): Promise<void> {
   const { kube, p, report: r } = env;
+  if (env.external) return externalKafkaStep(env, env.external);
   await applyOwned(kube, env.objects, r.notes);
   r.objects.push(...env.objects.map((o) => `${o.kind}/${o.metadata.name}`));
   const ready = (kind: 'Kafka' | 'KafkaUser' | 'KafkaTopic', name: string, verdict: (o: Obj | null) => Verdict) =>
@@ -654,13 +724,18 @@ async function kafkaStep(env: StepEnv): Promise<void> {
 
 async function credentialsStep(env: StepEnv): Promise<void> {
   const { kube, p, report: r, log } = env;
-  const creds = await readUserCredentials(kube, p.namespace, p.user);
+  let data: Record<string, string>;
+  if (env.external) data = credentialSecretData(env.external.connection);
+  else {
+    const creds = await readUserCredentials(kube, p.namespace, p.user);
+    data = { username: Buffer.from(creds.username).toString('base64'), password: Buffer.from(creds.password).toString('base64') };
+  }
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: p.credentialSecret, namespace: p.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
     type: 'Opaque',
-    data: { username: Buffer.from(creds.username).toString('base64'), password: Buffer.from(creds.password).toString('base64') },
+    data,
   };
   const existing = await kube.get('secret', p.credentialSecret, p.namespace);
   if (existing && !ownedBy(existing)) r.notes.push(`Secret ${p.credentialSecret} exists and was not created by cma-demo: left as it is`);
@@ -673,7 +748,7 @@ async function credentialsStep(env: StepEnv): Promise<void> {
     return;
   }
   log(`pre-committing ${p.group} on ${p.topic}`);
-  const conn = await clusterKafkaConnection(kube, p.namespace, p.cluster, p.user);
+  const conn = env.external ? env.external.connection : await clusterKafkaConnection(kube, p.namespace, p.cluster, p.user);
   const { openAdmin } = await import('../kafka/kafkajs.js');
   const admin = await openAdmin(conn);
   try {

@@ -1,14 +1,16 @@
 /** Turns setup/teardown/status flags into SetupParams (validation only, no cluster access). */
 import { readFileSync } from 'node:fs';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { usageError } from '../errors.js';
+import { parseDuration, parseInteger } from '../util/numbers.js';
 import type { Output } from '../output.js';
 import {
   DEFAULT_IMAGE, DEFAULT_KEDA_VERSION, DEFAULT_STRIMZI_VERSION, STEP_IDS, kedaManifestUrl, strimziManifestUrl, validateNamespace,
-  type ExternalListener, type KafkaOperator, type Platform, type SetupParams, type StepId, type StrimziApi,
+  type ExternalKafka, type ExternalListener, type KafkaOperator, type Platform, type SetupParams, type StepId, type StrimziApi,
 } from '../manifests/params.js';
 import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';
 
-export const DEFAULT_NAMESPACE = 'keda-cma-kafka';
+export const DEFAULT_NAMESPACE = DEMO_DEFAULTS.namespace;
 
 export interface SetupFlags extends SettingsFlags {
   platform?: string;
@@ -39,12 +41,7 @@ export interface SetupFlags extends SettingsFlags {
   skip?: string;
 }
 
-function posInt(flag: string, v: string | undefined, def: number, min = 1): number {
-  if (v === undefined) return def;
-  const n = Number(String(v).trim());
-  if (!Number.isInteger(n) || n < min) throw usageError(`${flag} must be a whole number ≥ ${min}, got "${v}"`, `e.g. ${flag} ${def}`);
-  return n;
-}
+const posInt = (flag: string, v: string | undefined, def: number): number => parseInteger(v, flag, { min: 1, example: String(def) }) ?? def;
 
 function choice<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
@@ -91,7 +88,7 @@ export function loadSettings(flags: SetupFlags, out?: Output): ScaledObjectSetti
 export function paramsFromFlags(
   flags: SetupFlags,
   g: { namespace?: string },
-  resolved: { platform: Platform; strimziApi?: StrimziApi; sourceHash: string },
+  resolved: { platform: Platform; strimziApi?: StrimziApi; sourceHash: string; kafka?: ExternalKafka },
   out?: Output,
 ): SetupParams {
   const namespace = validateNamespace(g.namespace ?? DEFAULT_NAMESPACE);
@@ -107,22 +104,23 @@ export function paramsFromFlags(
   const kafkaOperator = (choice('--kafka-operator', flags.kafkaOperator, ['amq-streams', 'strimzi'] as const) ?? 'amq-streams') as KafkaOperator;
   const kedaVersion = flags.kedaVersion ?? DEFAULT_KEDA_VERSION;
   const strimziVersion = flags.strimziVersion ?? DEFAULT_STRIMZI_VERSION;
-  const processMs = posInt('--process-ms', flags.processMs, 10, 0);
+  const processMs = parseDuration(flags.processMs, '--process-ms', { unit: 'ms', integer: true }) ?? 10;
   return {
     platform,
+    ...(resolved.kafka ? { kafka: resolved.kafka } : {}),
     namespace,
-    kedaNamespace: 'openshift-keda',
+    kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift,
     strimziApi,
-    cluster: flags.kafkaCluster ?? 'demo-cluster',
-    nodePool: `${flags.kafkaCluster ?? 'demo-cluster'}-pool`,
-    user: flags.kafkaUser ?? 'admin',
-    topic: flags.topic ?? 'test-in',
-    auditTopic: flags.auditTopic ?? 'test-out',
-    group: flags.group ?? 'test-cg',
-    app: 'kafka-consumer',
-    scaledObject: 'kafka-consumer-scaledobject',
-    triggerAuth: 'keda-trigger-auth-kafka-credential',
-    credentialSecret: 'keda-kafka-credential',
+    cluster: flags.kafkaCluster ?? DEMO_DEFAULTS.kafkaCluster,
+    nodePool: `${flags.kafkaCluster ?? DEMO_DEFAULTS.kafkaCluster}-pool`,
+    user: flags.kafkaUser ?? DEMO_DEFAULTS.kafkaUser,
+    topic: flags.topic ?? DEMO_DEFAULTS.topic,
+    auditTopic: flags.auditTopic ?? DEMO_DEFAULTS.auditTopic,
+    group: flags.group ?? DEMO_DEFAULTS.group,
+    app: DEMO_DEFAULTS.app,
+    scaledObject: DEMO_DEFAULTS.scaledObject,
+    triggerAuth: DEMO_DEFAULTS.triggerAuth,
+    credentialSecret: DEMO_DEFAULTS.credentialSecret,
     brokers,
     partitions,
     topicReplicas,

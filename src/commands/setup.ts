@@ -1,7 +1,8 @@
 /** cma-demo setup: operators, KEDA, Kafka, credentials, the consumer and the ScaledObject on a cluster. Thin. */
 import { Command, Option } from 'commander';
-import { addSettingsOptions, globalsOf } from '../options.js';
+import { addKafkaOptions, addSettingsOptions, globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { usageError } from '../errors.js';
 import { validateSetupParams } from '../manifests/params.js';
 import { dryRunDocument, loadTemplates, renderSetup } from '../manifests/render.js';
@@ -10,8 +11,24 @@ import { binFor, detectPlatform, kubeFromGlobals, requirePlatformForOffline } fr
 import { paramsFromFlags, parsePlatformFlag, parseStepList, selectSteps, type SetupFlags } from '../cluster/setupParams.js';
 import { runSetup, type SetupRunFlags } from '../cluster/setup.js';
 import { strimziApiFromServed } from '../cluster/kube.js';
+import { parseKafkaMode, resolveExternalKafka, type ResolvedExternalKafka } from '../cluster/externalKafka.js';
+import type { ConnectionFlags } from '../kafka/connection.js';
 
-interface Flags extends SetupFlags, SetupRunFlags {
+/** `--kafka local|existing`: the connection (flags and CMA_DEMO_* as for produce/lag), or the local broker's SASL listener. */
+async function externalKafka(flags: Flags): Promise<ResolvedExternalKafka | undefined> {
+  const mode = parseKafkaMode(flags.kafka);
+  if (mode === 'strimzi') return undefined;
+  const { connectionFromFlags } = await import('./kafkaConnection.js');
+  const broker = await import('../local/broker.js');
+  return resolveExternalKafka(mode, flags, {
+    connectionFromFlags: (f) => connectionFromFlags(f),
+    localBroker: (env) => broker.brokerStatus({ env }),
+    localConnection: async (sasl) => broker.localConnection((await broker.brokerStatus())!, { sasl }),
+  });
+}
+
+interface Flags extends SetupFlags, SetupRunFlags, ConnectionFlags {
+  kafka?: string;
   dryRun?: string | boolean;
   kubectl?: string;
 }
@@ -35,14 +52,14 @@ export function registerSetup(program: Command): void {
     .addOption(new Option('--strimzi-version <v>', `Strimzi release on Kubernetes [default: 1.2.0]`))
     .addOption(new Option('--keda-manifest <url>', 'KEDA release manifest URL (overrides --keda-version)'))
     .addOption(new Option('--strimzi-manifest <url>', 'Strimzi release manifest URL (overrides --strimzi-version)'))
-    .addOption(new Option('--kafka-cluster <name>', 'Kafka cluster name; an existing one is reused [default: demo-cluster]'))
-    .addOption(new Option('--kafka-user <name>', 'SCRAM-SHA-512 KafkaUser [default: admin]'))
+    .addOption(new Option('--kafka-cluster <name>', `Kafka cluster name; an existing one is reused [default: ${DEMO_DEFAULTS.kafkaCluster}]`))
+    .addOption(new Option('--kafka-user <name>', `SCRAM-SHA-512 KafkaUser [default: ${DEMO_DEFAULTS.kafkaUser}]`))
     .addOption(new Option('--brokers <n>', 'brokers in the KafkaNodePool [default: 1]'))
     .addOption(new Option('--partitions <n>', 'partitions of the topics [default: 10]'))
     .addOption(new Option('--topic-replicas <n>', 'replicas of the topics [default: --brokers]'))
-    .addOption(new Option('--topic <name>', 'topic the consumer reads [default: test-in]'))
-    .addOption(new Option('--audit-topic <name>', 'topic the consumer writes its audit to [default: test-out]'))
-    .addOption(new Option('--group <id>', 'consumer group [default: test-cg]'))
+    .addOption(new Option('--topic <name>', `topic the consumer reads [default: ${DEMO_DEFAULTS.topic}]`))
+    .addOption(new Option('--audit-topic <name>', `topic the consumer writes its audit to [default: ${DEMO_DEFAULTS.auditTopic}]`))
+    .addOption(new Option('--group <id>', `consumer group [default: ${DEMO_DEFAULTS.group}]`))
     .addOption(new Option('--external-listener <type>', 'route (OpenShift) | nodeport | loadbalancer | none'))
     .addOption(new Option('--image <ref>', 'consumer image (Kubernetes; OpenShift builds it)'))
     .addOption(new Option('--rebuild', 'OpenShift: rebuild the consumer image even when the source hash matches'))
@@ -50,6 +67,8 @@ export function registerSetup(program: Command): void {
     .addOption(new Option('--no-precommit', 'do not pre-commit the group at log end for partitions with no commit'))
     .addOption(new Option('--timeout <s>', 'timeout of each wait in seconds [default: 600]'))
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'));
+  cmd.addOption(new Option('--kafka <mode>', 'strimzi (install Kafka with Strimzi) | existing (MSK, Confluent, an existing Strimzi: the connection flags below) | local (cma-demo local up)').default('strimzi'));
+  addKafkaOptions(cmd);
   addSettingsOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -58,7 +77,10 @@ Examples:
   $ cma-demo setup --dry-run --platform openshift        # print the manifests, touch nothing
   $ cma-demo setup --dry-run=server                      # validate them against the cluster
   $ cma-demo setup                                       # install everything (idempotent; a rerun resumes)
-  $ cma-demo setup --only kafka,credentials -n my-demo   # just some steps`,
+  $ cma-demo setup --only kafka,credentials -n my-demo   # just some steps
+  $ cma-demo setup --kafka local                         # on \`cma-demo lab\`: the local broker, the lab's KEDA
+  $ CMA_DEMO_KAFKA_PASSWORD=… cma-demo setup --kafka existing --bootstrap-server b-1.msk:9096 \\
+      --security-protocol SASL_SSL --sasl-mechanism scram-sha-512 --username demo --image quay.io/me/cma-demo:0.1`,
   );
   cmd.action(async (flags: Flags, c: Command) => {
     const g = globalsOf<{ kubectl?: string }>(c);
@@ -82,7 +104,8 @@ Examples:
           requirePlatformForOffline();
         }
       }
-      const p = paramsFromFlags(flags, g, { platform: platform as 'openshift' | 'kubernetes', strimziApi, sourceHash: sourceHash() }, out);
+      const ext = await externalKafka(flags);
+      const p = paramsFromFlags(flags, g, { platform: platform as 'openshift' | 'kubernetes', strimziApi, sourceHash: sourceHash(), kafka: ext?.kafka }, out);
       for (const w of validateSetupParams(p)) out.warn(w.code, w.message);
       const rendered = renderSetup(p, loadTemplates()).filter((s) => steps.includes(s.id));
       const header = [
@@ -99,7 +122,8 @@ Examples:
     const kube = kubeFromGlobals(g);
     const platform = platformFlag === 'auto' ? await detectPlatform(kube) : platformFlag;
     const runKube = kube.withBin(binFor(platform, g));
-    const code = await runSetup({ kube: runKube, platform, flags, globals: g, steps, dryRunServer: dryRun === 'server', out });
+    const external = await externalKafka(flags);
+    const code = await runSetup({ kube: runKube, platform, flags, globals: g, steps, dryRunServer: dryRun === 'server', out, external });
     process.exitCode = code;
   });
 }

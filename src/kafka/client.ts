@@ -63,6 +63,8 @@ export interface GroupDescription {
 
 export interface KafkaAdmin {
   listTopics(): Promise<string[]>;
+  /** How many brokers the cluster has (metadata). */
+  brokerCount(): Promise<number>;
   /** Creates the topic when missing and waits until every partition has a leader. */
   ensureTopic(topic: string, partitions: number, opts?: { replicationFactor?: number; timeoutMs?: number }): Promise<{ created: boolean; partitions: number }>;
   /** Partition ids of a topic (error when it does not exist). */

@@ -233,6 +233,10 @@ class KafkaJsAdmin implements KafkaAdmin {
     return this.call(() => this.admin.listTopics());
   }
 
+  async brokerCount(): Promise<number> {
+    return (await this.call(() => this.admin.describeCluster())).brokers.length;
+  }
+
   async ensureTopic(topic: string, partitions: number, opts: { replicationFactor?: number; timeoutMs?: number } = {}): Promise<{ created: boolean; partitions: number }> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     let created = false;

@@ -5,6 +5,7 @@
 import { usageError } from '../errors.js';
 import type { Warning } from '../errors.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
+import type { SaslMechanism, SecurityProtocol } from '../kafka/client.js';
 
 export type Platform = 'openshift' | 'kubernetes';
 export type StrimziApi = 'v1' | 'v1beta2';
@@ -26,8 +27,29 @@ export const strimziManifestUrl = (v: string): string =>
   `https://github.com/strimzi/strimzi-kafka-operator/releases/download/${v}/strimzi-cluster-operator-${v}.yaml`;
 export const DEFAULT_IMAGE = 'quay.io/example/cma-demo:latest';
 
+/**
+ * A Kafka that setup does not install (`--kafka local|existing`): Amazon MSK, Confluent, an existing Strimzi
+ * cluster, or the local broker. No Strimzi objects; the topic is made with the Kafka admin API. Only what may be
+ * rendered: the credentials themselves are read at apply time and go into the Secret only.
+ */
+export interface ExternalKafka {
+  mode: 'local' | 'existing';
+  /** host:port list as the pods and KEDA reach it. */
+  bootstrap: string;
+  securityProtocol: SecurityProtocol;
+  saslMechanism?: SaslMechanism;
+  /** A CA (PEM) is handed to KEDA and the consumer through the credentials Secret (key ca.crt). */
+  hasCa: boolean;
+}
+
+/** KEDA's kafka trigger `sasl` value for a mechanism (pkg/scalers/kafka_scaler.go: the "sasl" auth parameter). */
+export const kedaSaslValue = (m: SaslMechanism | undefined): string =>
+  m === 'scram-sha-512' ? 'scram_sha512' : m === 'scram-sha-256' ? 'scram_sha256' : m === 'plain' ? 'plaintext' : 'none';
+
 export interface SetupParams {
   platform: Platform;
+  /** Undefined: setup installs Kafka with Strimzi (the default). */
+  kafka?: ExternalKafka;
   namespace: string;
   kedaNamespace: string;
   strimziApi: StrimziApi;
@@ -128,7 +150,8 @@ export function templateParams(p: SetupParams): Record<string, unknown> {
     p.kafkaOperator === 'amq-streams'
       ? { package: 'amq-streams', namespace: 'openshift-operators', source: p.catalogSource ?? 'redhat-operators', channel: p.channel ?? 'stable' }
       : { package: 'strimzi-kafka-operator', namespace: 'openshift-operators', source: p.catalogSource ?? 'community-operators', channel: p.channel ?? 'stable' };
-  const internalBootstrap = `${p.cluster}-kafka-bootstrap.${p.namespace}.svc:9092`;
+  const internalBootstrap = p.kafka ? p.kafka.bootstrap : `${p.cluster}-kafka-bootstrap.${p.namespace}.svc:9092`;
+  const tlsOn = p.kafka ? p.kafka.securityProtocol === 'SSL' || p.kafka.securityProtocol === 'SASL_SSL' : false;
   let externalListener: Record<string, unknown> | null = null;
   if (p.externalListener !== 'none') {
     externalListener = {
@@ -141,8 +164,8 @@ export function templateParams(p: SetupParams): Record<string, unknown> {
   }
   const triggerMetadata: Record<string, string> = {
     bootstrapServers: internalBootstrap,
-    sasl: 'scram_sha512',
-    tls: 'disable',
+    sasl: p.kafka ? kedaSaslValue(p.kafka.saslMechanism) : 'scram_sha512',
+    tls: tlsOn ? 'enable' : 'disable',
     topic: p.topic,
     consumerGroup: p.group,
     lagThreshold: String(s.lagThreshold),

@@ -74,14 +74,21 @@ export function renderSetup(p: SetupParams, templates: Templates): RenderedStep[
     }
     const urls: string[] = [];
     const notes: string[] = [];
-    if (id === 'operators' && p.platform === 'kubernetes') {
+    if (p.kafka) adaptToExternalKafka(id, objects, p, notes);
+    if (id === 'operators' && p.platform === 'kubernetes' && p.kafka) {
+      urls.push(p.kedaManifestUrl);
+      notes.push(`operators: kubectl apply --server-side of the pinned KEDA release (skipped when KEDA already runs, e.g. on \`cma-demo lab\`); no Strimzi (--kafka ${p.kafka.mode})`);
+    } else if (id === 'operators' && p.platform === 'kubernetes') {
       urls.push(p.kedaManifestUrl, p.strimziManifestUrl);
       notes.push('operators: kubectl apply --server-side of the pinned upstream releases (skipped when already installed)');
       notes.push(`the Strimzi release is installed into namespace ${p.namespace} (it watches its own namespace)`);
     }
     if (id === 'keda' && p.platform === 'kubernetes') continue;
     if (id === 'keda') notes.push(`an existing KedaController ${p.kedaNamespace}/keda is never re-specced or relabelled; its watchNamespace must cover ${p.namespace}`);
-    if (id === 'credentials') {
+    if (id === 'credentials' && p.kafka) {
+      notes.push(`Secret ${p.namespace}/${p.credentialSecret} (the given Kafka credentials${p.kafka.hasCa ? ' and CA' : ''}) is created at apply time; it is not printed`);
+      notes.push(`offsets of group ${p.group} are pre-committed at log end for partitions with no commit (--no-precommit skips it)`);
+    } else if (id === 'credentials') {
       notes.push(`Secret ${p.namespace}/${p.credentialSecret} (username + password copied from the KafkaUser's Secret) is created at apply time; it is not printed`);
       notes.push(`offsets of group ${p.group} are pre-committed at log end for partitions with no commit (--no-precommit skips it)`);
     }
@@ -89,6 +96,45 @@ export function renderSetup(p: SetupParams, templates: Templates): RenderedStep[
     steps.push({ id, objects, urls, notes });
   }
   return steps;
+}
+
+/**
+ * `--kafka local|existing`: no Strimzi objects (the topics are made with the Kafka admin API at apply time), and the
+ * credentials, TriggerAuthentication and consumer follow the given connection instead of the KafkaUser's.
+ */
+function adaptToExternalKafka(id: string, objects: K8sObject[], p: SetupParams, notes: string[]): void {
+  const k = p.kafka!;
+  if (id === 'kafka') {
+    objects.length = 0;
+    notes.push(
+      `--kafka ${k.mode}: no Strimzi objects; topics ${p.topic} and ${p.auditTopic} (${p.partitions} partitions × ${p.topicReplicas} replicas) ` +
+        `are created with the Kafka admin API at ${k.bootstrap} when missing; an existing topic is used as it is`,
+    );
+    return;
+  }
+  const sasl = k.securityProtocol === 'SASL_PLAINTEXT' || k.securityProtocol === 'SASL_SSL';
+  for (const o of objects as Array<K8sObject & Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (o.kind === 'TriggerAuthentication') {
+      const refs: Array<{ parameter: string; name: string; key: string }> = [];
+      if (sasl) refs.push({ parameter: 'username', name: p.credentialSecret, key: 'username' }, { parameter: 'password', name: p.credentialSecret, key: 'password' });
+      if (k.hasCa) refs.push({ parameter: 'ca', name: p.credentialSecret, key: 'ca.crt' });
+      o.spec = { secretTargetRef: refs };
+    }
+    if (o.kind === 'Deployment') {
+      const c = o.spec.template.spec.containers[0];
+      const env = (c.env as Array<{ name: string; value?: string }>).filter((e) => sasl || !['CMA_DEMO_USERNAME', 'CMA_DEMO_KAFKA_PASSWORD', 'CMA_DEMO_SASL_MECHANISM'].includes(e.name));
+      for (const e of env) {
+        if (e.name === 'CMA_DEMO_SECURITY_PROTOCOL') e.value = k.securityProtocol;
+        if (e.name === 'CMA_DEMO_SASL_MECHANISM' && k.saslMechanism) e.value = k.saslMechanism;
+      }
+      if (k.hasCa) {
+        env.push({ name: 'CMA_DEMO_CA_FILE', value: '/etc/cma-demo/kafka-ca/ca.crt' });
+        c.volumeMounts = [{ name: 'kafka-ca', mountPath: '/etc/cma-demo/kafka-ca', readOnly: true }];
+        o.spec.template.spec.volumes = [{ name: 'kafka-ca', secret: { secretName: p.credentialSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }];
+      }
+      c.env = env;
+    }
+  }
 }
 
 /** The one document `setup --dry-run` prints: a v1 List, each step's objects preceded by comments. */

@@ -14,6 +14,10 @@ export interface LastTarget {
   topic: string;
   auditTopic?: string;
   group: string;
+  /** `setup --kafka local|existing`: how the pods and this machine reach that Kafka (credentials live in the cluster's Secret). */
+  kafka?: { mode: 'local' | 'existing'; bootstrap: string; securityProtocol: string; saslMechanism: string | null };
+  /** Topics setup created with the admin API: the only topics teardown deletes. */
+  createdTopics?: string[];
   recordedAt: string;
 }
 
