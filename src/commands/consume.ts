@@ -9,7 +9,8 @@ import { describeConnection } from '../kafka/client.js';
 import type { ConnectionFlags } from '../kafka/connection.js';
 import { connectionFromFlags } from './kafkaConnection.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
-import { parseCount, parsePartitionList, renderConsumerMetrics, type ConsumeOptions, type StopReason } from '../kafka/consumer.js';
+import { renderConsumerMetrics, type ConsumeOptions, type StopReason } from '../kafka/consumer.js';
+import { parseDuration, parseInteger, parseIntList } from '../util/numbers.js';
 import { ConsumerWorker, exitCodeOf } from '../kafka/kafkajsConsumer.js';
 import { catchInterrupts } from '../util/interrupt.js';
 
@@ -78,24 +79,23 @@ Examples:
       throw usageError(`--offset-reset must be earliest or latest, got "${flags.offsetReset}"`, 'use --offset-reset earliest|latest');
     }
     if (flags.auditFile && flags.auditTopic) throw usageError('--audit-file and --audit-topic are exclusive', 'pick one audit sink');
-    const port = parseCount(flags.port, '--port');
-    if (port !== undefined && port > 65535) throw usageError(`--port ${port} is not a TCP port`, 'use 0..65535');
+    const port = parseInteger(flags.port, '--port', { max: 65535, suffixes: false, example: '8080' });
     const opts: Omit<ConsumeOptions, 'connection'> = {
       group: flags.group,
       topic: flags.topic,
       offsetReset: flags.offsetReset,
-      processMs: parseCount(flags.processMs, '--process-ms') ?? 0,
-      maxMessages: parseCount(flags.maxMessages, '--max-messages'),
+      processMs: parseDuration(flags.processMs, '--process-ms', { unit: 'ms', integer: true }) ?? 0,
+      maxMessages: parseInteger(flags.maxMessages, '--max-messages'),
       auditFile: flags.auditFile,
       auditTopic: flags.auditTopic,
-      stallPartitions: parsePartitionList(flags.stallPartitions, '--stall-partitions'),
-      sessionTimeoutMs: parseCount(flags.sessionTimeoutMs, '--session-timeout-ms', { min: 1000 }),
-      heartbeatIntervalMs: parseCount(flags.heartbeatIntervalMs, '--heartbeat-interval-ms', { min: 100 }),
-      commitIntervalMs: parseCount(flags.commitIntervalMs, '--commit-interval-ms', { min: 0 }),
+      stallPartitions: parseIntList(flags.stallPartitions ?? '', '--stall-partitions', { allowEmpty: true }),
+      sessionTimeoutMs: parseDuration(flags.sessionTimeoutMs, '--session-timeout-ms', { unit: 'ms', min: 1000, integer: true }),
+      heartbeatIntervalMs: parseDuration(flags.heartbeatIntervalMs, '--heartbeat-interval-ms', { unit: 'ms', min: 100, integer: true }),
+      commitIntervalMs: parseDuration(flags.commitIntervalMs, '--commit-interval-ms', { unit: 'ms', integer: true }),
       clientId: flags.clientId,
       faultNoCommit: Boolean(flags.faultNoCommit),
-      faultDropEvery: parseCount(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
-      faultSigkillAfterAudits: parseCount(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
+      faultDropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
+      faultSigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
     };
     const connection = await connectionFromFlags(flags);
     out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);

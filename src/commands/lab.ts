@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
-import { CmaError, ExitCode, usageError } from '../errors.js';
+import { CmaError, ExitCode } from '../errors.js';
 import { catchInterrupts } from '../util/interrupt.js';
+import { parseDuration, parseInteger } from '../util/numbers.js';
 
 export function registerLab(program: Command): void {
   const lab = program
@@ -35,8 +36,7 @@ Examples:
     .addOption(new Option('--hpa-sync-period <seconds>', 'kube-controller-manager --horizontal-pod-autoscaler-sync-period').default('15'))
     .action(async (flags: { hpaSyncPeriod: string }, cmd: Command) => {
       const out = outputFor(cmd);
-      const sync = Number(flags.hpaSyncPeriod);
-      if (!Number.isInteger(sync) || sync < 1 || sync > 600) throw usageError(`--hpa-sync-period ${flags.hpaSyncPeriod} is not a whole number of seconds in 1..600`, 'e.g. --hpa-sync-period 15');
+      const sync = parseDuration(flags.hpaSyncPeriod, '--hpa-sync-period', { unit: 's', min: 1, max: 600, integer: true })!;
       const { labUp } = await import('../lab/lab.js');
       const ac = catchInterrupts({ signals: ['SIGINT', 'SIGTERM'], onFirst: () => out.info('lab: interrupted, stopping what was started… (Ctrl-C again to exit at once)') });
       const t0 = Date.now();
@@ -106,8 +106,7 @@ Examples:
       const file = labLogFile(name, g.namespace ?? 'keda-cma-kafka');
       let text = fs.readFileSync(file, 'utf8');
       if (flags.tail !== undefined) {
-        const n = Number(flags.tail);
-        if (!Number.isInteger(n) || n < 0) throw usageError(`--tail ${flags.tail} is not a whole number`, 'e.g. --tail 50');
+        const n = parseInteger(flags.tail, '--tail', { example: '50' })!;
         text = text.split('\n').slice(-(n + 1)).join('\n');
       }
       process.stdout.write(text);

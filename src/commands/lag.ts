@@ -15,6 +15,7 @@ import { runCommandInCluster } from '../cluster/inClusterCommand.js';
 import { ClusterTarget } from '../targets/cluster.js';
 import { readLastTarget } from '../state/lastTarget.js';
 import { catchInterrupts } from '../util/interrupt.js';
+import { parseDuration, parseInteger } from '../util/numbers.js';
 import { sleep } from '../util/sleep.js';
 import { outputFor, type Output } from '../output.js';
 import { settingsFromFlags, settingsFromScaledObjectYaml, DEFAULT_SETTINGS, type SettingsFlags, type ScaledObjectSettings } from '../scaling/settings.js';
@@ -112,12 +113,10 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
       const last = readLastTarget();
       return runCommandInCluster(c.name(), { namespace: g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE, context: g.context ?? last?.context ?? undefined, kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, platform: last?.platform }, out);
     }
-    const interval = Number(flags.interval);
-    if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval must be a number of seconds > 0, got "${flags.interval}"`);
+    const interval = parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true })!;
     let count: number | undefined;
     if (flags.count !== undefined) {
-      count = Number(flags.count);
-      if (!Number.isInteger(count) || count < 1) throw usageError(`--count must be a whole number ≥ 1, got "${flags.count}"`);
+      count = parseInteger(flags.count, '--count', { min: 1 });
       if (!flags.watch) throw usageError('--count only applies with --watch', 'add --watch, or drop --count');
     }
     if (flags.watch && (out.format === 'prom' || out.format === 'yaml')) {

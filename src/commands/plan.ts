@@ -5,7 +5,8 @@ import { usageError } from '../errors.js';
 import { addSettingsOptions, collect } from '../options.js';
 import { outputFor, type Output } from '../output.js';
 import { renderChart } from '../scaling/chart.js';
-import { parseLoad, parsePartitionList, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
+import { parseLoad, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
+import { parseDuration, parseInteger, parseIntList, parseNumber } from '../util/numbers.js';
 import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';
 
 interface PlanFlags extends SettingsFlags {
@@ -23,17 +24,6 @@ interface PlanFlags extends SettingsFlags {
 }
 
 const DEFAULT_LOAD = '1000000@10000';
-
-function num(flag: string, v: string | undefined, def: number, opts: { integer?: boolean; min: number; exclusiveMin?: boolean }): number {
-  if (v === undefined) return def;
-  const n = Number(String(v).trim());
-  const bad = !Number.isFinite(n) || String(v).trim() === '' || (opts.integer && !Number.isInteger(n)) || (opts.exclusiveMin ? n <= opts.min : n < opts.min);
-  if (bad) {
-    const kind = opts.integer ? 'a whole number' : 'a number';
-    throw usageError(`${flag} must be ${kind} ${opts.exclusiveMin ? '>' : '≥'} ${opts.min}, got "${v}"`, `e.g. ${flag} ${def}`);
-  }
-  return n;
-}
 
 /** Builds the plan input from the flags; every bad value is a usage error (exit 2). */
 export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
@@ -61,15 +51,15 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
   return {
     settings,
     model,
-    stalledPartitions: flags.stalledPartitions === undefined ? undefined : parsePartitionList(flags.stalledPartitions, '--stalled-partitions'),
-    partitions: num('--partitions', flags.partitions, 10, { integer: true, min: 1 }),
+    stalledPartitions: flags.stalledPartitions === undefined ? undefined : parseIntList(flags.stalledPartitions, '--stalled-partitions'),
+    partitions: parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' }) ?? 10,
     load: loads,
-    consumerRate: num('--consumer-rate', flags.consumerRate, 2000, { min: 0, exclusiveMin: true }),
-    podStartDelayS: num('--pod-start-delay', flags.podStartDelay, 10, { min: 0 }),
+    consumerRate: parseNumber(flags.consumerRate, '--consumer-rate', { exclusiveMin: true, example: '2000' }) ?? 2000,
+    podStartDelayS: parseDuration(flags.podStartDelay, '--pod-start-delay', { unit: 's' }) ?? 10,
     committedOffsets: flags.committedOffsets,
     boundary,
-    hpaSyncSeconds: num('--hpa-sync-period', flags.hpaSyncPeriod, 15, { min: 0, exclusiveMin: true }),
-    scaledObjectAgeS: flags.scaledobjectAge === undefined ? null : num('--scaledobject-age', flags.scaledobjectAge, 0, { min: 0 }),
+    hpaSyncSeconds: parseDuration(flags.hpaSyncPeriod, '--hpa-sync-period', { unit: 's', exclusiveMin: true }) ?? 15,
+    scaledObjectAgeS: parseDuration(flags.scaledobjectAge, '--scaledobject-age', { unit: 's' }) ?? null,
   };
 }
 

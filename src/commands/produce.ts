@@ -12,6 +12,7 @@ import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseProducerProps, planProducer, produce, validateProduceOptions, type ProduceSummary } from '../kafka/producer.js';
 import { formatPeriodic, formatSummary } from '../kafka/stats.js';
 import { runCommandInCluster } from '../cluster/inClusterCommand.js';
+import { parseInteger, parseNumber } from '../util/numbers.js';
 import { catchInterrupts } from '../util/interrupt.js';
 
 interface ProduceFlags extends ConnectionFlags {
@@ -24,14 +25,6 @@ interface ProduceFlags extends ConnectionFlags {
   partitions: string;
   sequence?: boolean | string;
   inCluster?: boolean;
-}
-
-function num(name: string, v: string, kind: 'int' | 'float'): number {
-  const n = Number(v.trim());
-  if (v.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
-    throw usageError(`${name} must be a ${kind === 'int' ? 'whole number' : 'number'}, got "${v}"`, `e.g. cma-demo produce --num-records 1000000 --throughput 10000 --record-size 100`);
-  }
-  return n;
 }
 
 /** Positional form of the seed's bash function: produce <records> <throughput> <size>; flags and positionals must not both be given. */
@@ -51,9 +44,10 @@ export function resolveProduceNumbers(
     return pos ?? flag ?? defaults[i]!;
   });
   return {
-    numRecords: num('--num-records', vals[0]!, 'int'),
-    throughput: num('--throughput', vals[1]!, 'float'),
-    recordSize: num('--record-size', vals[2]!, 'int'),
+    numRecords: parseInteger(vals[0], '--num-records', { min: 1, example: '1M' })!,
+    // -1 = no limit, as kafka-producer-perf-test; 0 would never send (the Java tool blocks forever).
+    throughput: parseNumber(vals[1], '--throughput', { exclusiveMin: true, special: [{ value: -1, meaning: 'no limit' }], example: '10k' })!,
+    recordSize: parseInteger(vals[2], '--record-size', { example: '100' })!,
   };
 }
 
@@ -95,9 +89,9 @@ Examples:
     const g = globalsOf(c);
     setKafkaVerbose(Boolean(g.verbose));
     const n = resolveProduceNumbers([posRecords, posRate, posSize], flags);
-    const partitions = num('--partitions', flags.partitions, 'int');
+    const partitions = parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' })!;
     let sequenceStart: number | undefined;
-    if (flags.sequence !== undefined && flags.sequence !== false) sequenceStart = flags.sequence === true ? 0 : num('--sequence', flags.sequence, 'int');
+    if (flags.sequence !== undefined && flags.sequence !== false) sequenceStart = flags.sequence === true ? 0 : parseInteger(flags.sequence, '--sequence')!;
     validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
     const producerProps = parseProducerProps(flags.producerProps ?? []);
     const plan = planProducer(producerProps, n.recordSize);

@@ -18,6 +18,7 @@ import { createClusterTarget } from '../targets/cluster.js';
 import type { Target } from '../targets/target.js';
 import { LiveView } from '../ui/live.js';
 import { catchInterrupts } from '../util/interrupt.js';
+import { parseDuration, parseInteger } from '../util/numbers.js';
 import { readLastTarget } from '../state/lastTarget.js';
 
 interface RunFlags {
@@ -33,13 +34,6 @@ interface RunFlags {
   faultSigkillAfterAudits?: string;
 }
 
-const posInt = (v: string | undefined, flag: string): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw usageError(`${flag} must be an integer ≥ 1, got "${v}"`);
-  return n;
-};
-
 function writeFile(file: string, text: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, text);
@@ -49,8 +43,8 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
   if (kind === 'local') {
     const faults = {
       noCommit: Boolean(flags.faultNoCommit),
-      ...(flags.faultDropEvery ? { dropEvery: posInt(flags.faultDropEvery, '--fault-drop-every')! } : {}),
-      ...(flags.faultSigkillAfterAudits ? { sigkillAfterAudits: posInt(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits')! } : {}),
+      ...(flags.faultDropEvery ? { dropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 })! } : {}),
+      ...(flags.faultSigkillAfterAudits ? { sigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 })! } : {}),
     };
     return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
   }
@@ -114,7 +108,7 @@ Examples:
       throw usageError(`--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`, 'use lower-case letters, digits and dashes, at most 32 characters');
     }
     const profile = parseFast(flags.fast);
-    const sampleIntervalMs = posInt(flags.sampleInterval, '--sample-interval')!;
+    const sampleIntervalMs = parseDuration(flags.sampleInterval, '--sample-interval', { unit: 'ms', min: 1, integer: true })!;
 
     // Everything is validated before the target is touched.
     const files = resolveScenarioArgs(cases);

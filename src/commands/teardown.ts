@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
 import { CmaError, ExitCode, usageError } from '../errors.js';
+import { parseDuration } from '../util/numbers.js';
 import { validateNamespace } from '../manifests/params.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
 import { runTeardownStep, teardownPlan, type Deleted } from '../cluster/teardown.js';
@@ -32,8 +33,7 @@ export function registerTeardown(program: Command): void {
       const out = outputFor(c);
       const last = readLastTarget();
       const namespace = validateNamespace(g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE);
-      const timeoutMs = flags.timeout === undefined ? 300_000 : Number(flags.timeout) * 1000;
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw usageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+      const timeoutMs = (parseDuration(flags.timeout, '--timeout', { unit: 's', exclusiveMin: true }) ?? 300) * 1000;
       if (!flags.yes) {
         if (!process.stdin.isTTY || !process.stderr.isTTY) {
           throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes', 'CONFIRMATION_REQUIRED');

@@ -2,7 +2,6 @@
  * The consumer worker's contract and its pure parts: options, the summary, sequence numbers of audited
  * records, the processing-rate meter and the Prometheus exposition. The KafkaJS side is kafkajsConsumer.ts.
  */
-import { usageError } from '../errors.js';
 import type { KafkaConnection } from './client.js';
 
 export type StopReason = 'max-messages' | 'SIGTERM' | 'SIGINT' | 'error';
@@ -54,29 +53,6 @@ export interface ConsumeSummary {
   recordsPerSec: number;
   /** Offsets this consumer committed last, per partition. */
   committed: { partition: number; offset: number }[];
-}
-
-/** "0,3" or "0, 3" → [0, 3]; empty → []. */
-export function parsePartitionList(v: string | undefined, flag: string): number[] {
-  if (v === undefined || v.trim() === '') return [];
-  const out: number[] = [];
-  for (const part of v.split(',')) {
-    const s = part.trim();
-    if (!/^\d+$/.test(s)) throw usageError(`${flag}: "${s}" is not a partition number`, `pass comma-separated partition numbers, e.g. ${flag} 0,3`);
-    out.push(Number(s));
-  }
-  return [...new Set(out)].sort((a, b) => a - b);
-}
-
-/** Parses a non-negative integer flag (exit 2 otherwise). */
-export function parseCount(v: string | undefined, flag: string, opts: { min?: number } = {}): number | undefined {
-  if (v === undefined) return undefined;
-  const s = String(v).trim();
-  const min = opts.min ?? 0;
-  if (!/^\d+$/.test(s) || Number(s) < min || !Number.isSafeInteger(Number(s))) {
-    throw usageError(`${flag} must be an integer ≥ ${min}, got "${v}"`, `e.g. ${flag} ${Math.max(min, 1)}`);
-  }
-  return Number(s);
 }
 
 /**

@@ -174,8 +174,11 @@ export function mergeRanges(ranges: Array<[number, number]>): Array<[number, num
 export function validateProduceOptions(o: Pick<ProduceOptions, 'numRecords' | 'throughput' | 'recordSize' | 'topic' | 'createPartitions' | 'sequenceStart'>): void {
   if (!o.topic) throw usageError('--topic is empty', 'name the topic, e.g. --topic test-in');
   if (!Number.isInteger(o.numRecords) || o.numRecords <= 0) throw usageError(`--num-records must be a whole number > 0, got ${o.numRecords}`);
-  if (!Number.isFinite(o.throughput) || o.throughput === 0) {
-    throw usageError(`--throughput must be > 0 records/s or -1 for no limit, got ${o.throughput}`, '0 would never send (the Java tool blocks forever); use -1 for unlimited');
+  if (!Number.isFinite(o.throughput) || (o.throughput <= 0 && o.throughput !== -1)) {
+    throw usageError(
+      `--throughput must be > 0 records/s or -1 for no limit, got ${o.throughput}`,
+      o.throughput === 0 ? '0 would never send (the Java tool blocks forever); use -1 for unlimited' : 'of the negative values only -1 (no limit) has a meaning',
+    );
   }
   if (!Number.isInteger(o.recordSize) || o.recordSize < 0) throw usageError(`--record-size must be a whole number of bytes ≥ 0, got ${o.recordSize}`);
   if (o.createPartitions !== undefined && (!Number.isInteger(o.createPartitions) || o.createPartitions < 1)) {

@@ -8,6 +8,7 @@
  * Pure: no I/O, no clock.
  */
 import { usageError } from '../errors.js';
+import { parseIntList, readDuration, readNumber } from '../util/numbers.js';
 import type { Warning } from '../errors.js';
 import { computeKedaView, type PartitionOffsets } from './kedaLag.js';
 import {
@@ -142,26 +143,14 @@ export interface PlanDocument {
 
 // ───────────────────────────────────────── parsing ─────────────────────────────────────────
 
+/** RECORDS or RATE in the number grammar of src/util/numbers.ts (1000000, 1M, 10k, 1_000). */
 function parseAmount(s: string, what: string, spec: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s.replace(/[_,]/g, ''));
-  if (!m) throw usageError(`--load "${spec}": ${what} "${s}" is not a number`, 'write RECORDS@RATE, e.g. --load 1000000@10000 (k and M suffixes allowed), or a pause like --load 30s');
-  const mult = m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1_000 : 1_000_000;
-  return Number(m[1]) * mult;
+  const n = readNumber(s);
+  if (n === null) throw usageError(`--load "${spec}": ${what} "${s}" is not a number`, LOAD_HINT);
+  return n;
 }
 
-/** Parses a partition list `0,3,5-7`. */
-export function parsePartitionList(spec: string, flag: string): number[] {
-  const out: number[] = [];
-  for (const part of spec.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw usageError(`${flag} "${spec}" is not a partition list`, 'write partition numbers and ranges, e.g. 0,3,5-7');
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi < lo) throw usageError(`${flag} "${spec}": range ${lo}-${hi} is backwards`);
-    for (let i = lo; i <= hi; i++) out.push(i);
-  }
-  return [...new Set(out)];
-}
+const LOAD_HINT = 'write RECORDS@RATE, e.g. --load 1000000@10000 or --load 1M@10k (k = ×1,000, M = ×1,000,000), or a pause like --load 30s or --load 2m';
 
 /** Parses one `--load` value: RECORDS@RATE[:PARTITIONS] (records, records/s, e.g. `:0,3`) or a pause `Ns`. */
 export function parseLoad(spec: string): LoadPhase {
@@ -169,14 +158,14 @@ export function parseLoad(spec: string): LoadPhase {
   let partitions: number[] | undefined;
   const colon = v.indexOf(':');
   if (colon >= 0) {
-    partitions = parsePartitionList(v.slice(colon + 1), `--load "${spec}": partitions`);
+    partitions = parseIntList(v.slice(colon + 1), `--load "${spec}": partitions`);
     v = v.slice(0, colon);
   }
-  const pause = /^(\d+(?:\.\d+)?)s$/.exec(v);
-  if (pause && partitions === undefined) return { pauseS: Number(pause[1]) };
+  const pauseMs = /[a-z]$/.test(v) ? readDuration(v, 's') : null; // a unit is required: "10" is no pause
+  if (pauseMs !== null && partitions === undefined) return { pauseS: pauseMs / 1000 };
   const parts = v.split('@');
   if (parts.length !== 2) {
-    throw usageError(`--load "${spec}" is not RECORDS@RATE`, 'write RECORDS@RATE, e.g. --load 1000000@10000 (1,000,000 records at 10,000 records/s), or a pause like --load 30s');
+    throw usageError(`--load "${spec}" is not RECORDS@RATE`, LOAD_HINT);
   }
   const records = parseAmount(parts[0]!, 'RECORDS', spec);
   const rate = parseAmount(parts[1]!, 'RATE', spec);

@@ -5,6 +5,7 @@
  * `pin: [settings.cooldownPeriod, load.0.records, …]` (load.N counts load phases, pauses folded in).
  */
 import { usageError } from '../errors.js';
+import { parseNumber } from '../util/numbers.js';
 import { DEFAULT_SETTINGS, validateSettings, type HpaBehavior, type ScaledObjectSettings } from '../scaling/settings.js';
 import type { CaseDef, ExpectationDef } from './model.js';
 
@@ -19,8 +20,7 @@ export const DEFAULT_FAST_FACTOR = 5;
 export function parseFast(v: string | boolean | undefined): Profile {
   if (v === undefined || v === false) return { fast: false, factor: 1 };
   if (v === true) return { fast: true, factor: DEFAULT_FAST_FACTOR };
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 1) throw usageError(`--fast factor must be a number ≥ 1, got "${v}"`, 'use --fast (factor 5) or e.g. --fast=10');
+  const n = parseNumber(v, '--fast', { min: 1, suffixes: false, usage: '--fast (factor 5) or --fast=10' })!;
   return { fast: n !== 1, factor: n };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CmaError } from '../../src/errors.js';
-import { parseCount, parsePartitionList, RateMeter, renderConsumerMetrics, sequenceOf } from '../../src/kafka/consumer.js';
+import { RateMeter, renderConsumerMetrics, sequenceOf } from '../../src/kafka/consumer.js';
 
 describe('sequenceOf', () => {
   it('reads a decimal key, else a seq header', () => {
@@ -35,20 +35,6 @@ describe('RateMeter', () => {
     m.sample(3000, 1000);
     m.sample(4000, 1000);
     expect(m.rate()).toBe(0);
-  });
-});
-
-describe('flag parsing', () => {
-  it('partition lists', () => {
-    expect(parsePartitionList('3, 0,3', '--stall-partitions')).toEqual([0, 3]);
-    expect(parsePartitionList(undefined, '--stall-partitions')).toEqual([]);
-    expect(() => parsePartitionList('0,a', '--stall-partitions')).toThrow(CmaError);
-  });
-  it('counts', () => {
-    expect(parseCount('10', '--n')).toBe(10);
-    expect(parseCount(undefined, '--n')).toBeUndefined();
-    for (const bad of ['-1', '1.5', 'x', '']) expect(() => parseCount(bad, '--n')).toThrow(CmaError);
-    expect(() => parseCount('0', '--n', { min: 1 })).toThrow(/≥ 1/);
   });
 });
 
