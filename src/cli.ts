@@ -1,5 +1,6 @@
 /** The commander program: global options, command registration, and the one place errors become exit codes. */
 import { Command, CommanderError, Option } from 'commander';
+import { DEMO_DEFAULTS } from './demoDefaults.js';
 import { CmaError, ExitCode } from './errors.js';
 import { Output } from './output.js';
 import { registerCommands } from './commands/index.js';
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-o, --output <format>', 'text|json|yaml (table = text; lag adds prom)').default('text').env('CMA_DEMO_OUTPUT'))
     .addOption(new Option('--target <target>', 'local|cluster [default: the cluster of the last setup, else local]').choices(['local', 'cluster']).env('CMA_DEMO_TARGET'))
-    .addOption(new Option('-n, --namespace <ns>', 'Kubernetes namespace [default: keda-cma-kafka]').env('CMA_DEMO_NAMESPACE'))
+    .addOption(new Option('-n, --namespace <ns>', `Kubernetes namespace [default: the last setup's, else ${DEMO_DEFAULTS.namespace}]`).env('CMA_DEMO_NAMESPACE'))
     .addOption(new Option('--context <name>', 'kubeconfig context').env('CMA_DEMO_CONTEXT'))
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file').env('KUBECONFIG'))
     .option('--no-color', 'no colour (also NO_COLOR, or when stderr is not a TTY)')

@@ -3,6 +3,7 @@
  * credential Secret through a secretKeyRef), streams the pod's output back line by line, and returns the
  * container's exit code. The Job is deleted afterwards unless `keep` is set. The password is never read here.
  */
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { CmaError, ExitCode } from '../errors.js';
 import { jobName, jobParamsFromConsumer, jobVerdict, renderInClusterJob, type InClusterJobParams } from '../manifests/inClusterJob.js';
 import type { Kube, Obj } from './kube.js';
@@ -87,7 +88,7 @@ export async function runInCluster(kube: Kube, p: InClusterJobParams, o: InClust
 }
 
 /** Reads the consumer Deployment (default `kafka-consumer`) and derives the Job's parameters from it. */
-export async function discoverInClusterParams(kube: Kube, namespace: string, runId: string, args: string[], app = 'kafka-consumer'): Promise<InClusterJobParams> {
+export async function discoverInClusterParams(kube: Kube, namespace: string, runId: string, args: string[], app: string = DEMO_DEFAULTS.app): Promise<InClusterJobParams> {
   const d = await kube.get('deployment', app, namespace);
   if (!d) throw new CmaError(`Deployment ${namespace}/${app} does not exist: the in-cluster mode uses the consumer's image and credentials`, { exitCode: ExitCode.ENV, code: 'NO_CONSUMER', hint: 'run `cma-demo setup` (or --only consumer) first' });
   return jobParamsFromConsumer(d, runId, args);

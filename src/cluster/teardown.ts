@@ -3,6 +3,7 @@
  * finalizers. Operators (KedaController, Subscriptions and their CSVs, OperatorGroup, openshift-keda) and the demo
  * Namespace only with --all, and only when cma-demo created them.
  */
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../manifests/params.js';
 import type { Kube, Obj } from './kube.js';
 
@@ -18,7 +19,7 @@ export interface TeardownStep {
 export const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
 export function teardownPlan(namespace: string, o: { all: boolean; kedaNamespace?: string; platform: 'openshift' | 'kubernetes' }): TeardownStep[] {
-  const kns = o.kedaNamespace ?? 'openshift-keda';
+  const kns = o.kedaNamespace ?? DEMO_DEFAULTS.kedaNamespaceOpenShift;
   const steps: TeardownStep[] = [
     { title: 'ScaledObject', resource: 'scaledobjects.keda.sh', namespaces: [namespace] },
     { title: 'TriggerAuthentication', resource: 'triggerauthentications.keda.sh', namespaces: [namespace] },

@@ -5,15 +5,15 @@ import { addKafkaOptions, addSettingsOptions, globalsOf } from '../options.js';
 import { CmaError, ExitCode, usageError } from '../errors.js';
 import { describeConnection, type KafkaAdmin } from '../kafka/client.js';
 import type { ConnectionFlags } from '../kafka/connection.js';
-import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
 import { connectionFromFlags } from './kafkaConnection.js';
 import { openAdmin, setKafkaVerbose } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
 import { analyzeLag, renderLagProm, renderLagText, type LagInput, type LagResult } from '../kafka/lagView.js';
 import { compareWithCluster, renderClusterText, type ClusterObservation } from '../kafka/clusterView.js';
 import { runCommandInCluster } from '../cluster/inClusterCommand.js';
-import { ClusterTarget } from '../targets/cluster.js';
-import { readLastTarget } from '../state/lastTarget.js';
+import { createClusterTarget, type ClusterTarget } from '../targets/cluster.js';
+import { chooseTargetKind, resolveClusterTarget } from '../state/resolveTarget.js';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { catchInterrupts } from '../util/interrupt.js';
 import { parseDuration, parseInteger } from '../util/numbers.js';
 import { sleep } from '../util/sleep.js';
@@ -70,7 +70,7 @@ export function registerLag(program: Command): void {
   const cmd = program
     .command('lag')
     .description('per-partition consumer lag and what KEDA sees')
-    .addOption(new Option('--group <group>', 'consumer group whose committed offsets are read [default: test-cg, or the ScaledObject\'s consumerGroup]'))
+    .addOption(new Option('--group <group>', `consumer group whose committed offsets are read [default: the --scaledobject's consumerGroup, else on a cluster the last setup's, else ${DEMO_DEFAULTS.group}]`))
     .addOption(new Option('--topic <topic>', 'one topic [default: every topic the group has commits for, as KEDA does without a topic]'))
     .addOption(new Option('--watch', 'sample again every --interval; persistent-lag memory carries across samples, as in KEDA'))
     .addOption(new Option('--interval <s>', 'seconds between --watch samples').default('5'))
@@ -109,10 +109,7 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
     const out = outputFor(c, ['text', 'json', 'yaml', 'prom']);
     const g = globalsOf(c);
     setKafkaVerbose(Boolean(g.verbose));
-    if (flags.inCluster) {
-      const last = readLastTarget();
-      return runCommandInCluster(c.name(), { namespace: g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE, context: g.context ?? last?.context ?? undefined, kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, platform: last?.platform }, out);
-    }
+    if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
     const interval = parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true })!;
     let count: number | undefined;
     if (flags.count !== undefined) {
@@ -125,9 +122,10 @@ with METRIC_MISMATCH when the computed and real metric differ by more than lagTh
     const so = await loadSettings(flags, out);
     const fileWarnings = [...out.warnings];
     // The cluster target: asked for, or the last setup's cluster when no Kafka connection is given.
-    const last = g.target || flags.bootstrapServer || flags.commandConfig ? null : readLastTarget();
-    const cluster = g.target === 'cluster' || last ? new ClusterTarget({ namespace: g.namespace, context: g.context, kubeconfig: g.kubeconfig, log: (s) => out.info(s) }) : null;
-    const group = flags.group ?? so.group ?? (cluster ? readLastTarget()?.group : undefined) ?? 'test-cg';
+    const onCluster = chooseTargetKind(g, { kafkaGiven: Boolean(flags.bootstrapServer || flags.commandConfig) }).kind === 'cluster';
+    const at = onCluster ? resolveClusterTarget(g, { group: flags.group ?? so.group }) : null;
+    const cluster = at ? await createClusterTarget({ ...at, log: (s) => out.info(s) }) : null;
+    const group = at?.group ?? flags.group ?? so.group ?? DEMO_DEFAULTS.group;
     const topic = flags.topic ?? so.topic;
     if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
 

@@ -5,8 +5,8 @@ import { outputFor } from '../output.js';
 import { ExitCode, usageError } from '../errors.js';
 import { describeConnection } from '../kafka/client.js';
 import type { ConnectionFlags } from '../kafka/connection.js';
-import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
-import { readLastTarget } from '../state/lastTarget.js';
+import { resolveClusterTarget } from '../state/resolveTarget.js';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { connectionFromFlags } from './kafkaConnection.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
 import { parseProducerProps, planProducer, produce, validateProduceOptions, type ProduceSummary } from '../kafka/producer.js';
@@ -58,7 +58,7 @@ export function registerProduce(program: Command): void {
     .argument('[numRecords]', 'records to send (the seed\'s positional form: produce <records> <throughput> <size>)')
     .argument('[throughput]', 'records/s, -1 = no limit')
     .argument('[recordSize]', 'payload bytes')
-    .addOption(new Option('--topic <topic>', 'topic to produce to').default('test-in'))
+    .addOption(new Option('--topic <topic>', 'topic to produce to').default(DEMO_DEFAULTS.topic))
     .addOption(new Option('--num-records <n>', 'records to send [default: 1000]'))
     .addOption(new Option('--throughput <rate>', 'records/s; -1 = no limit (Java catch-up throttle) [default: -1]'))
     .addOption(new Option('--record-size <bytes>', 'payload bytes of each record [default: 100]'))
@@ -95,10 +95,7 @@ Examples:
     validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
     const producerProps = parseProducerProps(flags.producerProps ?? []);
     const plan = planProducer(producerProps, n.recordSize);
-    if (flags.inCluster) {
-      const last = readLastTarget();
-      return runCommandInCluster(c.name(), { namespace: g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE, context: g.context ?? last?.context ?? undefined, kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined, platform: last?.platform }, out);
-    }
+    if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
     const cc = flags.commandConfig ?? flags['producer.config'];
     if (flags.commandConfig && flags['producer.config'] && flags.commandConfig !== flags['producer.config']) {
       throw usageError('--command-config and --producer.config name different files', '--producer.config is an alias of --command-config; give one of them');

@@ -19,7 +19,7 @@ import type { Target } from '../targets/target.js';
 import { LiveView } from '../ui/live.js';
 import { catchInterrupts } from '../util/interrupt.js';
 import { parseDuration, parseInteger } from '../util/numbers.js';
-import { readLastTarget } from '../state/lastTarget.js';
+import { chooseTargetKind, resolveClusterTarget } from '../state/resolveTarget.js';
 
 interface RunFlags {
   list?: boolean;
@@ -48,19 +48,9 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
     };
     return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
   }
-  // The cluster target: oc/kubectl + the real KEDA, through the same interface. Namespace and context default
-  // to the last successful setup (contracts).
-  const last = readLastTarget();
-  return createClusterTarget({
-    namespace: g.namespace ?? last?.namespace,
-    context: g.context ?? last?.context ?? undefined,
-    kubeconfig: g.kubeconfig ?? last?.kubeconfig ?? undefined,
-    platform: last?.platform,
-    kafkaCluster: last?.kafkaCluster,
-    kafkaUser: last?.kafkaUser,
-    log,
-    warn,
-  });
+  // The cluster target: oc/kubectl + the real KEDA, through the same interface. Namespace, context and names
+  // follow the one precedence of state/resolveTarget.ts (flags > env > last setup > DEMO_DEFAULTS).
+  return createClusterTarget({ ...resolveClusterTarget(g), log, warn });
 }
 
 export function registerRun(program: Command): void {
@@ -114,10 +104,10 @@ Examples:
     const files = resolveScenarioArgs(cases);
     const resolved: ResolvedCase[] = [];
     for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
-    const last = g.target ? null : readLastTarget();
-    const targetKind = g.target ?? (last ? 'cluster' : 'local');
+    const choice = chooseTargetKind(g);
+    const targetKind = choice.kind;
 
-    out.info(`run: target ${targetKind}${g.target ? '' : last ? ` (default: the cluster of the last setup, namespace ${last.namespace})` : ' (default: no cluster recorded by setup)'}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
+    out.info(`run: target ${targetKind}${g.target ? '' : ` (${choice.reason})`}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
     const log = (s: string) => out.info(s);
     const warn = (code: string, m: string) => out.warn(code, m);
     const target = await makeTarget(targetKind, flags, g, log, warn);

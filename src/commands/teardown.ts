@@ -8,8 +8,9 @@ import { parseDuration } from '../util/numbers.js';
 import { validateNamespace } from '../manifests/params.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
 import { runTeardownStep, teardownPlan, type Deleted } from '../cluster/teardown.js';
-import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
-import { clearLastTarget, readLastTarget } from '../state/lastTarget.js';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
+import { clearLastTarget } from '../state/lastTarget.js';
+import { resolveClusterTarget } from '../state/resolveTarget.js';
 
 interface Flags {
   yes?: boolean;
@@ -31,8 +32,8 @@ export function registerTeardown(program: Command): void {
     .action(async (flags: Flags, c: Command) => {
       const g = globalsOf<{ kubectl?: string }>(c);
       const out = outputFor(c);
-      const last = readLastTarget();
-      const namespace = validateNamespace(g.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE);
+      const at = resolveClusterTarget(g, flags);
+      const namespace = validateNamespace(at.namespace);
       const timeoutMs = (parseDuration(flags.timeout, '--timeout', { unit: 's', exclusiveMin: true }) ?? 300) * 1000;
       if (!flags.yes) {
         if (!process.stdin.isTTY || !process.stderr.isTTY) {
@@ -46,15 +47,15 @@ export function registerTeardown(program: Command): void {
           return;
         }
       }
-      const kube0 = kubeFromGlobals(g);
-      const platform = flags.platform && flags.platform !== 'auto' ? (flags.platform as 'openshift' | 'kubernetes') : await detectPlatform(kube0);
-      const kube = kube0.withBin(binFor(platform, g));
+      const kube0 = kubeFromGlobals(at);
+      const platform = at.platform ?? (await detectPlatform(kube0));
+      const kube = kube0.withBin(binFor(platform, at));
       out.info(`target: cluster ${(await kube.serverUrl()) ?? '?'}, namespace ${namespace}, platform ${platform}`);
       const deleted: Deleted[] = [];
       let failure: CmaError | null = null;
       for (const s of teardownPlan(namespace, { all: Boolean(flags.all), platform })) {
         try {
-          const d = await runTeardownStep(kube, s, { namespace, kedaNamespace: 'openshift-keda', timeoutMs, log: (x) => out.info(`  ${x}`) });
+          const d = await runTeardownStep(kube, s, { namespace, kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift, timeoutMs, log: (x) => out.info(`  ${x}`) });
           for (const x of d) out.info(`deleted ${x.object}${x.note ? ` (${x.note})` : ''}`);
           deleted.push(...d);
         } catch (err) {
@@ -62,7 +63,7 @@ export function registerTeardown(program: Command): void {
           break;
         }
       }
-      if (!failure && flags.all && last?.namespace === namespace) clearLastTarget();
+      if (!failure && flags.all && at.lastSetup?.namespace === namespace) clearLastTarget();
       if (out.format !== 'text') out.document({ namespace, platform, ok: !failure, deleted, error: failure ? { message: failure.message, hint: failure.hint } : null, warnings: out.warnings });
       else if (!failure) out.info(deleted.length ? `teardown complete: ${deleted.length} object(s) deleted` : 'nothing labelled managed-by=cma-demo was found');
       if (failure) {

@@ -5,6 +5,7 @@
 import YAML from 'yaml';
 import { usageError } from '../errors.js';
 import type { Warning } from '../errors.js';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 
 export type OffsetResetPolicy = 'latest' | 'earliest';
 export type PolicyType = 'Pods' | 'Percent';
@@ -213,7 +214,7 @@ export function settingsFromScaledObjectYaml(
   return {
     settings: validateSettings(s),
     warnings,
-    name: typeof meta.name === 'string' ? meta.name : 'kafka-consumer-scaledobject',
+    name: typeof meta.name === 'string' ? meta.name : DEMO_DEFAULTS.scaledObject,
     namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
   };
 }

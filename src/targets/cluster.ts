@@ -5,15 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { kedaNamespaceOf } from '../demoDefaults.js';
 import { CmaError, ExitCode } from '../errors.js';
 import type { KafkaConnection } from '../kafka/client.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
 import { clusterKafkaConnection } from '../cluster/kafkaAccess.js';
 import { Kube, type Obj } from '../cluster/kube.js';
 import { parseQuantity } from '../cluster/quantity.js';
-import { DEFAULT_NAMESPACE } from '../cluster/setupParams.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
-import { readLastTarget } from '../state/lastTarget.js';
+import { resolveClusterTarget } from '../state/resolveTarget.js';
 import type { CaseSpec, Target, TargetSample } from './target.js';
 
 export interface ClusterTargetOptions {
@@ -93,20 +93,22 @@ export class ClusterTarget implements Target {
   private spec: CaseSpec | null = null;
   private platform: 'openshift' | 'kubernetes' | undefined;
 
+  /** What the options leave open follows the one precedence of state/resolveTarget.ts (env, last setup, DEMO_DEFAULTS). */
   constructor(o: ClusterTargetOptions = {}) {
-    const last = readLastTarget();
+    const at = resolveClusterTarget(o, { kubectl: o.kubectl, platform: o.platform, kafkaCluster: o.kafkaCluster, kafkaUser: o.kafkaUser });
     this.o = {
       ...o,
-      context: o.context ?? last?.context ?? undefined,
-      kubeconfig: o.kubeconfig ?? last?.kubeconfig ?? undefined,
-      kafkaCluster: o.kafkaCluster ?? last?.kafkaCluster ?? 'demo-cluster',
-      kafkaUser: o.kafkaUser ?? last?.kafkaUser ?? 'admin',
-      app: o.app ?? 'kafka-consumer',
-      scaledObject: o.scaledObject ?? 'kafka-consumer-scaledobject',
+      context: at.context,
+      kubeconfig: at.kubeconfig,
+      kubectl: at.kubectl,
+      kafkaCluster: at.kafkaCluster,
+      kafkaUser: at.kafkaUser,
+      app: o.app ?? at.app,
+      scaledObject: o.scaledObject ?? at.scaledObject,
     };
-    this.namespace = o.namespace ?? last?.namespace ?? DEFAULT_NAMESPACE;
+    this.namespace = at.namespace;
     this.kube = o.kube ?? null;
-    this.platform = o.platform ?? last?.platform;
+    this.platform = at.platform;
   }
 
   private async k(): Promise<Kube> {
@@ -212,7 +214,7 @@ export class ClusterTarget implements Target {
     const kube = await this.k();
     fs.mkdirSync(dir, { recursive: true });
     const ns = this.namespace;
-    const kedaNs = this.platform === 'openshift' ? 'openshift-keda' : 'keda';
+    const kedaNs = kedaNamespaceOf(this.platform);
     const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, ns).catch(() => null);
     const hpaName = (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`;
     const items: Array<[string, string[]]> = [
@@ -242,7 +244,7 @@ export class ClusterTarget implements Target {
     const v: Record<string, string> = {};
     const server = await kube.version().catch(() => null);
     if (server?.gitVersion) v.kubernetes = String(server.gitVersion);
-    const kedaNs = this.platform === 'openshift' ? 'openshift-keda' : 'keda';
+    const kedaNs = kedaNamespaceOf(this.platform);
     const ko = await kube.get('deployment', 'keda-operator', kedaNs).catch(() => null);
     const img = ko?.spec?.template?.spec?.containers?.[0]?.image as string | undefined;
     if (img) v.keda = img.split(':').pop() ?? img;
@@ -262,6 +264,7 @@ export class ClusterTarget implements Target {
   }
 }
 
-export async function createClusterTarget(o: ClusterTargetOptions): Promise<Target> {
+/** The factory run and lag use: a ClusterTarget from resolved coordinates (state/resolveTarget.ts) or options. */
+export async function createClusterTarget(o: ClusterTargetOptions): Promise<ClusterTarget> {
   return new ClusterTarget(o);
 }
