@@ -73,8 +73,11 @@ export function createEmulatorState(
 
 const isError = (o: Observation): o is { error: string } => 'error' in o;
 
-/** KEDA ≥ 2.20 sends negative metrics as 0 (a commit read after the log end gives e − c < 0). */
-const metricOf = (v: KedaView): number => Math.max(0, v.metric);
+/**
+ * The metric KEDA sends: computeKedaView already applies settings.kedaVersion's rule for a negative total (a commit
+ * read after the log end gives e − c < 0): sent as 0 from KEDA 2.20.2, passed on as it is before.
+ */
+const metricOf = (v: KedaView): number => v.metric;
 
 export interface StepResult {
   state: EmulatorState;

@@ -46,6 +46,8 @@ describe('computeKedaView: worked examples of keda-kafka-semantics.md §2 and th
     { name: 'neighbour: activation 9 activates', parts: parts(null, 0), settings: { activationLagThreshold: 9 }, totalLag: 10, metric: 10, active: true, desired: 1 },
     { name: 'neighbour: 11 partitions activate at 10', parts: parts(null, 0, 11), totalLag: 11, metric: 11, active: true, desired: 1 },
     { name: 'committed -1 is "no commit" too', parts: parts(-1, 500), totalLag: 10, metric: 10, active: false, desired: 0 },
+    // KEDA checks only −1 (invalidOffset): −2 is a commit, lag e − (−2).
+    { name: 'committed -2 is a commit: e + 2', parts: parts(-2, 500, 1), settings: { activationLagThreshold: 0, allowIdleConsumers: true }, totalLag: 502, metric: 502, active: true, desired: 3 },
     // earliest.
     { name: 'never committed, earliest: log-end counts (incl. deleted records)', parts: parts(null, 50), settings: { offsetResetPolicy: 'earliest' }, totalLag: 500, metric: 500, active: true, desired: 3 },
     { name: 'neighbour: same offsets under latest count 1 each', parts: parts(null, 50), settings: { offsetResetPolicy: 'latest' }, totalLag: 10, metric: 10, active: false, desired: 0 },
@@ -70,6 +72,10 @@ describe('computeKedaView: worked examples of keda-kafka-semantics.md §2 and th
     { name: 'cap boundary: 2000 = P·T is not capped (10 > 10 false)', parts: lags([2000]), totalLag: 2000, metric: 2000, active: true, desired: 10 },
     // Negative lag (commit read after the end offset).
     { name: 'negative raw lag is summed as is', parts: parts([105, 0], [100, 50], 2), settings: { activationLagThreshold: 0 }, totalLag: 45, metric: 45, active: true, desired: 1 },
+    { name: 'negative total, KEDA 2.18: the metric stays negative', parts: parts([105], [100], 1), settings: { activationLagThreshold: 0, kedaVersion: '2.18' }, totalLag: -5, metric: -5, active: false, desired: 0 },
+    { name: 'neighbour: negative total, KEDA 2.20 (2.20.2): sent as 0', parts: parts([105], [100], 1), settings: { activationLagThreshold: 0, kedaVersion: '2.20' }, totalLag: -5, metric: 0, active: false, desired: 0 },
+    { name: 'neighbour: KEDA 2.20.1 still passes it on', parts: parts([105], [100], 1), settings: { activationLagThreshold: 0, kedaVersion: '2.20.1' }, totalLag: -5, metric: -5, active: false, desired: 0 },
+    { name: 'ensureEven with a negative total: factor 1 → T (every release)', parts: parts([105], [100], 1), settings: { ensureEvenDistributionOfPartitions: true, kedaVersion: '2.18' }, totalLag: -5, metric: 200, active: false, desired: 0 },
     // Multiple topics: P summed over topics.
     { name: 'P is summed over topics', parts: [...parts(0, 1000, 2, 'a'), ...parts(0, 1000, 1, 'b')], totalLag: 3000, metric: 600, active: true, desired: 3 },
   ];
@@ -87,12 +93,73 @@ describe('computeKedaView: worked examples of keda-kafka-semantics.md §2 and th
   }
 });
 
+describe('computeKedaView: partitionLimitation (getTopicPartitions + isActivePartition)', () => {
+  // The issue's example: p0 300/1000, p1 200/1000, p2 1000/1000, p3 never committed; T 200, latest.
+  const example = parts([300, 200, 1000, null], [1000, 1000, 1000, 0], 4);
+  it('"0,2-3": only p0, p2, p3 count → totalLag 701, metric 701 (3 partitions: 701/200 = 3, not > 3)', () => {
+    const v = computeKedaView(example, S({ partitionLimitation: '0,2-3' }));
+    expect([v.totalLag, v.metric, v.partitionCount]).toEqual([701, 701, 3]);
+    expect(v.partitions.map((p) => [p.partition, p.counted, p.kedaLag])).toEqual([
+      [0, true, 700],
+      [1, false, 0],
+      [2, true, 0],
+      [3, true, 1],
+    ]);
+  });
+  it('neighbour: no limitation → every partition counts (1501, capped at 4·200 = 800)', () => {
+    const v = computeKedaView(example, S());
+    expect([v.totalLag, v.metric, v.partitionCount]).toEqual([1501, 800, 4]);
+  });
+  it('a trigger without a topic ignores the limitation', () => {
+    const v = computeKedaView(example, S({ partitionLimitation: '0,2-3' }), undefined, { allTopics: true });
+    expect(v.totalLag).toBe(1501);
+  });
+  it('the cap uses the limited count: 3 partitions → 600', () => {
+    const v = computeKedaView(parts(0, [1000, 1000, 1000, 1000], 4), S({ partitionLimitation: '0-2' }));
+    expect([v.totalLag, v.metric]).toEqual([3000, 600]);
+  });
+  it('a limitation naming none of the topic\'s partitions is KEDA\'s "no active partition" error (exit 2)', () => {
+    expect(() => computeKedaView(example, S({ partitionLimitation: '7-9' }))).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('names no partition of topic t') }));
+  });
+  it('an inverted range: 2.20 reads it as an empty list (error), 2.18 as no limitation', () => {
+    expect(() => computeKedaView(example, S({ partitionLimitation: '3-1', kedaVersion: '2.20' }))).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(computeKedaView(example, S({ partitionLimitation: '3-1', kedaVersion: '2.18' })).totalLag).toBe(1501);
+  });
+  it('spaces: 2.20 trims them, 2.18 refuses " 2"', () => {
+    expect(computeKedaView(example, S({ partitionLimitation: '0, 2-3', kedaVersion: '2.20' })).totalLag).toBe(701);
+    expect(() => computeKedaView(example, S({ partitionLimitation: '0, 2-3', kedaVersion: '2.18' }))).toThrow(expect.objectContaining({ exitCode: 2 }));
+  });
+});
+
+describe('computeKedaView: earliest and records deleted by retention (#7936)', () => {
+  const deleted = [{ topic: 't', partition: 0, committedOffset: null, logEndOffset: 500, logStartOffset: 480 }];
+  const earliest = (kedaVersion: string) => S({ offsetResetPolicy: 'earliest', activationLagThreshold: 0, kedaVersion });
+  it('KEDA 2.18–2.20 count the log-end offset, deleted records included', () => {
+    for (const v of ['2.18', '2.19', '2.20']) expect(computeKedaView(deleted, earliest(v)).totalLag).toBe(500);
+  });
+  it('KEDA main counts log end − log start (#7937)', () => {
+    expect(computeKedaView(deleted, earliest('main')).totalLag).toBe(20);
+  });
+  it('main with an unknown log start falls back to the log end, as KEDA does when the read fails', () => {
+    expect(computeKedaView([{ topic: 't', partition: 0, committedOffset: null, logEndOffset: 500 }], earliest('main')).totalLag).toBe(500);
+  });
+  it('an emptied partition: main counts 0 (inactive), 2.18 counts 500', () => {
+    const empty = [{ ...deleted[0]!, logStartOffset: 500 }];
+    expect(computeKedaView(empty, earliest('main')).active).toBe(false);
+    expect(computeKedaView(empty, earliest('2.18')).active).toBe(true);
+  });
+  it('a committed partition is unaffected by the version', () => {
+    const committed = [{ ...deleted[0]!, committedOffset: 100 }];
+    expect(computeKedaView(committed, earliest('main')).totalLag).toBe(400);
+  });
+});
+
 describe('computeKedaView: per-partition fields', () => {
   it('raw lag is null without a commit, kedaLag follows the policy', () => {
     const v = computeKedaView(parts([null, 3], [40, 10], 2), S({ offsetResetPolicy: 'earliest' }));
     expect(v.partitions).toEqual([
-      { topic: 't', partition: 0, committedOffset: null, logEndOffset: 40, lag: null, kedaLag: 40, kedaLagWithPersistent: 40, persistent: false },
-      { topic: 't', partition: 1, committedOffset: 3, logEndOffset: 10, lag: 7, kedaLag: 7, kedaLagWithPersistent: 7, persistent: false },
+      { topic: 't', partition: 0, committedOffset: null, logEndOffset: 40, lag: null, kedaLag: 40, kedaLagWithPersistent: 40, persistent: false, counted: true },
+      { topic: 't', partition: 1, committedOffset: 3, logEndOffset: 10, lag: 7, kedaLag: 7, kedaLagWithPersistent: 7, persistent: false, counted: true },
     ]);
   });
   it('partitionsWithLag counts kedaLag > 0 only (not 0, not negative)', () => {
