@@ -47,7 +47,18 @@ export function addSettingsOptions(cmd: Command): Command {
     .addOption(new Option('--scale-to-zero-on-invalid-offset', 'a partition with no commit counts 0'))
     .addOption(new Option('--exclude-persistent-lag', 'drop partitions whose commit did not move since the previous read'))
     .addOption(new Option('--allow-idle-consumers', 'no partition cap on the metric'))
-    .addOption(new Option('--limit-to-partitions-with-lag', 'cap at the number of partitions with lag > 0'));
+    .addOption(new Option('--limit-to-partitions-with-lag', 'cap at the number of partitions with lag > 0 (needs a topic)'))
+    .addOption(new Option('--ensure-even-distribution', 'ensureEvenDistributionOfPartitions: round the metric up to a divisor of the partition count (needs a topic)'))
+    .addOption(new Option('--partition-limitation <list>', 'partitionLimitation: only these partitions count, KEDA\'s syntax "0,2-3,7" (ignored by KEDA without a topic)'))
+    .addOption(new Option('--idle-replica-count <n>', 'idleReplicaCount: replicas while inactive (must be below minReplicaCount) [default: none]'))
+    .addOption(new Option('--initial-cooldown-period <s>', 'initialCooldownPeriod: seconds after creation before the first scale to 0 [default: 0]'))
+    .addOption(new Option('--fallback-failure-threshold <n>', 'fallback.failureThreshold: failed reads before the fallback (with --fallback-replicas) [default: no fallback]'))
+    .addOption(new Option('--fallback-replicas <n>', 'fallback.replicas: the replica count while the scaler keeps failing'))
+    .addOption(new Option('--scale-up-tolerance <f>', 'HPA behavior.scaleUp.tolerance (Kubernetes ≥ 1.33 gate HPAConfigurableTolerance) [default: the global tolerance]'))
+    .addOption(new Option('--scale-down-tolerance <f>', 'HPA behavior.scaleDown.tolerance [default: the global tolerance]'))
+    .addOption(new Option('--hpa-tolerance <f>', "the HPA controller's global tolerance (--horizontal-pod-autoscaler-tolerance) [default: 0.1]"))
+    .addOption(new Option('--hpa-downscale-stabilization <s>', "the HPA controller's downscale window when behavior sets none (--horizontal-pod-autoscaler-downscale-stabilization) [default: 300]"))
+    .addOption(new Option('--keda-version <v>', 'the KEDA release modelled: 2.18|2.19|2.20|main or an exact release [default: 2.18, the KEDA of the current CMA release]'));
 }
 
 /** Collects repeatable options into an array. */
