@@ -219,7 +219,8 @@ export class PodRunner {
     const proc = spawn(this.o.nodeBin, [this.o.cliPath, ...args], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', HOSTNAME: p.name, ...plan.env },
+      // Loopback only: the pod's HTTP server (probe, /metrics) never listens on other interfaces here.
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', HOSTNAME: p.name, ...plan.env, CMA_DEMO_METRICS_HOST: '127.0.0.1' },
     });
     fs.closeSync(fd);
     p.proc = proc;
