@@ -82,3 +82,32 @@ export function checkReplicas(topicReplicas: number, brokerCount: number, bootst
     });
   }
 }
+
+/**
+ * The connection from this machine to a Kafka set up with `--kafka local|existing`: bootstrap, protocol and
+ * mechanism as setup recorded them, credentials and CA from the credentials Secret setup made (pure).
+ */
+export function connectionFromSecret(
+  rec: { bootstrap: string; securityProtocol: string; saslMechanism: string | null },
+  secretData: Record<string, string> | undefined,
+  where: string,
+): KafkaConnection {
+  const dec = (k: string) => (secretData?.[k] ? Buffer.from(secretData[k]!, 'base64').toString('utf8') : undefined);
+  const protocol = rec.securityProtocol as KafkaConnection['securityProtocol'];
+  const sasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  const conn: KafkaConnection = { brokers: rec.bootstrap.split(','), securityProtocol: protocol, source: `setup --kafka (${where})` };
+  if (sasl) {
+    const username = dec('username');
+    const password = dec('password');
+    if (!username || !password) {
+      throw envError(`${where} has no username/password keys`, 'rerun `cma-demo setup --only credentials` with the Kafka connection flags', 'NO_KAFKA_CREDENTIALS');
+    }
+    conn.sasl = { mechanism: (rec.saslMechanism ?? 'scram-sha-512') as NonNullable<KafkaConnection['sasl']>['mechanism'], username, password };
+  }
+  if (tls) {
+    const ca = dec('ca.crt');
+    conn.tls = ca ? { ca: [ca] } : {};
+  }
+  return conn;
+}

@@ -10,6 +10,9 @@ import { CmaError, ExitCode } from '../errors.js';
 import type { KafkaConnection } from '../kafka/client.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
 import { clusterKafkaConnection } from '../cluster/kafkaAccess.js';
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
+import { connectionFromSecret } from '../cluster/externalKafka.js';
+import { readLastTarget } from '../state/lastTarget.js';
 import { Kube, type Obj } from '../cluster/kube.js';
 import { parseQuantity } from '../cluster/quantity.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
@@ -121,7 +124,14 @@ export class ClusterTarget implements Target {
   }
 
   async connection(): Promise<KafkaConnection> {
-    return clusterKafkaConnection(await this.k(), this.namespace, this.o.kafkaCluster!, this.o.kafkaUser!);
+    const kube = await this.k();
+    // `setup --kafka local|existing` recorded how to reach a Kafka it did not install; its credentials are in the cluster.
+    const last = readLastTarget();
+    if (last?.kafka && last.namespace === this.namespace) {
+      const secret = await kube.get('secret', DEMO_DEFAULTS.credentialSecret, this.namespace);
+      return connectionFromSecret(last.kafka, secret?.data as Record<string, string> | undefined, `Secret ${this.namespace}/${DEMO_DEFAULTS.credentialSecret}`);
+    }
+    return clusterKafkaConnection(kube, this.namespace, this.o.kafkaCluster!, this.o.kafkaUser!);
   }
 
   supports(feature: string): { ok: true } | { ok: false; reason: string } {
