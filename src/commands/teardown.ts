@@ -3,14 +3,16 @@ import readline from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
-import { CmaError, ExitCode, usageError } from '../errors.js';
+import { CmaError, usageError } from '../errors.js';
 import { parseDuration } from '../util/numbers.js';
 import { validateNamespace } from '../manifests/params.js';
 import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
 import { runTeardownStep, teardownPlan, type Deleted } from '../cluster/teardown.js';
+import { connectionFromSecret } from '../cluster/externalKafka.js';
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { clearLastTarget } from '../state/lastTarget.js';
 import { resolveClusterTarget } from '../state/resolveTarget.js';
+import type { Bind } from './action.js';
 
 interface Flags {
   yes?: boolean;
@@ -20,7 +22,7 @@ interface Flags {
   kubectl?: string;
 }
 
-export function registerTeardown(program: Command): void {
+export function registerTeardown(program: Command, bind: Bind): void {
   program
     .command('teardown')
     .description('remove what setup created: ScaledObject → consumer → topics/user → Kafka (→ KEDA and operators with --all); only objects labelled managed-by=cma-demo')
@@ -29,46 +31,77 @@ export function registerTeardown(program: Command): void {
     .addOption(new Option('--platform <p>', 'auto|openshift|kubernetes').default('auto'))
     .addOption(new Option('--timeout <s>', 'wait for each deletion (finalizers) at most this long [default: 300]'))
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
-    .action(async (flags: Flags, c: Command) => {
-      const g = globalsOf<{ kubectl?: string }>(c);
-      const out = outputFor(c);
-      const at = resolveClusterTarget(g, flags);
-      const namespace = validateNamespace(at.namespace);
-      const timeoutMs = (parseDuration(flags.timeout, '--timeout', { unit: 's', exclusiveMin: true }) ?? 300) * 1000;
-      if (!flags.yes) {
-        if (!process.stdin.isTTY || !process.stderr.isTTY) {
-          throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes', 'CONFIRMATION_REQUIRED');
-        }
-        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-        const a = await rl.question(`Delete everything cma-demo created in ${namespace}${flags.all ? ' and its operators' : ''}? [y/N] `);
-        rl.close();
-        if (!/^y(es)?$/i.test(a.trim())) {
-          out.info('nothing deleted');
-          return;
-        }
+    .action(bind(async () => teardownAction));
+}
+
+/** Deletes what setup created; a failed step stops the run with its own exit code (2 usage, 3 environment). */
+export async function teardownAction(flags: Flags, c: Command): Promise<void> {
+  const g = globalsOf<{ kubectl?: string }>(c);
+  const out = outputFor(c);
+  const at = resolveClusterTarget(g, flags);
+  const namespace = validateNamespace(at.namespace);
+  const timeoutMs = (parseDuration(flags.timeout, '--timeout', { unit: 's', exclusiveMin: true }) ?? 300) * 1000;
+  if (!flags.yes) {
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes', 'CONFIRMATION_REQUIRED');
+    }
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    const a = await rl.question(`Delete everything cma-demo created in ${namespace}${flags.all ? ' and its operators' : ''}? [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(a.trim())) {
+      out.info('nothing deleted');
+      return;
+    }
+  }
+  const kube0 = kubeFromGlobals(at);
+  const platform = at.platform ?? (await detectPlatform(kube0));
+  const kube = kube0.withBin(binFor(platform, at));
+  out.info(`target: cluster ${(await kube.serverUrl()) ?? '?'}, namespace ${namespace}, platform ${platform}`);
+  const deleted: Deleted[] = [];
+  let failure: CmaError | null = null;
+  // `setup --kafka local|existing` created topics with the admin API: read the credentials before their Secret goes.
+  const last = at.lastSetup?.namespace === namespace ? at.lastSetup : null;
+  const topics = last?.kafka ? (last.createdTopics ?? []) : [];
+  const topicConn = topics.length
+    ? connectionFromSecret(last!.kafka!, (await kube.get('secret', DEMO_DEFAULTS.credentialSecret, namespace))?.data, `Secret ${namespace}/${DEMO_DEFAULTS.credentialSecret}`)
+    : null;
+  for (const s of teardownPlan(namespace, { all: Boolean(flags.all), platform })) {
+    try {
+      const d = await runTeardownStep(kube, s, { namespace, kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift, timeoutMs, log: (x) => out.info(`  ${x}`) });
+      for (const x of d) out.info(`deleted ${x.object}${x.note ? ` (${x.note})` : ''}`);
+      deleted.push(...d);
+    } catch (err) {
+      failure = err instanceof CmaError ? err : new CmaError((err as Error).message);
+      break;
+    }
+  }
+  if (!failure && topicConn) {
+    // Only the topics setup created; a topic that existed before setup is never deleted.
+    const { openAdmin } = await import('../kafka/kafkajs.js');
+    const admin = await openAdmin(topicConn);
+    try {
+      const present = new Set(await admin.listTopics());
+      const gone = topics.filter((t) => present.has(t));
+      if (gone.length) await admin.deleteTopics(gone);
+      for (const t of gone) {
+        out.info(`deleted topic ${t} (created by setup --kafka ${last!.kafka!.mode})`);
+        deleted.push({ object: `topic ${t}` });
       }
-      const kube0 = kubeFromGlobals(at);
-      const platform = at.platform ?? (await detectPlatform(kube0));
-      const kube = kube0.withBin(binFor(platform, at));
-      out.info(`target: cluster ${(await kube.serverUrl()) ?? '?'}, namespace ${namespace}, platform ${platform}`);
-      const deleted: Deleted[] = [];
-      let failure: CmaError | null = null;
-      for (const s of teardownPlan(namespace, { all: Boolean(flags.all), platform })) {
-        try {
-          const d = await runTeardownStep(kube, s, { namespace, kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift, timeoutMs, log: (x) => out.info(`  ${x}`) });
-          for (const x of d) out.info(`deleted ${x.object}${x.note ? ` (${x.note})` : ''}`);
-          deleted.push(...d);
-        } catch (err) {
-          failure = err instanceof CmaError ? err : new CmaError((err as Error).message);
-          break;
-        }
-      }
-      if (!failure && flags.all && at.lastSetup?.namespace === namespace) clearLastTarget();
-      if (out.format !== 'text') out.document({ namespace, platform, ok: !failure, deleted, error: failure ? { message: failure.message, hint: failure.hint } : null, warnings: out.warnings });
-      else if (!failure) out.info(deleted.length ? `teardown complete: ${deleted.length} object(s) deleted` : 'nothing labelled managed-by=cma-demo was found');
-      if (failure) {
-        out.error(failure.message, failure.hint ?? 'rerun teardown; it continues with what is left');
-        process.exitCode = ExitCode.ENV;
-      }
+    } finally {
+      await admin.close();
+    }
+  }
+  if (!failure && flags.all && at.lastSetup?.namespace === namespace) clearLastTarget();
+  const doc = { namespace, platform, ok: !failure, deleted, error: failure ? { message: failure.message, hint: failure.hint } : null, warnings: out.warnings };
+  if (failure) {
+    throw new CmaError(failure.message, {
+      hint: failure.hint ?? 'rerun teardown; it continues with what is left',
+      exitCode: failure.exitCode,
+      code: failure.code,
+      cause: failure,
+      document: doc,
     });
+  }
+  if (out.format !== 'text') out.document(doc);
+  else out.info(deleted.length ? `teardown complete: ${deleted.length} object(s) deleted` : 'nothing labelled managed-by=cma-demo was found');
 }
