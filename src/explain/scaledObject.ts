@@ -1,0 +1,126 @@
+/**
+ * A ScaledObject as `explain` and `check` need it, pure: the settings (settings.ts, KEDA's rules), what KEDA would
+ * refuse, the seed's known mistakes, and the raw trigger fields the settings leave out (sasl, tls,
+ * authenticationRef), plus a TriggerAuthentication from the same file. A text that holds no ScaledObject, several,
+ * or no valid YAML is bad input (exit 2); a ScaledObject KEDA would refuse is a finding, not bad input.
+ */
+import YAML from 'yaml';
+import { CmaError, usageError, type Warning } from '../errors.js';
+import { settingsFromScaledObjectYaml, type ScaledObjectSettings } from '../scaling/settings.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface TriggerFields {
+  topic?: string;
+  consumerGroup?: string;
+  bootstrapServers?: string;
+  sasl?: string;
+  tls?: string;
+  unsafeSsl?: string;
+  authenticationRef?: { name: string; kind: string };
+}
+
+export interface ScaledObjectFacts {
+  name: string;
+  namespace?: string;
+  file?: string;
+  /** The settings, or null when KEDA would refuse the object (then `rejected` says why). */
+  settings: ScaledObjectSettings | null;
+  /** What KEDA would refuse (one entry a violation); empty when it accepts the object. */
+  rejected: Array<{ code: string; field: string; message: string; hint?: string }>;
+  /** The seed's known mistakes and other notes from reading the object (SCALE_TARGET_KIND, UNSAFE_SSL, …). */
+  notes: Warning[];
+  trigger: TriggerFields;
+  scaleTarget: { kind?: string; name?: string };
+  annotations: Record<string, string>;
+  /** A TriggerAuthentication found in the same file (by the trigger's authenticationRef name). */
+  triggerAuthentication: Obj | null;
+  /** The object itself. */
+  object: Obj;
+}
+
+/**
+ * KEDA's refusals as settings.ts reports them (one CmaError from scaling/validate.ts's `refusal`, one line a
+ * violation, each naming its field as `spec.… (file:line)`), one entry a violation.
+ */
+function refusals(err: CmaError): Array<{ code: string; field: string; message: string; hint?: string }> {
+  const lines = err.message.split('\n').map((l) => l.replace(/^\s*-\s*/, '').trim()).filter(Boolean);
+  const items = lines.length > 1 && /^KEDA would refuse \d+ settings:?$/.test(lines[0]!) ? lines.slice(1) : [err.message];
+  return items.map((message) => {
+    const path = /^((?:spec|metadata)\b[\w.[\]-]*)/.exec(message)?.[1] ?? /\b(spec\.[\w.[\]-]+)/.exec(message)?.[1];
+    return { code: items.length === 1 ? err.code : 'KEDA_REFUSES', field: path ?? 'spec', message, hint: err.hint };
+  });
+}
+
+const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+
+/** Reads the one ScaledObject of a (multi-document) YAML text, or a ScaledObject object from a cluster. */
+export function readScaledObject(source: { text: string; file: string } | { object: Obj; where: string }, opts: { kedaVersion?: string } = {}): ScaledObjectFacts {
+  let docs: Obj[];
+  let file: string;
+  let text: string;
+  if ('text' in source) {
+    file = source.file;
+    text = source.text;
+    const parsed = YAML.parseAllDocuments(text);
+    docs = [];
+    for (const d of parsed) {
+      if (d.errors.length) throw usageError(`${file}: invalid YAML: ${d.errors[0]!.message}`, 'fix the YAML syntax (kubectl apply --dry-run=client -f FILE shows the same error)');
+      const js = d.toJS() as unknown;
+      if (isObj(js)) docs.push(js);
+    }
+  } else {
+    file = source.where;
+    docs = [source.object];
+    text = YAML.stringify(source.object);
+  }
+  const sos = docs.filter((d) => d.kind === 'ScaledObject');
+  if (sos.length === 0) throw usageError(`${file} holds no ScaledObject`, 'pass a file with exactly one `kind: ScaledObject` document');
+  if (sos.length > 1) throw usageError(`${file} holds ${sos.length} ScaledObjects`, 'keep exactly one ScaledObject in the file');
+  const so = sos[0]!;
+  const spec = isObj(so.spec) ? so.spec : {};
+  const meta = isObj(so.metadata) ? so.metadata : {};
+  const triggers = Array.isArray(spec.triggers) ? (spec.triggers as unknown[]).filter(isObj) : [];
+  const kafka = triggers.find((t) => t.type === 'kafka');
+  const md = isObj(kafka?.metadata) ? (kafka!.metadata as Obj) : {};
+  const ref = isObj(kafka?.authenticationRef) ? kafka!.authenticationRef : null;
+  const trigger: TriggerFields = {
+    topic: str(md.topic),
+    consumerGroup: str(md.consumerGroup),
+    bootstrapServers: str(md.bootstrapServers),
+    sasl: str(md.sasl),
+    tls: str(md.tls),
+    unsafeSsl: str(md.unsafeSsl),
+    authenticationRef: ref && ref.name ? { name: String(ref.name), kind: String(ref.kind ?? 'TriggerAuthentication') } : undefined,
+  };
+  let settings: ScaledObjectSettings | null = null;
+  let rejected: ScaledObjectFacts['rejected'] = [];
+  let notes: Warning[] = [];
+  try {
+    const r = settingsFromScaledObjectYaml(text, file, opts);
+    settings = r.settings;
+    notes = r.warnings;
+  } catch (err) {
+    if (!(err instanceof CmaError)) throw err;
+    rejected = refusals(err);
+  }
+  const target = isObj(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
+  const ta = trigger.authenticationRef
+    ? (docs.find((d) => (d.kind === trigger.authenticationRef!.kind || d.kind === 'TriggerAuthentication') && d.metadata?.name === trigger.authenticationRef!.name) ?? null)
+    : null;
+  return {
+    name: str(meta.name) ?? 'kafka-consumer-scaledobject',
+    namespace: str(meta.namespace),
+    file: 'text' in source ? file : undefined,
+    settings,
+    rejected,
+    notes,
+    trigger,
+    scaleTarget: { kind: str(target.kind), name: str(target.name) },
+    annotations: isObj(meta.annotations) ? (Object.fromEntries(Object.entries(meta.annotations).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {},
+    triggerAuthentication: ta,
+    object: so,
+  };
+}
