@@ -3,10 +3,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEMO_DEFAULTS } from './demoDefaults.js';
 import { CmaError, ExitCode } from './errors.js';
 import { Output } from './output.js';
+import type { ActionResult, Bind } from './commands/action.js';
 import { registerCommands } from './commands/index.js';
+import type { GlobalOptions } from './options.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+/**
+ * The program. `onResult` receives the exit code the command's action returned (see commands/action.ts); a
+ * thrown error is reported by main().
+ */
+export function buildProgram(onResult: (code: number) => void = () => undefined): Command {
   const program = new Command('cma-demo')
     .description(
       'Demo and test harness for the Custom Metrics Autoscaler (KEDA) scaling a Kafka consumer on lag.\n' +
@@ -39,8 +45,18 @@ Examples:
     writeErr: (s) => process.stderr.write(s),
     outputError: (s, write) => write(s),
   });
-  registerCommands(program);
+  registerCommands(program, bindTo(onResult));
   return program;
+}
+
+/** The Bind the registrations get: loads the action, runs it, and hands its exit code (nothing = 0) to onResult. */
+export function bindTo(onResult: (code: number) => void): Bind {
+  return (load) =>
+    async (...args) => {
+      const action = (await load()) as (...a: unknown[]) => Promise<ActionResult> | ActionResult;
+      const code = await action(...args);
+      onResult(typeof code === 'number' ? code : ExitCode.OK);
+    };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,28 +67,46 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     });
   }
-  const program = buildProgram();
+  let code: number = ExitCode.OK;
+  const program = buildProgram((c) => {
+    code = c;
+  });
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+    return code;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, program.opts() as GlobalOptions);
   }
 }
 
-export function reportError(err: unknown): number {
-  const out = new Output('text');
+/**
+ * The one place an error becomes output and an exit code: commander's usage errors (already printed) → 2; a
+ * CmaError → its document (with -o json|yaml) on stdout, its message and hint on stderr, its exit code; anything
+ * else is a bug → 3.
+ */
+export function reportError(err: unknown, globals: GlobalOptions = {}): number {
+  const color = globals.color === false ? { color: false } : {};
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     // commander already printed its message
     return ExitCode.USAGE;
   }
   if (err instanceof CmaError) {
-    out.error(err.message, err.hint);
+    if (err.document !== undefined) {
+      const format = documentFormat(globals.output);
+      if (format) new Output(format, color).document(err.document);
+    }
+    new Output('text', color).error(err.message, err.hint);
     return err.exitCode;
   }
   const e = err as Error;
-  out.error(e?.message ?? String(err), 'this is a bug in cma-demo; rerun with --verbose and report it');
+  new Output('text', color).error(e?.message ?? String(err), 'this is a bug in cma-demo; rerun with --verbose and report it');
   if (process.env.CMA_DEMO_DEBUG) console.error(e?.stack);
   return ExitCode.ENV;
+}
+
+/** The machine format a failure's document is printed in, or null (text, prom, or an -o that did not parse). */
+function documentFormat(output: string | undefined): 'json' | 'yaml' | null {
+  const v = (output ?? 'text').toLowerCase();
+  return v === 'json' || v === 'yaml' ? v : null;
 }

@@ -18,16 +18,22 @@ export interface Warning {
   message: string;
 }
 
-/** The one error type: what went wrong, what to do about it, and the exit code. */
+/**
+ * The one error type: what went wrong, what to do about it, and the exit code. Commands throw it; src/cli.ts is
+ * the only place that prints it and turns it into the exit code. `document` is the command's machine-readable
+ * answer for that failure (e.g. `{running: false}`): cli.ts prints it on stdout with -o json|yaml, before the
+ * error on stderr.
+ */
 export class CmaError extends Error {
   readonly hint?: string;
   readonly exitCode: ExitCodeValue;
   readonly code: string;
   readonly retriable: boolean;
+  readonly document?: unknown;
 
   constructor(
     message: string,
-    opts: { hint?: string; exitCode?: ExitCodeValue; code?: string; retriable?: boolean; cause?: unknown } = {},
+    opts: { hint?: string; exitCode?: ExitCodeValue; code?: string; retriable?: boolean; cause?: unknown; document?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'CmaError';
@@ -35,6 +41,7 @@ export class CmaError extends Error {
     this.exitCode = opts.exitCode ?? ExitCode.ENV;
     this.code = opts.code ?? 'ERROR';
     this.retriable = opts.retriable ?? false;
+    if (opts.document !== undefined) this.document = opts.document;
   }
 }
 

@@ -33,9 +33,12 @@ export function addKafkaOptions(cmd: Command, opts: { producerConfigAlias?: bool
   return cmd;
 }
 
-/** ScaledObject settings with the seed demo's defaults (lag, plan, setup). */
-export function addSettingsOptions(cmd: Command): Command {
-  return cmd
+/**
+ * ScaledObject settings with the seed demo's defaults (lag, plan, setup). `kedaVersion: false`: the command
+ * declares --keda-version itself (setup: the release it installs, which is then also the release modelled).
+ */
+export function addSettingsOptions(cmd: Command, opts: { kedaVersion?: boolean } = {}): Command {
+  cmd
     .addOption(new Option('--scaledobject <file>', 'read the settings from the only ScaledObject in this YAML file (flags still override)'))
     .addOption(new Option('--polling-interval <s>', 'KEDA pollingInterval in seconds [default: 30]'))
     .addOption(new Option('--cooldown-period <s>', 'KEDA cooldownPeriod in seconds [default: 30]'))
@@ -57,8 +60,11 @@ export function addSettingsOptions(cmd: Command): Command {
     .addOption(new Option('--scale-up-tolerance <f>', 'HPA behavior.scaleUp.tolerance (Kubernetes ≥ 1.33 gate HPAConfigurableTolerance) [default: the global tolerance]'))
     .addOption(new Option('--scale-down-tolerance <f>', 'HPA behavior.scaleDown.tolerance [default: the global tolerance]'))
     .addOption(new Option('--hpa-tolerance <f>', "the HPA controller's global tolerance (--horizontal-pod-autoscaler-tolerance) [default: 0.1]"))
-    .addOption(new Option('--hpa-downscale-stabilization <s>', "the HPA controller's downscale window when behavior sets none (--horizontal-pod-autoscaler-downscale-stabilization) [default: 300]"))
-    .addOption(new Option('--keda-version <v>', 'the KEDA release modelled: 2.18|2.19|2.20|main or an exact release [default: 2.18, the KEDA of the current CMA release]'));
+    .addOption(new Option('--hpa-downscale-stabilization <s>', "the HPA controller's downscale window when behavior sets none (--horizontal-pod-autoscaler-downscale-stabilization) [default: 300]"));
+  if (opts.kedaVersion !== false) {
+    cmd.addOption(new Option('--keda-version <v>', 'the KEDA release modelled: 2.18|2.19|2.20|main or an exact release [default: 2.18, the KEDA of the current CMA release]'));
+  }
+  return cmd;
 }
 
 /** Collects repeatable options into an array. */

@@ -59,10 +59,10 @@ export interface InClusterCoordinates {
 }
 
 /**
- * Runs the command `command` (produce, lag) in the cluster; sets process.exitCode to the pod's exit code.
+ * Runs the command `command` (produce, lag) in the cluster; returns the pod's exit code (130 when interrupted).
  * argv: the user's arguments after the binary (default: this process's).
  */
-export async function runCommandInCluster(command: string, at: InClusterCoordinates, out: Output, argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function runCommandInCluster(command: string, at: InClusterCoordinates, out: Output, argv: string[] = process.argv.slice(2)): Promise<number> {
   const args = inClusterArgs(argv);
   const namespace = at.namespace;
   const base = kubeFromGlobals({ kubeconfig: at.kubeconfig, context: at.context, kubectl: at.kubectl });
@@ -80,12 +80,9 @@ export async function runCommandInCluster(command: string, at: InClusterCoordina
       signal: ac.signal,
     });
     if (r.reason) out.info(`${command}: Job ${r.job} failed: ${r.reason}`);
-    process.exitCode = r.exitCode;
+    return r.exitCode;
   } catch (err) {
-    if (ac.signal.aborted) {
-      process.exitCode = ExitCode.INTERRUPTED;
-      return;
-    }
+    if (ac.signal.aborted) return ExitCode.INTERRUPTED;
     throw err;
   } finally {
     process.off('SIGINT', onSig);

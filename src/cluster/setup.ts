@@ -424,19 +424,18 @@ async function recordLastTarget(run: SetupRun): Promise<void> {
   });
 }
 
-/** The document (machine formats), the error or the closing line; returns the exit code. */
+/**
+ * The document (machine formats, also after a failure: it says which steps ran) and the closing line; returns 0.
+ * A failure is thrown as a CmaError with its exit code: src/cli.ts prints it (the one exit path).
+ */
 function finish(run: SetupRun, failure: unknown): number {
   const { out, p } = run;
   if (out.format !== 'text') {
     out.document({ platform: p.platform, namespace: p.namespace, strimziApi: p.strimziApi, ok: !failure, steps: run.reports, warnings: out.warnings });
   }
   if (failure) {
-    if (failure instanceof CmaError) {
-      out.error(failure.message, failure.hint);
-      return failure.exitCode;
-    }
-    out.error((failure as Error).message);
-    return ExitCode.ENV;
+    if (failure instanceof CmaError) throw failure;
+    throw new CmaError((failure as Error)?.message ?? String(failure), { exitCode: ExitCode.ENV, cause: failure });
   }
   out.info(`setup complete: namespace ${p.namespace} is the default cluster target now`);
   return ExitCode.OK;
@@ -453,7 +452,10 @@ async function dryRunServerSteps(ctx: SetupContext, p: SetupParams, rendered: Re
   return rejected.length ? ExitCode.ENV : ExitCode.OK;
 }
 
-/** Runs the chosen setup steps on the cluster (or validates them with --dry-run=server); returns the exit code. */
+/**
+ * Runs the chosen setup steps on the cluster (or validates them with --dry-run=server); returns the exit code,
+ * or throws the failure (a CmaError with its exit code: 3 environment, 130 interrupted).
+ */
 export async function runSetup(ctx: SetupContext): Promise<number> {
   const { kube, out } = ctx;
   const p = await resolveParams(ctx);

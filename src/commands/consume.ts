@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Command, Option } from 'commander';
 import { addKafkaOptions, globalsOf } from '../options.js';
+import type { Bind } from './action.js';
 import { outputFor } from '../output.js';
 import { usageError } from '../errors.js';
 import { describeConnection } from '../kafka/client.js';
@@ -35,7 +36,7 @@ interface ConsumeFlags extends ConnectionFlags {
   faultSigkillAfterAudits?: string;
 }
 
-export function registerConsume(program: Command): void {
+export function registerConsume(program: Command, bind: Bind): void {
   const cmd = program
     .command('consume')
     .description('the consumer worker: consume a topic in a group with a bounded per-record work time')
@@ -71,92 +72,95 @@ Examples:
   $ cma-demo consume --group g1 --topic t1 --audit-file /tmp/seen.txt -o json`,
     );
   addKafkaOptions(cmd);
-  cmd.action(async (flags: ConsumeFlags, c: Command) => {
-    const out = outputFor(c);
-    const g = globalsOf(c);
-    setKafkaVerbose(Boolean(g.verbose));
+  cmd.action(bind(async () => consumeAction));
+}
 
-    if (flags.offsetReset !== 'earliest' && flags.offsetReset !== 'latest') {
-      throw usageError(`--offset-reset must be earliest or latest, got "${flags.offsetReset}"`, 'use --offset-reset earliest|latest');
-    }
-    if (flags.auditFile && flags.auditTopic) throw usageError('--audit-file and --audit-topic are exclusive', 'pick one audit sink');
-    const port = parseInteger(flags.port, '--port', { max: 65535, suffixes: false, example: '8080' });
-    const opts: Omit<ConsumeOptions, 'connection'> = {
-      group: flags.group,
-      topic: flags.topic,
-      offsetReset: flags.offsetReset,
-      processMs: parseDuration(flags.processMs, '--process-ms', { unit: 'ms', integer: true }) ?? 0,
-      maxMessages: parseInteger(flags.maxMessages, '--max-messages'),
-      auditFile: flags.auditFile,
-      auditTopic: flags.auditTopic,
-      stallPartitions: parseIntList(flags.stallPartitions ?? '', '--stall-partitions', { allowEmpty: true }),
-      sessionTimeoutMs: parseDuration(flags.sessionTimeoutMs, '--session-timeout-ms', { unit: 'ms', min: 1000, integer: true }),
-      heartbeatIntervalMs: parseDuration(flags.heartbeatIntervalMs, '--heartbeat-interval-ms', { unit: 'ms', min: 100, integer: true }),
-      commitIntervalMs: parseDuration(flags.commitIntervalMs, '--commit-interval-ms', { unit: 'ms', integer: true }),
-      clientId: flags.clientId,
-      faultNoCommit: Boolean(flags.faultNoCommit),
-      faultDropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
-      faultSigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
-    };
-    const connection = await connectionFromFlags(flags);
-    out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);
+/** The worker; 0 after a graceful SIGTERM or --max-messages, 130 after SIGINT. */
+export async function consumeAction(flags: ConsumeFlags, c: Command): Promise<number> {
+  const out = outputFor(c);
+  const g = globalsOf(c);
+  setKafkaVerbose(Boolean(g.verbose));
 
-    let lastReport = Date.now();
-    const worker = new ConsumerWorker(
-      { ...opts, connection },
-      {
-        onAssigned: (parts, first) =>
-          out.info(first ? `consume: ready (group ${opts.group}, partitions ${parts.join(',') || 'none'})` : `consume: assigned partitions ${parts.join(',') || 'none'}`),
-        onProgress: (n) => {
-          if (Date.now() - lastReport >= 10_000) {
-            lastReport = Date.now();
-            out.info(`consume: ${n} records, ${worker.stats().ratePerSec.toFixed(1)} rec/s`);
-          }
-        },
-        onNotice: (m) => out.info(`consume: ${m}`),
+  if (flags.offsetReset !== 'earliest' && flags.offsetReset !== 'latest') {
+    throw usageError(`--offset-reset must be earliest or latest, got "${flags.offsetReset}"`, 'use --offset-reset earliest|latest');
+  }
+  if (flags.auditFile && flags.auditTopic) throw usageError('--audit-file and --audit-topic are exclusive', 'pick one audit sink');
+  const port = parseInteger(flags.port, '--port', { max: 65535, suffixes: false, example: '8080' });
+  const opts: Omit<ConsumeOptions, 'connection'> = {
+    group: flags.group,
+    topic: flags.topic,
+    offsetReset: flags.offsetReset,
+    processMs: parseDuration(flags.processMs, '--process-ms', { unit: 'ms', integer: true }) ?? 0,
+    maxMessages: parseInteger(flags.maxMessages, '--max-messages'),
+    auditFile: flags.auditFile,
+    auditTopic: flags.auditTopic,
+    stallPartitions: parseIntList(flags.stallPartitions ?? '', '--stall-partitions', { allowEmpty: true }),
+    sessionTimeoutMs: parseDuration(flags.sessionTimeoutMs, '--session-timeout-ms', { unit: 'ms', min: 1000, integer: true }),
+    heartbeatIntervalMs: parseDuration(flags.heartbeatIntervalMs, '--heartbeat-interval-ms', { unit: 'ms', min: 100, integer: true }),
+    commitIntervalMs: parseDuration(flags.commitIntervalMs, '--commit-interval-ms', { unit: 'ms', integer: true }),
+    clientId: flags.clientId,
+    faultNoCommit: Boolean(flags.faultNoCommit),
+    faultDropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
+    faultSigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
+  };
+  const connection = await connectionFromFlags(flags);
+  out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);
+
+  let lastReport = Date.now();
+  const worker = new ConsumerWorker(
+    { ...opts, connection },
+    {
+      onAssigned: (parts, first) =>
+        out.info(first ? `consume: ready (group ${opts.group}, partitions ${parts.join(',') || 'none'})` : `consume: assigned partitions ${parts.join(',') || 'none'}`),
+      onProgress: (n) => {
+        if (Date.now() - lastReport >= 10_000) {
+          lastReport = Date.now();
+          out.info(`consume: ${n} records, ${worker.stats().ratePerSec.toFixed(1)} rec/s`);
+        }
       },
-    );
+      onNotice: (m) => out.info(`consume: ${m}`),
+    },
+  );
 
-    let server: http.Server | null = null;
-    if (port !== undefined) {
-      server = http.createServer((req, res) => {
-        const url = (req.url ?? '/').split('?')[0];
-        if (url === '/healthz') {
-          const s = worker.stats();
-          res.writeHead(s.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(s.ready ? 'ok\n' : 'not ready\n');
-        } else if (url === '/metrics') {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderConsumerMetrics(worker.stats()));
-        } else res.writeHead(404).end('not found\n');
-      });
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', (err) => reject(usageError(`--port ${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, 'pick a free port, or 0 for any')));
-        server!.listen(port, flags.metricsHost, () => resolve());
-      });
-      out.info(`consume: metrics on http://${flags.metricsHost}:${(server.address() as AddressInfo).port}/metrics`);
-    }
-
-    // A second signal exits 130 at once: not a graceful stop, so never 0 (a scale-down counts exits 0).
-    const interrupt = catchInterrupts({
-      signals: ['SIGTERM', 'SIGINT'],
-      onFirst: (sig) => {
-        out.info(`consume: ${sig}: finishing the in-flight record, committing, leaving the group`);
-        worker.stop(sig as StopReason);
-      },
+  let server: http.Server | null = null;
+  if (port !== undefined) {
+    server = http.createServer((req, res) => {
+      const url = (req.url ?? '/').split('?')[0];
+      if (url === '/healthz') {
+        const s = worker.stats();
+        res.writeHead(s.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(s.ready ? 'ok\n' : 'not ready\n');
+      } else if (url === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderConsumerMetrics(worker.stats()));
+      } else res.writeHead(404).end('not found\n');
     });
-    try {
-      const summary = await worker.run();
-      out.info(`consume: stopped after ${summary.records} records (${summary.reason})`);
-      if (out.machine) out.document({ ...summary, warnings: out.warnings });
-      process.exitCode = exitCodeOf(summary.reason);
-    } catch (err) {
-      out.info(`consume: stopped after ${worker.stats().processed} records (error)`);
-      throw err;
-    } finally {
-      interrupt.dispose();
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((r) => server!.close(() => r()));
-      }
-    }
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', (err) => reject(usageError(`--port ${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, 'pick a free port, or 0 for any')));
+      server!.listen(port, flags.metricsHost, () => resolve());
+    });
+    out.info(`consume: metrics on http://${flags.metricsHost}:${(server.address() as AddressInfo).port}/metrics`);
+  }
+
+  // A second signal exits 130 at once: not a graceful stop, so never 0 (a scale-down counts exits 0).
+  const interrupt = catchInterrupts({
+    signals: ['SIGTERM', 'SIGINT'],
+    onFirst: (sig) => {
+      out.info(`consume: ${sig}: finishing the in-flight record, committing, leaving the group`);
+      worker.stop(sig as StopReason);
+    },
   });
+  try {
+    const summary = await worker.run();
+    out.info(`consume: stopped after ${summary.records} records (${summary.reason})`);
+    if (out.machine) out.document({ ...summary, warnings: out.warnings });
+    return exitCodeOf(summary.reason);
+  } catch (err) {
+    out.info(`consume: stopped after ${worker.stats().processed} records (error)`);
+    throw err;
+  } finally {
+    interrupt.dispose();
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server!.close(() => r()));
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Bind } from './action.js';
 import { notImplemented } from './notImplemented.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
@@ -11,16 +12,16 @@ import { registerTeardown } from './teardown.js';
 import { registerStatus } from './status.js';
 import { registerLab } from './lab.js';
 
-/** Registers every subcommand. One file a command under src/commands/. */
-export function registerCommands(program: Command): void {
-  registerLocal(program);
-  registerProduce(program);
-  registerLag(program);
-  registerConsume(program);
-  registerSetup(program);
-  registerTeardown(program);
-  registerStatus(program);
-  registerRun(program);
-  registerPlan(program);
+/** Registers every subcommand. One file a command under src/commands/; `bind` leads each action to cli.ts's exit path. */
+export function registerCommands(program: Command, bind: Bind): void {
+  registerLocal(program, bind);
+  registerProduce(program, bind);
+  registerLag(program, bind);
+  registerConsume(program, bind);
+  registerSetup(program, bind);
+  registerTeardown(program, bind);
+  registerStatus(program, bind);
+  registerRun(program, bind);
+  registerPlan(program, bind);
   registerLab(program);
 }

@@ -2,6 +2,7 @@
 import fsp from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { addKafkaOptions, addSettingsOptions, globalsOf } from '../options.js';
+import type { Bind } from './action.js';
 import { CmaError, ExitCode, usageError } from '../errors.js';
 import { describeConnection, type KafkaAdmin } from '../kafka/client.js';
 import type { ConnectionFlags } from '../kafka/connection.js';
@@ -66,7 +67,7 @@ async function sample(admin: KafkaAdmin, group: string, topic: string | undefine
   return { group, topic, settings, offsets, members: desc ? desc.members.length : null, groupState: desc?.state ?? null };
 }
 
-export function registerLag(program: Command): void {
+export function registerLag(program: Command, bind: Bind): void {
   const cmd = program
     .command('lag')
     .description('per-partition consumer lag and what KEDA sees')
@@ -105,81 +106,84 @@ Kafka is reached through the cluster's external listener, and each sample adds K
 ScaledObject's Active condition, the HPA's current/desired replicas and the Deployment's replicas (JSON: cluster),
 with METRIC_MISMATCH when the computed and real metric differ by more than lagThreshold.`,
   );
-  cmd.action(async (flags: LagFlags, c: Command) => {
-    const out = outputFor(c, ['text', 'json', 'yaml', 'prom']);
-    const g = globalsOf(c);
-    setKafkaVerbose(Boolean(g.verbose));
-    if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
-    const interval = parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true })!;
-    let count: number | undefined;
-    if (flags.count !== undefined) {
-      count = parseInteger(flags.count, '--count', { min: 1 });
-      if (!flags.watch) throw usageError('--count only applies with --watch', 'add --watch, or drop --count');
-    }
-    if (flags.watch && (out.format === 'prom' || out.format === 'yaml')) {
-      throw usageError(`--watch prints a table or one JSON object per line; -o ${out.format} is not available with it`, 'use --watch with -o text or -o json (or scrape -o prom periodically)');
-    }
-    const so = await loadSettings(flags, out);
-    const fileWarnings = [...out.warnings];
-    // The cluster target: asked for, or the last setup's cluster when no Kafka connection is given.
-    const onCluster = chooseTargetKind(g, { kafkaGiven: Boolean(flags.bootstrapServer || flags.commandConfig) }).kind === 'cluster';
-    const at = onCluster ? resolveClusterTarget(g, { group: flags.group ?? so.group }) : null;
-    const cluster = at ? await createClusterTarget({ ...at, log: (s) => out.info(s) }) : null;
-    const group = at?.group ?? flags.group ?? so.group ?? DEMO_DEFAULTS.group;
-    const topic = flags.topic ?? so.topic;
-    if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
+  cmd.action(bind(async () => lagAction));
+}
 
-    const connection = cluster ? await cluster.connection() : await connectionFromFlags(flags);
-    const lagThreshold = so.settings.lagThreshold;
-    out.info(`lag: Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
-    const admin = await openAdmin(connection);
-    try {
-      if (!flags.watch) {
-        const [input, obs] = await Promise.all([sample(admin, group, topic, so.settings), cluster ? observe(cluster) : null]);
-        const r = analyzeLag(input);
-        const clusterText = withCluster(r, obs, lagThreshold);
-        for (const w of r.doc.warnings) out.warn(w.code, w.message);
-        const doc = { ...r.doc, warnings: out.warnings };
-        if (out.format === 'prom') out.raw(renderLagProm(input, r));
-        else if (out.machine) out.document(doc);
-        else out.text(renderLagText(input, r) + clusterText);
-        return;
-      }
-      // --watch
-      const ac = catchInterrupts(); // Ctrl-C ends the watch (exit 130); a second one exits at once
-      let memory: Map<string, number> | undefined;
-      let n = 0;
-      const live = !out.machine && out.stdoutIsTTY;
-      try {
-        while (!ac.signal.aborted) {
-          const t0 = Date.now();
-          try {
-            const [input, obs] = await Promise.all([sample(admin, group, topic, so.settings), cluster ? observe(cluster) : null]);
-            const r = analyzeLag(input, memory);
-            memory = r.view.memory;
-            const clusterText = withCluster(r, obs, lagThreshold);
-            const time = new Date(t0).toISOString();
-            // The live view redraws the screen: its warnings are part of the view, not stderr lines above it.
-            if (!live) for (const w of r.doc.warnings) out.warn(w.code, w.message);
-            if (out.machine) out.line({ time, ...r.doc, warnings: [...fileWarnings, ...r.doc.warnings] });
-            else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + clusterText + `\n(every ${interval} s; Ctrl-C to stop)\n`);
-            else out.text(renderLagText(input, r, { time }) + clusterText);
-          } catch (err) {
-            if (n === 0) throw err;
-            // Like KEDA after a scaler error: report it and forget the persistent-lag memory.
-            memory = undefined;
-            out.info(`lag: sample failed: ${err instanceof CmaError ? err.message : String(err)}`);
-          }
-          n++;
-          if (count !== undefined && n >= count) break;
-          await sleep(Math.max(0, interval * 1000 - (Date.now() - t0)), ac.signal);
-        }
-      } finally {
-        ac.dispose();
-      }
-      if (ac.signal.aborted) process.exitCode = ExitCode.INTERRUPTED;
-    } finally {
-      await admin.close();
+/** One sample, or --watch; exit 130 when Ctrl-C ended the watch. */
+export async function lagAction(flags: LagFlags, c: Command): Promise<number | void> {
+  const out = outputFor(c, ['text', 'json', 'yaml', 'prom']);
+  const g = globalsOf(c);
+  setKafkaVerbose(Boolean(g.verbose));
+  if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
+  const interval = parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true })!;
+  let count: number | undefined;
+  if (flags.count !== undefined) {
+    count = parseInteger(flags.count, '--count', { min: 1 });
+    if (!flags.watch) throw usageError('--count only applies with --watch', 'add --watch, or drop --count');
+  }
+  if (flags.watch && (out.format === 'prom' || out.format === 'yaml')) {
+    throw usageError(`--watch prints a table or one JSON object per line; -o ${out.format} is not available with it`, 'use --watch with -o text or -o json (or scrape -o prom periodically)');
+  }
+  const so = await loadSettings(flags, out);
+  const fileWarnings = [...out.warnings];
+  // The cluster target: asked for, or the last setup's cluster when no Kafka connection is given.
+  const onCluster = chooseTargetKind(g, { kafkaGiven: Boolean(flags.bootstrapServer || flags.commandConfig) }).kind === 'cluster';
+  const at = onCluster ? resolveClusterTarget(g, { group: flags.group ?? so.group }) : null;
+  const cluster = at ? await createClusterTarget({ ...at, log: (s) => out.info(s) }) : null;
+  const group = at?.group ?? flags.group ?? so.group ?? DEMO_DEFAULTS.group;
+  const topic = flags.topic ?? so.topic;
+  if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
+
+  const connection = cluster ? await cluster.connection() : await connectionFromFlags(flags);
+  const lagThreshold = so.settings.lagThreshold;
+  out.info(`lag: Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
+  const admin = await openAdmin(connection);
+  try {
+    if (!flags.watch) {
+      const [input, obs] = await Promise.all([sample(admin, group, topic, so.settings), cluster ? observe(cluster) : null]);
+      const r = analyzeLag(input);
+      const clusterText = withCluster(r, obs, lagThreshold);
+      for (const w of r.doc.warnings) out.warn(w.code, w.message);
+      const doc = { ...r.doc, warnings: out.warnings };
+      if (out.format === 'prom') out.raw(renderLagProm(input, r));
+      else if (out.machine) out.document(doc);
+      else out.text(renderLagText(input, r) + clusterText);
+      return;
     }
-  });
+    // --watch
+    const ac = catchInterrupts(); // Ctrl-C ends the watch (exit 130); a second one exits at once
+    let memory: Map<string, number> | undefined;
+    let n = 0;
+    const live = !out.machine && out.stdoutIsTTY;
+    try {
+      while (!ac.signal.aborted) {
+        const t0 = Date.now();
+        try {
+          const [input, obs] = await Promise.all([sample(admin, group, topic, so.settings), cluster ? observe(cluster) : null]);
+          const r = analyzeLag(input, memory);
+          memory = r.view.memory;
+          const clusterText = withCluster(r, obs, lagThreshold);
+          const time = new Date(t0).toISOString();
+          // The live view redraws the screen: its warnings are part of the view, not stderr lines above it.
+          if (!live) for (const w of r.doc.warnings) out.warn(w.code, w.message);
+          if (out.machine) out.line({ time, ...r.doc, warnings: [...fileWarnings, ...r.doc.warnings] });
+          else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + clusterText + `\n(every ${interval} s; Ctrl-C to stop)\n`);
+          else out.text(renderLagText(input, r, { time }) + clusterText);
+        } catch (err) {
+          if (n === 0) throw err;
+          // Like KEDA after a scaler error: report it and forget the persistent-lag memory.
+          memory = undefined;
+          out.info(`lag: sample failed: ${err instanceof CmaError ? err.message : String(err)}`);
+        }
+        n++;
+        if (count !== undefined && n >= count) break;
+        await sleep(Math.max(0, interval * 1000 - (Date.now() - t0)), ac.signal);
+      }
+    } finally {
+      ac.dispose();
+    }
+    if (ac.signal.aborted) return ExitCode.INTERRUPTED;
+  } finally {
+    await admin.close();
+  }
 }

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
-import { ExitCode } from '../errors.js';
+import { CmaError, ExitCode } from '../errors.js';
+import type { Bind } from './action.js';
 import { brokerStatus, ensureBroker, stopBroker, type BrokerInfo } from '../local/broker.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
 
@@ -29,7 +30,7 @@ const doc = (info: BrokerInfo, extra: Record<string, unknown> = {}) => ({
   dataDir: info.dataDir,
 });
 
-export function registerLocal(program: Command): void {
+export function registerLocal(program: Command, bind: Bind): void {
   const local = program
     .command('local')
     .description('run a real Kafka broker on this machine (up|status|down)')
@@ -50,41 +51,52 @@ Examples:
   local
     .command('up')
     .description('start the local broker, or reuse the running one')
-    .action(async (_o, cmd: Command) => {
-      const out = outputFor(cmd);
-      const g = globalsOf(cmd);
-      setKafkaVerbose(Boolean(g.verbose));
-      const t0 = Date.now();
-      const info = await ensureBroker({ log: (s) => out.info(`local: ${s}`) });
-      const secs = ((Date.now() - t0) / 1000).toFixed(1);
-      out.info(`local: ${info.started ? `started in ${secs} s` : 'already running'}`);
-      if (out.machine) out.document({ ...doc(info, { started: info.started }), warnings: out.warnings });
-      else out.text(describe(info));
-    });
+    .action(bind(async () => localUp));
 
   local
     .command('status')
     .description('report the local broker (exit 3 when none runs)')
-    .action(async (_o, cmd: Command) => {
-      const out = outputFor(cmd);
-      const info = await brokerStatus();
-      if (!info) {
-        if (out.machine) out.document({ running: false, warnings: out.warnings });
-        out.error('no local Kafka broker runs', 'start one with: cma-demo local up');
-        process.exitCode = ExitCode.ENV;
-        return;
-      }
-      if (out.machine) out.document({ ...doc(info), warnings: out.warnings });
-      else out.text(describe(info));
-    });
+    .action(bind(async () => localStatus));
 
   local
     .command('down')
     .description('stop the local broker, free its ports and remove its data')
-    .action(async (_o, cmd: Command) => {
-      const out = outputFor(cmd);
-      const stopped = await stopBroker({ log: (s) => out.info(`local: ${s}`) });
-      if (out.machine) out.document({ stopped, running: false, warnings: out.warnings });
-      else out.text(stopped ? 'local Kafka broker stopped; its data is removed' : 'no local Kafka broker was running');
+    .action(bind(async () => localDown));
+}
+
+/** local up: start the broker, or reuse the running one. */
+export async function localUp(_o: unknown, cmd: Command): Promise<void> {
+  const out = outputFor(cmd);
+  const g = globalsOf(cmd);
+  setKafkaVerbose(Boolean(g.verbose));
+  const t0 = Date.now();
+  const info = await ensureBroker({ log: (s) => out.info(`local: ${s}`) });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  out.info(`local: ${info.started ? `started in ${secs} s` : 'already running'}`);
+  if (out.machine) out.document({ ...doc(info, { started: info.started }), warnings: out.warnings });
+  else out.text(describe(info));
+}
+
+/** local status: the running broker; exit 3 (with the document {running: false}) when none runs. */
+export async function localStatus(_o: unknown, cmd: Command): Promise<void> {
+  const out = outputFor(cmd);
+  const info = await brokerStatus();
+  if (!info) {
+    throw new CmaError('no local Kafka broker runs', {
+      hint: 'start one with: cma-demo local up',
+      exitCode: ExitCode.ENV,
+      code: 'NO_LOCAL_BROKER',
+      document: { running: false, warnings: out.warnings },
     });
+  }
+  if (out.machine) out.document({ ...doc(info), warnings: out.warnings });
+  else out.text(describe(info));
+}
+
+/** local down: stop the broker, free its ports, remove its data. */
+export async function localDown(_o: unknown, cmd: Command): Promise<void> {
+  const out = outputFor(cmd);
+  const stopped = await stopBroker({ log: (s) => out.info(`local: ${s}`) });
+  if (out.machine) out.document({ stopped, running: false, warnings: out.warnings });
+  else out.text(stopped ? 'local Kafka broker stopped; its data is removed' : 'no local Kafka broker was running');
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { usageError } from '../errors.js';
 import { addSettingsOptions, collect } from '../options.js';
+import type { Bind } from './action.js';
 import { outputFor, type Output } from '../output.js';
 import { renderChart } from '../scaling/chart.js';
 import { parseLoad, plan, type LoadPhase, type PlanDocument, type PlanInput } from '../scaling/plan.js';
@@ -125,7 +126,7 @@ export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { asci
   return lines.join('\n');
 }
 
-export function registerPlan(program: Command): Command {
+export function registerPlan(program: Command, bind: Bind): Command {
   const cmd = program
     .command('plan')
     .description('predict the scaling timeline in virtual time (KEDA + HPA rules, no Kafka)')
@@ -155,14 +156,17 @@ Examples:
   $ cma-demo plan --no-committed-offsets                    # the seed's trap: never activates
   $ cma-demo plan --load 100000@1000:0,3 --limit-to-partitions-with-lag   # load on 2 of 10 partitions: at most 2`,
   );
-  cmd.action((flags: PlanFlags, c: Command) => {
-    const out = outputFor(c);
-    const input = planInputFromFlags(flags, out);
-    const doc = plan(input);
-    for (const w of doc.warnings) out.warn(w.code, w.message);
-    const full: PlanDocument = { ...doc, warnings: out.warnings };
-    if (out.machine) out.document(full);
-    else out.text(renderPlanText(full, input, { ascii: !process.stdout.isTTY && process.env.LANG === 'C' }));
-  });
+  cmd.action(bind(async () => planAction));
   return cmd;
+}
+
+/** Prints the predicted timeline. */
+export function planAction(flags: PlanFlags, c: Command): void {
+  const out = outputFor(c);
+  const input = planInputFromFlags(flags, out);
+  const doc = plan(input);
+  for (const w of doc.warnings) out.warn(w.code, w.message);
+  const full: PlanDocument = { ...doc, warnings: out.warnings };
+  if (out.machine) out.document(full);
+  else out.text(renderPlanText(full, input, { ascii: !process.stdout.isTTY && process.env.LANG === 'C' }));
 }

@@ -1,6 +1,7 @@
 /** cma-demo produce: kafka-producer-perf-test.sh's knobs and output, on KafkaJS. */
 import { Command, Option } from 'commander';
 import { addKafkaOptions, globalsOf } from '../options.js';
+import type { Bind } from './action.js';
 import { outputFor } from '../output.js';
 import { ExitCode, usageError } from '../errors.js';
 import { describeConnection } from '../kafka/client.js';
@@ -51,7 +52,7 @@ export function resolveProduceNumbers(
   };
 }
 
-export function registerProduce(program: Command): void {
+export function registerProduce(program: Command, bind: Bind): void {
   const cmd = program
     .command('produce')
     .description('produce load like kafka-producer-perf-test.sh (records, rate, size), with its summary line')
@@ -84,64 +85,67 @@ Examples:
   $ cma-demo produce --bootstrap-server kafka.example:9094 --producer.config client.properties 1000 -1 100
   $ cma-demo produce --in-cluster 1000000 10000 100          # as a Job in the cluster (no external listener)`,
   );
-  cmd.action(async (posRecords: string | undefined, posRate: string | undefined, posSize: string | undefined, flags: ProduceFlags, c: Command) => {
-    const out = outputFor(c);
-    const g = globalsOf(c);
-    setKafkaVerbose(Boolean(g.verbose));
-    const n = resolveProduceNumbers([posRecords, posRate, posSize], flags);
-    const partitions = parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' })!;
-    let sequenceStart: number | undefined;
-    if (flags.sequence !== undefined && flags.sequence !== false) sequenceStart = flags.sequence === true ? 0 : parseInteger(flags.sequence, '--sequence')!;
-    validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
-    const producerProps = parseProducerProps(flags.producerProps ?? []);
-    const plan = planProducer(producerProps, n.recordSize);
-    if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
-    const cc = flags.commandConfig ?? flags['producer.config'];
-    if (flags.commandConfig && flags['producer.config'] && flags.commandConfig !== flags['producer.config']) {
-      throw usageError('--command-config and --producer.config name different files', '--producer.config is an alias of --command-config; give one of them');
-    }
-    const connection = await connectionFromFlags({ ...flags, commandConfig: cc });
-    out.info(`produce: Kafka ${describeConnection(connection)}, topic ${flags.topic}`);
-    for (const w of plan.warnings) out.warn(w.code, w.message);
+  cmd.action(bind(async () => produceAction));
+}
 
-    const ac = catchInterrupts({
-      signals: ['SIGINT', 'SIGTERM'],
-      onFirst: (sig) => out.info(`produce: ${sig} — stopping, waiting for the acknowledgements in flight`),
-      onSecond: () => out.error('interrupted again: exiting without waiting for acknowledgements'),
-    });
-    let summary: ProduceSummary;
-    try {
-      summary = await produce({
-        connection,
-        topic: flags.topic,
-        ...n,
-        createPartitions: partitions,
-        sequenceStart,
-        producerProps,
-        signal: ac.signal,
-        onStart: (i) =>
-          out.info(
-            `produce: topic ${flags.topic} ${i.topicCreated ? 'created' : 'ready'} with ${i.partitions.length} partitions; ` +
-              `${n.numRecords} records of ${n.recordSize} B at ${n.throughput < 0 ? 'no limit' : `${n.throughput} rec/s`} ` +
-              `(up to ${i.recordsPerSend} records a request, ${i.maxInFlight} in flight${i.threads > 1 ? ` on each of ${i.threads} producer threads` : ''})`,
-          ),
-        onReport: (r) => out.info(formatPeriodic(r)),
-      });
-    } finally {
-      ac.dispose();
-    }
-    if (out.machine) {
-      const { ackedSequences, ...rest } = summary;
-      out.document({
-        topic: flags.topic,
-        ...rest,
-        ...(sequenceStart !== undefined ? { sequenceStart, ackedSequences } : {}),
-        target: { recordsPerSec: n.throughput < 0 ? null : n.throughput, numRecords: n.numRecords, recordSize: n.recordSize },
-        warnings: out.warnings,
-      });
-    } else {
-      out.text(formatSummary(summary));
-    }
-    if (ac.interruptedBy() === 'SIGINT') process.exitCode = ExitCode.INTERRUPTED;
+/** Produces the load; exit 130 when SIGINT stopped it (SIGTERM stops it gracefully: 0). */
+export async function produceAction(posRecords: string | undefined, posRate: string | undefined, posSize: string | undefined, flags: ProduceFlags, c: Command): Promise<number> {
+  const out = outputFor(c);
+  const g = globalsOf(c);
+  setKafkaVerbose(Boolean(g.verbose));
+  const n = resolveProduceNumbers([posRecords, posRate, posSize], flags);
+  const partitions = parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' })!;
+  let sequenceStart: number | undefined;
+  if (flags.sequence !== undefined && flags.sequence !== false) sequenceStart = flags.sequence === true ? 0 : parseInteger(flags.sequence, '--sequence')!;
+  validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
+  const producerProps = parseProducerProps(flags.producerProps ?? []);
+  const plan = planProducer(producerProps, n.recordSize);
+  if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
+  const cc = flags.commandConfig ?? flags['producer.config'];
+  if (flags.commandConfig && flags['producer.config'] && flags.commandConfig !== flags['producer.config']) {
+    throw usageError('--command-config and --producer.config name different files', '--producer.config is an alias of --command-config; give one of them');
+  }
+  const connection = await connectionFromFlags({ ...flags, commandConfig: cc });
+  out.info(`produce: Kafka ${describeConnection(connection)}, topic ${flags.topic}`);
+  for (const w of plan.warnings) out.warn(w.code, w.message);
+
+  const ac = catchInterrupts({
+    signals: ['SIGINT', 'SIGTERM'],
+    onFirst: (sig) => out.info(`produce: ${sig} — stopping, waiting for the acknowledgements in flight`),
+    onSecond: () => out.info('produce: interrupted again: exiting without waiting for acknowledgements'),
   });
+  let summary: ProduceSummary;
+  try {
+    summary = await produce({
+      connection,
+      topic: flags.topic,
+      ...n,
+      createPartitions: partitions,
+      sequenceStart,
+      producerProps,
+      signal: ac.signal,
+      onStart: (i) =>
+        out.info(
+          `produce: topic ${flags.topic} ${i.topicCreated ? 'created' : 'ready'} with ${i.partitions.length} partitions; ` +
+            `${n.numRecords} records of ${n.recordSize} B at ${n.throughput < 0 ? 'no limit' : `${n.throughput} rec/s`} ` +
+            `(up to ${i.recordsPerSend} records a request, ${i.maxInFlight} in flight${i.threads > 1 ? ` on each of ${i.threads} producer threads` : ''})`,
+        ),
+      onReport: (r) => out.info(formatPeriodic(r)),
+    });
+  } finally {
+    ac.dispose();
+  }
+  if (out.machine) {
+    const { ackedSequences, ...rest } = summary;
+    out.document({
+      topic: flags.topic,
+      ...rest,
+      ...(sequenceStart !== undefined ? { sequenceStart, ackedSequences } : {}),
+      target: { recordsPerSec: n.throughput < 0 ? null : n.throughput, numRecords: n.numRecords, recordSize: n.recordSize },
+      warnings: out.warnings,
+    });
+  } else {
+    out.text(formatSummary(summary));
+  }
+  return ac.interruptedBy() === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { globalsOf, type GlobalOptions } from '../options.js';
+import type { Bind } from './action.js';
 import { VERSION } from '../version.js';
 import { outputFor } from '../output.js';
 import { CmaError, combineExitCodes, ExitCode, usageError } from '../errors.js';
@@ -53,7 +54,7 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
   return createClusterTarget({ ...resolveClusterTarget(g), log, warn });
 }
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, bind: Bind): void {
   const cmd = program
     .command('run')
     .argument('[cases...]', 'case names (see --list), scenario file paths, or all')
@@ -80,107 +81,110 @@ Examples:
   $ cma-demo run all --target local --junit out.xml                 # the CI step
   $ cma-demo run ./my-case.yaml --run-id "$CI_JOB_ID" -o json`,
     );
-  cmd.action(async (cases: string[], flags: RunFlags, c: Command) => {
-    const out = outputFor(c);
-    const g = globalsOf(c);
+  cmd.action(bind(async () => runAction));
+}
 
-    if (flags.list) {
-      const entries = listCatalogue();
-      if (out.machine) out.document({ cases: entries.map((e) => ({ name: e.name, summary: e.summary, targets: e.targets, variants: e.variants, file: e.file })), warnings: out.warnings });
-      else {
-        const w = Math.max(...entries.map((e) => e.name.length));
-        for (const e of entries) out.text(`${e.name.padEnd(w)}  ${e.summary}${e.targets.includes('local') ? '' : ' [cluster only]'}`);
-      }
-      return;
+/** Runs the cases; the exit code combines theirs: 130, then 3, then 1. */
+export async function runAction(cases: string[], flags: RunFlags, c: Command): Promise<number | void> {
+  const out = outputFor(c);
+  const g = globalsOf(c);
+
+  if (flags.list) {
+    const entries = listCatalogue();
+    if (out.machine) out.document({ cases: entries.map((e) => ({ name: e.name, summary: e.summary, targets: e.targets, variants: e.variants, file: e.file })), warnings: out.warnings });
+    else {
+      const w = Math.max(...entries.map((e) => e.name.length));
+      for (const e of entries) out.text(`${e.name.padEnd(w)}  ${e.summary}${e.targets.includes('local') ? '' : ' [cluster only]'}`);
     }
-    if (!cases.length) throw usageError('name the cases to run', 'e.g. cma-demo run case1, cma-demo run all, or cma-demo run --list');
-    if (flags.runId !== undefined && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(flags.runId)) {
-      throw usageError(`--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`, 'use lower-case letters, digits and dashes, at most 32 characters');
-    }
-    const profile = parseFast(flags.fast);
-    const sampleIntervalMs = parseDuration(flags.sampleInterval, '--sample-interval', { unit: 'ms', min: 1, integer: true })!;
+    return;
+  }
+  if (!cases.length) throw usageError('name the cases to run', 'e.g. cma-demo run case1, cma-demo run all, or cma-demo run --list');
+  if (flags.runId !== undefined && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(flags.runId)) {
+    throw usageError(`--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`, 'use lower-case letters, digits and dashes, at most 32 characters');
+  }
+  const profile = parseFast(flags.fast);
+  const sampleIntervalMs = parseDuration(flags.sampleInterval, '--sample-interval', { unit: 'ms', min: 1, integer: true })!;
 
-    // Everything is validated before the target is touched.
-    const files = resolveScenarioArgs(cases);
-    const resolved: ResolvedCase[] = [];
-    for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
-    const choice = chooseTargetKind(g);
-    const targetKind = choice.kind;
+  // Everything is validated before the target is touched.
+  const files = resolveScenarioArgs(cases);
+  const resolved: ResolvedCase[] = [];
+  for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
+  const choice = chooseTargetKind(g);
+  const targetKind = choice.kind;
 
-    out.info(`run: target ${targetKind}${g.target ? '' : ` (${choice.reason})`}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
-    const log = (s: string) => out.info(s);
-    const warn = (code: string, m: string) => out.warn(code, m);
-    const target = await makeTarget(targetKind, flags, g, log, warn);
+  out.info(`run: target ${targetKind}${g.target ? '' : ` (${choice.reason})`}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
+  const log = (s: string) => out.info(s);
+  const warn = (code: string, m: string) => out.warn(code, m);
+  const target = await makeTarget(targetKind, flags, g, log, warn);
 
-    const abort = catchInterrupts({
-      onFirst: () => out.info('run: interrupted: stopping the load, restoring the target, writing the partial report (Ctrl-C again to stop at once)'),
-      onSecond: () => {
-        for (const pid of (target as Partial<LocalTarget>).consumerPids?.() ?? []) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
+  const abort = catchInterrupts({
+    onFirst: () => out.info('run: interrupted: stopping the load, restoring the target, writing the partial report (Ctrl-C again to stop at once)'),
+    onSecond: () => {
+      for (const pid of (target as Partial<LocalTarget>).consumerPids?.() ?? []) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
         }
-      },
-    });
-    const live = new LiveView(out.stderr, out.stderrIsTTY, out.color);
-    const reports: CaseReport[] = [];
-    const codes: number[] = [];
-    const startedAt = new Date().toISOString();
-    let versions: Record<string, string> = { 'cma-demo': VERSION };
-    try {
-      for (const rc of resolved) {
-        if (abort.signal.aborted) {
-          reports.push(notRunReport(rc, 'skipped', 'not run: interrupted'));
-          continue;
-        }
-        out.info(`run: ${rc.def.name}: ${rc.def.description.split('\n')[0]!.slice(0, 160)}`);
-        const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: flags.reportDir } : {}) });
-        live.done();
-        const { exitCode, ...rep } = r;
-        reports.push(rep);
-        codes.push(exitCode);
-        out.info(`run: ${rc.def.name}: ${rep.verdict.toUpperCase()}${rep.reason ? ` — ${rep.reason}` : ''}`);
       }
-      try {
-        versions = { ...versions, ...(await target.versions()) };
-      } catch {
-        /* versions are best effort */
-      }
-    } finally {
-      try {
-        await target.close();
-      } catch (err) {
-        out.warn('TARGET_CLOSE', `closing the ${targetKind} target failed: ${(err as Error).message}`);
-        codes.push(ExitCode.ENV);
-      }
-      abort.dispose();
-    }
-    if (abort.signal.aborted) codes.push(ExitCode.INTERRUPTED);
-
-    const report: RunReport = {
-      target: targetKind,
-      profile,
-      versions,
-      passed: runPassed(reports) && !abort.signal.aborted,
-      cases: reports,
-      warnings: out.warnings,
-      startedAt,
-      interrupted: abort.signal.aborted,
-      runId: flags.runId ?? null,
-    };
-    if (flags.reportDir) {
-      writeFile(path.join(flags.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-      writeFile(path.join(flags.reportDir, 'report.html'), renderHtml(report));
-      out.info(`run: wrote ${path.join(flags.reportDir, 'report.json')} and report.html`);
-    }
-    if (flags.junit) {
-      writeFile(flags.junit, renderJUnit(report));
-      out.info(`run: wrote ${flags.junit}`);
-    }
-    if (out.machine) out.document(report);
-    else out.text(renderText(report));
-    process.exitCode = combineExitCodes(codes);
+    },
   });
+  const live = new LiveView(out.stderr, out.stderrIsTTY, out.color);
+  const reports: CaseReport[] = [];
+  const codes: number[] = [];
+  const startedAt = new Date().toISOString();
+  let versions: Record<string, string> = { 'cma-demo': VERSION };
+  try {
+    for (const rc of resolved) {
+      if (abort.signal.aborted) {
+        reports.push(notRunReport(rc, 'skipped', 'not run: interrupted'));
+        continue;
+      }
+      out.info(`run: ${rc.def.name}: ${rc.def.description.split('\n')[0]!.slice(0, 160)}`);
+      const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: flags.reportDir } : {}) });
+      live.done();
+      const { exitCode, ...rep } = r;
+      reports.push(rep);
+      codes.push(exitCode);
+      out.info(`run: ${rc.def.name}: ${rep.verdict.toUpperCase()}${rep.reason ? ` — ${rep.reason}` : ''}`);
+    }
+    try {
+      versions = { ...versions, ...(await target.versions()) };
+    } catch {
+      /* versions are best effort */
+    }
+  } finally {
+    try {
+      await target.close();
+    } catch (err) {
+      out.warn('TARGET_CLOSE', `closing the ${targetKind} target failed: ${(err as Error).message}`);
+      codes.push(ExitCode.ENV);
+    }
+    abort.dispose();
+  }
+  if (abort.signal.aborted) codes.push(ExitCode.INTERRUPTED);
+
+  const report: RunReport = {
+    target: targetKind,
+    profile,
+    versions,
+    passed: runPassed(reports) && !abort.signal.aborted,
+    cases: reports,
+    warnings: out.warnings,
+    startedAt,
+    interrupted: abort.signal.aborted,
+    runId: flags.runId ?? null,
+  };
+  if (flags.reportDir) {
+    writeFile(path.join(flags.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFile(path.join(flags.reportDir, 'report.html'), renderHtml(report));
+    out.info(`run: wrote ${path.join(flags.reportDir, 'report.json')} and report.html`);
+  }
+  if (flags.junit) {
+    writeFile(flags.junit, renderJUnit(report));
+    out.info(`run: wrote ${flags.junit}`);
+  }
+  if (out.machine) out.document(report);
+  else out.text(renderText(report));
+  return combineExitCodes(codes);
 }

@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { addKafkaOptions, addSettingsOptions, globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
-import { usageError } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
+import type { Bind } from './action.js';
 import { validateSetupParams } from '../manifests/params.js';
 import { dryRunDocument, loadTemplates, renderSetup } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
@@ -33,7 +34,7 @@ interface Flags extends SetupFlags, SetupRunFlags, ConnectionFlags {
   kubectl?: string;
 }
 
-export function registerSetup(program: Command): void {
+export function registerSetup(program: Command, bind: Bind): void {
   const cmd = program
     .command('setup')
     .description('install operators, KEDA, Kafka, the consumer and the ScaledObject on OpenShift or Kubernetes')
@@ -48,7 +49,7 @@ export function registerSetup(program: Command): void {
     .addOption(new Option('--channel <name>', 'Kafka operator channel [default: the package default, else stable]'))
     .addOption(new Option('--cma-channel <name>', 'Custom Metrics Autoscaler channel [default: stable]'))
     .addOption(new Option('--starting-csv <csv>', 'pin the Kafka operator CSV (not recommended: pins rot)'))
-    .addOption(new Option('--keda-version <v>', `KEDA release on Kubernetes [default: 2.20.2]`))
+    .addOption(new Option('--keda-version <v>', `KEDA release installed on Kubernetes, also the release the settings checks model [default: 2.20.2]`))
     .addOption(new Option('--strimzi-version <v>', `Strimzi release on Kubernetes [default: 1.2.0]`))
     .addOption(new Option('--keda-manifest <url>', 'KEDA release manifest URL (overrides --keda-version)'))
     .addOption(new Option('--strimzi-manifest <url>', 'Strimzi release manifest URL (overrides --strimzi-version)'))
@@ -69,7 +70,7 @@ export function registerSetup(program: Command): void {
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'));
   cmd.addOption(new Option('--kafka <mode>', 'strimzi (install Kafka with Strimzi) | existing (MSK, Confluent, an existing Strimzi: the connection flags below) | local (cma-demo local up)').default('strimzi'));
   addKafkaOptions(cmd);
-  addSettingsOptions(cmd);
+  addSettingsOptions(cmd, { kedaVersion: false });
   cmd.addHelpText(
     'after',
     `
@@ -82,48 +83,50 @@ Examples:
   $ CMA_DEMO_KAFKA_PASSWORD=… cma-demo setup --kafka existing --bootstrap-server b-1.msk:9096 \\
       --security-protocol SASL_SSL --sasl-mechanism scram-sha-512 --username demo --image quay.io/me/cma-demo:0.1`,
   );
-  cmd.action(async (flags: Flags, c: Command) => {
-    const g = globalsOf<{ kubectl?: string }>(c);
-    const out = outputFor(c);
-    const platformFlag = parsePlatformFlag(flags.platform);
-    const only = parseStepList('--only', flags.only);
-    const skip = parseStepList('--skip', flags.skip);
-    const steps = selectSteps(only, skip);
-    const dryRun = flags.dryRun === undefined ? undefined : flags.dryRun === true ? 'client' : String(flags.dryRun);
-    if (dryRun !== undefined && dryRun !== 'client' && dryRun !== 'server') throw usageError(`--dry-run must be client or server, got "${dryRun}"`);
+  cmd.action(bind(async () => setupAction));
+}
 
-    if (dryRun === 'client') {
-      let platform = platformFlag;
-      let strimziApi: 'v1' | 'v1beta2' | undefined;
-      if (platform === 'auto') {
-        try {
-          const kube = kubeFromGlobals(g);
-          platform = await detectPlatform(kube);
-          strimziApi = strimziApiFromServed(await kube.crdServedVersions('kafkas.kafka.strimzi.io')) ?? undefined;
-        } catch {
-          requirePlatformForOffline();
-        }
+/** Installs the chosen steps (or prints/validates them with --dry-run); a failed step is thrown with its exit code. */
+export async function setupAction(flags: Flags, c: Command): Promise<number> {
+  const g = globalsOf<{ kubectl?: string }>(c);
+  const out = outputFor(c);
+  const platformFlag = parsePlatformFlag(flags.platform);
+  const only = parseStepList('--only', flags.only);
+  const skip = parseStepList('--skip', flags.skip);
+  const steps = selectSteps(only, skip);
+  const dryRun = flags.dryRun === undefined ? undefined : flags.dryRun === true ? 'client' : String(flags.dryRun);
+  if (dryRun !== undefined && dryRun !== 'client' && dryRun !== 'server') throw usageError(`--dry-run must be client or server, got "${dryRun}"`);
+
+  if (dryRun === 'client') {
+    let platform = platformFlag;
+    let strimziApi: 'v1' | 'v1beta2' | undefined;
+    if (platform === 'auto') {
+      try {
+        const kube = kubeFromGlobals(g);
+        platform = await detectPlatform(kube);
+        strimziApi = strimziApiFromServed(await kube.crdServedVersions('kafkas.kafka.strimzi.io')) ?? undefined;
+      } catch {
+        requirePlatformForOffline();
       }
-      const ext = await externalKafka(flags);
-      const p = paramsFromFlags(flags, g, { platform: platform as 'openshift' | 'kubernetes', strimziApi, sourceHash: sourceHash(), kafka: ext?.kafka }, out);
-      for (const w of validateSetupParams(p)) out.warn(w.code, w.message);
-      const rendered = renderSetup(p, loadTemplates()).filter((s) => steps.includes(s.id));
-      const header = [
-        `cma-demo setup --dry-run: platform ${p.platform}, namespace ${p.namespace}, Strimzi API kafka.strimzi.io/${p.strimziApi}`,
-        `ScaledObject: pollingInterval ${p.settings.pollingInterval}, cooldownPeriod ${p.settings.cooldownPeriod}, min ${p.settings.minReplicaCount}, max ${p.settings.maxReplicaCount}, lagThreshold ${p.settings.lagThreshold}, activationLagThreshold ${p.settings.activationLagThreshold}, offsetResetPolicy ${p.settings.offsetResetPolicy}`,
-        `Kafka: ${p.brokers} broker(s), topics ${p.topic}/${p.auditTopic} with ${p.partitions} partitions × ${p.topicReplicas} replicas, group ${p.group}`,
-      ];
-      const doc = dryRunDocument(rendered, header);
-      if (out.format === 'json') out.document({ ...(doc.toJS() as object), warnings: out.warnings });
-      else out.raw(doc.toString({ lineWidth: 0 }));
-      return;
     }
+    const ext = await externalKafka(flags);
+    const p = paramsFromFlags(flags, g, { platform: platform as 'openshift' | 'kubernetes', strimziApi, sourceHash: sourceHash(), kafka: ext?.kafka }, out);
+    for (const w of validateSetupParams(p)) out.warn(w.code, w.message);
+    const rendered = renderSetup(p, loadTemplates()).filter((s) => steps.includes(s.id));
+    const header = [
+      `cma-demo setup --dry-run: platform ${p.platform}, namespace ${p.namespace}, Strimzi API kafka.strimzi.io/${p.strimziApi}`,
+      `ScaledObject: pollingInterval ${p.settings.pollingInterval}, cooldownPeriod ${p.settings.cooldownPeriod}, min ${p.settings.minReplicaCount}, max ${p.settings.maxReplicaCount}, lagThreshold ${p.settings.lagThreshold}, activationLagThreshold ${p.settings.activationLagThreshold}, offsetResetPolicy ${p.settings.offsetResetPolicy}`,
+      `Kafka: ${p.brokers} broker(s), topics ${p.topic}/${p.auditTopic} with ${p.partitions} partitions × ${p.topicReplicas} replicas, group ${p.group}`,
+    ];
+    const doc = dryRunDocument(rendered, header);
+    if (out.format === 'json') out.document({ ...(doc.toJS() as object), warnings: out.warnings });
+    else out.raw(doc.toString({ lineWidth: 0 }));
+    return ExitCode.OK;
+  }
 
-    const kube = kubeFromGlobals(g);
-    const platform = platformFlag === 'auto' ? await detectPlatform(kube) : platformFlag;
-    const runKube = kube.withBin(binFor(platform, g));
-    const external = await externalKafka(flags);
-    const code = await runSetup({ kube: runKube, platform, flags, globals: g, steps, dryRunServer: dryRun === 'server', out, external });
-    process.exitCode = code;
-  });
+  const kube = kubeFromGlobals(g);
+  const platform = platformFlag === 'auto' ? await detectPlatform(kube) : platformFlag;
+  const runKube = kube.withBin(binFor(platform, g));
+  const external = await externalKafka(flags);
+  return runSetup({ kube: runKube, platform, flags, globals: g, steps, dryRunServer: dryRun === 'server', out, external });
 }

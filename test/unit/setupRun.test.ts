@@ -66,6 +66,7 @@ afterEach(() => {
 async function setup(kube: StubKube, steps: StepId[], signal?: AbortSignal) {
   const stdout = capture();
   const out = new Output('json', { stdout: stdout.stream, stderr: new PassThrough(), color: false });
+  // A failed run is thrown as a CmaError (cli.ts prints it); its exit code is the run's.
   const code = await runSetup({
     kube: kube as unknown as Kube,
     platform: 'kubernetes',
@@ -75,6 +76,9 @@ async function setup(kube: StubKube, steps: StepId[], signal?: AbortSignal) {
     dryRunServer: false,
     out,
     ...(signal ? { signal } : {}),
+  }).catch((err: unknown) => {
+    if (err instanceof CmaError) return err.exitCode;
+    throw err;
   });
   const doc = JSON.parse(stdout.text()) as { ok: boolean; steps: Array<{ id: string; status: string; notes: string[]; error?: { message: string } }> };
   return { code, doc, lastTarget: path.join(state, 'last-setup.json') };
