@@ -128,7 +128,7 @@ function objectFindings(so: ScaledObjectFacts): Finding[] {
   const out: Finding[] = [];
   for (const r of so.rejected) {
     out.push({
-      code: r.code === 'USAGE' ? 'KEDA_REFUSES' : r.code,
+      code: 'KEDA_REFUSES',
       level: 'error',
       field: r.field,
       message: `KEDA refuses this ScaledObject: ${r.message}`,

@@ -27,7 +27,7 @@ export interface RecommendInput {
   maxReplicas?: number | null;
   /** plan's pod start delay (default 10, as plan). */
   podStartDelayS?: number;
-  /** lagThreshold values to try (default 100 … 10000). */
+  /** lagThreshold values to try (default 100 … 10000 and the base's). */
   lagThresholds?: number[];
   /** How many candidates to return (default 3). */
   top?: number;
@@ -122,7 +122,7 @@ export function recommend(input: RecommendInput): RecommendDocument {
   const cap = input.maxReplicas ?? Math.min(100, Math.max(3 * needed, 10));
   if (!Number.isInteger(cap) || cap < 1) throw usageError(`--max-replicas must be a whole number ≥ 1, got ${input.maxReplicas}`);
   const podStartDelayS = input.podStartDelayS ?? 10;
-  const thresholds = [...new Set(input.lagThresholds ?? [100, 200, 500, 1000, 2000, 5000, 10000])].sort((a, b) => a - b);
+  const thresholds = [...new Set(input.lagThresholds ?? [100, 200, 500, 1000, 2000, 5000, 10000, base.lagThreshold])].sort((a, b) => a - b);
 
   const settingsFor = (M: number, T: number, up: ScaleUpOption): ScaledObjectSettings => ({
     ...base,
@@ -185,9 +185,24 @@ export function recommend(input: RecommendInput): RecommendDocument {
       }
     }
   }
+  // Cheapest first; among equals the fewest partitions, then the base's own scale-up policy and the lagThreshold
+  // nearest the base's (the smallest change to what the user has).
+  const options = scaleUpOptions(base, cap).map((o) => o.name);
+  const distance = (T: number): number => Math.abs(Math.log(T / base.lagThreshold));
   const byCost = (a: Candidate, b: Candidate): number =>
-    a.replicaSeconds - b.replicaSeconds || a.peak - b.peak || a.partitions - b.partitions || (a.drainDelayS ?? 0) - (b.drainDelayS ?? 0) || b.lagThreshold - a.lagThreshold;
-  const ranked = [...new Set(pool)].sort(byCost);
+    a.replicaSeconds - b.replicaSeconds ||
+    a.peak - b.peak ||
+    a.partitions - b.partitions ||
+    (a.drainDelayS ?? 0) - (b.drainDelayS ?? 0) ||
+    options.indexOf(a.scaleUp.name) - options.indexOf(b.scaleUp.name) ||
+    distance(a.lagThreshold) - distance(b.lagThreshold);
+  // One candidate per predicted timeline: settings that behave the same are one choice, not three.
+  const byTimeline = new Map<string, Candidate>();
+  for (const c of [...new Set(pool)].sort(byCost)) {
+    const k = `${c.partitions}|${JSON.stringify(c.steps)}`;
+    if (!byTimeline.has(k)) byTimeline.set(k, c);
+  }
+  const ranked = [...byTimeline.values()];
 
   // Replay the cheapest with plan itself (full resolution, every knife-edge variant).
   const top = input.top ?? 3;
@@ -236,17 +251,6 @@ export function recommend(input: RecommendInput): RecommendDocument {
     replayFlags: `${loadFlag(load)} --consumer-rate ${R}${podStartDelayS !== 10 ? ` --pod-start-delay ${podStartDelayS}` : ''}`,
     warnings,
   };
-}
-
-/** Parses a duration like 120, 120s, 2m or 1h30m into seconds. */
-export function parseDuration(v: string, flag: string): number {
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
-  if (!m || s === '' || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
-    throw usageError(`${flag} "${v}" is not a duration`, `write seconds (120 or 120s) or minutes (2m), e.g. ${flag} 120s`);
-  }
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
 export interface RecommendedObjectContext {

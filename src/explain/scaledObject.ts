@@ -28,7 +28,7 @@ export interface ScaledObjectFacts {
   file?: string;
   /** The settings, or null when KEDA would refuse the object (then `rejected` says why). */
   settings: ScaledObjectSettings | null;
-  /** What KEDA would refuse (one entry a violation); empty when it accepts the object. */
+  /** What KEDA would refuse (one entry a violation; code: KEDA's rule when there is one violation); empty when it accepts the object. */
   rejected: Array<{ code: string; field: string; message: string; hint?: string }>;
   /** The seed's known mistakes and other notes from reading the object (SCALE_TARGET_KIND, UNSAFE_SSL, …). */
   notes: Warning[];
