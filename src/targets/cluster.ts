@@ -237,6 +237,23 @@ export class ClusterTarget implements Target {
       ['consumer.log', ['logs', '-n', ns, `deployment/${this.o.app}`, '--all-containers', '--tail=2000']],
     ];
     const files: string[] = [];
+    // On `cma-demo lab` KEDA runs as processes of this machine: its logs are the lab's files, the consumers' the pod runner's.
+    const lab = await this.lab();
+    if (lab) {
+      const { labDir } = await import('../lab/lab.js');
+      const tail = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-2000).join('\n') : `# ${f} does not exist\n`);
+      for (const c of lab.components.filter((x) => x.name === 'keda-operator' || x.name === 'keda-adapter' || x.name === 'kube-controller-manager')) {
+        const f = path.join(dir, `${c.name}.log`);
+        fs.writeFileSync(f, tail(c.logFile));
+        files.push(f);
+      }
+      const podDir = path.join(labDir(), 'pods');
+      const pods = fs.existsSync(podDir) ? fs.readdirSync(podDir).filter((x) => x.startsWith(`${ns}_${this.o.app}-`)) : [];
+      const f = path.join(dir, 'consumer.log');
+      fs.writeFileSync(f, pods.map((x) => `==> ${x} <==\n${tail(path.join(podDir, x))}`).join('\n'));
+      files.push(f);
+      items.splice(4, 3);
+    }
     for (const [name, args] of items) {
       const r = await kube.run(args, { timeoutMs: 60_000 });
       const f = path.join(dir, name);
@@ -266,7 +283,22 @@ export class ClusterTarget implements Target {
     if (kafka?.status?.kafkaVersion) v.kafka = String(kafka.status.kafkaVersion);
     if (kafka?.status?.operatorLastSuccessfulVersion) v.strimzi = String(kafka.status.operatorLastSuccessfulVersion);
     v.platform = this.platform ?? 'unknown';
+    const lab = await this.lab();
+    if (lab) {
+      v.keda = lab.versions.keda;
+      v.lab = 'cma-demo lab: KEDA operator + metrics adapter and kube-controller-manager as local processes';
+      v.hpaSyncPeriodSeconds = String(lab.hpaSyncPeriodSeconds);
+    }
     return v;
+  }
+
+  /** The `cma-demo lab` this target's API server belongs to, if any. */
+  private async lab(): Promise<import('../lab/lab.js').LabState | null> {
+    const { readLabState } = await import('../lab/lab.js');
+    const st = readLabState();
+    if (!st?.server) return null;
+    const server = await (await this.k()).serverUrl().catch(() => null);
+    return server === st.server ? st : null;
   }
 
   async close(): Promise<void> {
