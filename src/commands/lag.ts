@@ -47,16 +47,18 @@ function withCluster(r: LagResult, obs: ClusterObservation | null, lagThreshold:
 }
 
 async function loadSettings(flags: LagFlags, out: Output): Promise<{ settings: ScaledObjectSettings; group?: string; topic?: string }> {
-  if (!flags.scaledobject) return { settings: settingsFromFlags(flags, DEFAULT_SETTINGS) };
+  // KEDA's rules that need the trigger's topic (limitToPartitionsWithLag, ensureEvenDistributionOfPartitions)
+  // see --topic, else the file's topic; null = the trigger has none.
+  if (!flags.scaledobject) return { settings: settingsFromFlags(flags, DEFAULT_SETTINGS, { topic: flags.topic ?? null }) };
   let text: string;
   try {
     text = await fsp.readFile(flags.scaledobject, 'utf8');
   } catch (err) {
     throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as Error).message}`, 'pass the path of a ScaledObject YAML file');
   }
-  const so = settingsFromScaledObjectYaml(text, flags.scaledobject);
+  const so = settingsFromScaledObjectYaml(text, flags.scaledobject, { kedaVersion: flags.kedaVersion });
   for (const w of so.warnings) out.warn(w.code, w.message);
-  return { settings: settingsFromFlags(flags, so.settings), group: so.settings.consumerGroup, topic: so.settings.topic };
+  return { settings: settingsFromFlags(flags, so.settings, { topic: flags.topic ?? so.settings.topic ?? null }), group: so.settings.consumerGroup, topic: so.settings.topic };
 }
 
 async function sample(admin: KafkaAdmin, group: string, topic: string | undefined, settings: ScaledObjectSettings): Promise<LagInput> {

@@ -45,7 +45,7 @@ export interface PartitionEnd {
 export interface CommittedOffset {
   topic: string;
   partition: number;
-  /** null when the group has no commit for the partition. */
+  /** null when the group has no commit for the partition (the broker's −1; other negative values are kept). */
   offset: number | null;
 }
 
@@ -71,6 +71,8 @@ export interface KafkaAdmin {
   partitions(topic: string): Promise<number[]>;
   /** Log-end (high watermark) and log-start offsets of every partition. */
   endOffsets(topic: string): Promise<PartitionEnd[]>;
+  /** Last stable offset of every partition (READ_COMMITTED): below the high watermark while a transaction is open. */
+  lastStableOffsets?(topic: string): Promise<Array<{ partition: number; offset: number }>>;
   /** Committed offsets of a group; without topics: every topic the group has commits for. Never modifies commits. */
   committedOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]>;
   /** Sets committed offsets (the group must have no active members). */

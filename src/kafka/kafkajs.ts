@@ -30,7 +30,7 @@ const stderrLogCreator: LogCreator = () => (entry) => {
 };
 
 /** A KafkaJS client for a connection (producers and consumers inside src/kafka/ build on it). */
-export function kafkaFor(conn: KafkaConnection, opts: { clientId?: string; retries?: number } = {}): KafkaType {
+export function kafkaFor(conn: KafkaConnection, opts: { clientId?: string; retries?: number; isolation?: 'read_committed' } = {}): KafkaType {
   const config: KafkaConfig = {
     clientId: opts.clientId ?? conn.clientId ?? 'cma-demo',
     brokers: conn.brokers,
@@ -56,7 +56,7 @@ export function kafkaFor(conn: KafkaConnection, opts: { clientId?: string; retri
   };
   const kafka = new Kafka(config);
   socketsOf.set(kafka, sockets);
-  readUncommittedAdmin(kafka);
+  readUncommittedAdmin(kafka, opts.isolation === 'read_committed' ? 1 : 0);
   return kafka;
 }
 
@@ -79,12 +79,13 @@ const deadClients = new WeakSet<Set<net.Socket>>();
  * last stable offset. kafka-consumer-groups, kafka_exporter and KEDA use the high watermark: clusters
  * created without an isolation level (admin, producer) get READ_UNCOMMITTED. Consumers pass their own.
  */
-function readUncommittedAdmin(kafka: KafkaType): void {
+function readUncommittedAdmin(kafka: KafkaType, level: 0 | 1 = 0): void {
   const k = kafka as unknown as Record<symbol, unknown>;
   const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   if (!sym || typeof k[sym] !== 'function') return; // a future KafkaJS: endOffsets falls back to its default
   const create = k[sym] as (o: Record<string, unknown>) => unknown;
-  k[sym] = (o: Record<string, unknown>) => create({ ...o, isolationLevel: o.isolationLevel ?? 0 /* READ_UNCOMMITTED */ });
+  // level 1 (READ_COMMITTED) only for lastStableOffsets' own client.
+  k[sym] = (o: Record<string, unknown>) => create({ ...o, isolationLevel: o.isolationLevel ?? level /* 0 = READ_UNCOMMITTED */ });
 }
 
 interface KafkaJsErrorLike {
@@ -307,7 +308,8 @@ class KafkaJsAdmin implements KafkaAdmin {
     for (const t of r) {
       for (const p of t.partitions) {
         const o = num(p.offset);
-        out.push({ topic: t.topic, partition: p.partition, offset: o >= 0 ? o : null });
+        // Only −1 means "no commit" (as in KEDA, which checks invalidOffset = −1); other values are kept.
+        out.push({ topic: t.topic, partition: p.partition, offset: o === -1 ? null : o });
       }
     }
     return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
@@ -346,8 +348,31 @@ class KafkaJsAdmin implements KafkaAdmin {
     });
   }
 
-  close(): Promise<void> {
-    return this.admin.disconnect().catch(() => {});
+  /** A second client, READ_COMMITTED, opened on first use by lastStableOffsets. */
+  private lsoAdmin: Promise<Admin> | null = null;
+
+  /**
+   * The last stable offset of each partition (ListOffsets READ_COMMITTED): below the high watermark while a
+   * transaction is open. Read through a READ_COMMITTED client of its own (this admin lists READ_UNCOMMITTED).
+   */
+  async lastStableOffsets(topic: string): Promise<Array<{ partition: number; offset: number }>> {
+    this.lsoAdmin ??= (async () => {
+      const a = kafkaFor(this.conn, { isolation: 'read_committed' }).admin();
+      await a.connect();
+      return a;
+    })();
+    const a = await this.lsoAdmin.catch((err: unknown) => {
+      this.lsoAdmin = null;
+      throw mapKafkaError(err, this.conn);
+    });
+    const r = await this.call(() => a.fetchTopicOffsets(topic));
+    return r.map((p) => ({ partition: p.partition, offset: num(p.high) })).sort((x, y) => x.partition - y.partition);
+  }
+
+  async close(): Promise<void> {
+    const lso = this.lsoAdmin;
+    this.lsoAdmin = null;
+    await Promise.all([this.admin.disconnect().catch(() => {}), lso?.then((a) => a.disconnect()).catch(() => {})]);
   }
 }
 

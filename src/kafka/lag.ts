@@ -1,6 +1,7 @@
 /**
- * Reads what the lag maths needs (shared API E): per partition the group's committed offset and the log-end
- * offset (high watermark), through our KafkaAdmin. Never modifies commits (no resolveOffsets).
+ * Reads what the lag maths needs (shared API E): per partition the group's committed offset, the log-end
+ * offset (high watermark, what KEDA reads), the log-start offset and the last stable offset, through our
+ * KafkaAdmin. Never modifies commits (no resolveOffsets).
  */
 import type { KafkaAdmin } from './client.js';
 import type { PartitionOffsets } from '../scaling/kedaLag.js';
@@ -8,6 +9,11 @@ import type { PartitionOffsets } from '../scaling/kedaLag.js';
 export interface PartitionOffsetsWithStart extends PartitionOffsets {
   /** Log-start offset (records below it were removed by retention). */
   logStartOffset: number;
+  /**
+   * Last stable offset (READ_COMMITTED): below logEndOffset while a transaction is open; read_committed consumers
+   * stop there. Absent when the client cannot read it.
+   */
+  lastStableOffset?: number;
 }
 
 /**
@@ -28,9 +34,16 @@ export async function readPartitionOffsets(admin: KafkaAdmin, group: string, top
     topics = [...new Set(all.filter((c) => c.offset !== null).map((c) => c.topic))].sort();
     committedP = Promise.resolve(all);
   }
-  const [committed, ends] = await Promise.all([committedP, Promise.all(topics.map((t) => admin.endOffsets(t)))]);
+  const lso = admin.lastStableOffsets?.bind(admin);
+  const [committed, ends, stables] = await Promise.all([
+    committedP,
+    Promise.all(topics.map((t) => admin.endOffsets(t))),
+    lso ? Promise.all(topics.map((t) => lso(t))) : Promise.resolve(null),
+  ]);
   const byKey = new Map<string, number | null>();
   for (const c of committed) byKey.set(`${c.topic}/${c.partition}`, c.offset);
+  const stable = new Map<string, number>();
+  stables?.forEach((list, i) => list.forEach((x) => stable.set(`${topics[i]}/${x.partition}`, x.offset)));
   const out: PartitionOffsetsWithStart[] = [];
   topics.forEach((t, i) => {
     for (const e of ends[i]!) {
@@ -40,6 +53,7 @@ export async function readPartitionOffsets(admin: KafkaAdmin, group: string, top
         committedOffset: byKey.get(`${t}/${e.partition}`) ?? null,
         logEndOffset: e.high,
         logStartOffset: e.low,
+        ...(stable.has(`${t}/${e.partition}`) ? { lastStableOffset: stable.get(`${t}/${e.partition}`)! } : {}),
       });
     }
   });

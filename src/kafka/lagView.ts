@@ -4,6 +4,7 @@
  */
 import type { Warning } from '../errors.js';
 import { computeKedaView, type KedaView, type PartitionOffsets, type PersistentMemory } from '../scaling/kedaLag.js';
+import { kedaBehaviour } from '../scaling/kedaVersion.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
 
 export interface LagInput {
@@ -11,18 +12,40 @@ export interface LagInput {
   /** The topic asked for; undefined = every topic the group has commits for. */
   topic?: string;
   settings: ScaledObjectSettings;
-  offsets: Array<PartitionOffsets & { logStartOffset?: number }>;
+  /** lastStableOffset: READ_COMMITTED end (below logEndOffset while a transaction is open), when read. */
+  offsets: Array<PartitionOffsets & { logStartOffset?: number; lastStableOffset?: number }>;
   /** Members of the group (kafka_consumergroup_members), when known. */
   members?: number | null;
   groupState?: string | null;
 }
 
+export interface LagPartitionRow {
+  topic: string;
+  partition: number;
+  committedOffset: number | null;
+  /** Log-start offset: records below it were deleted (null when unknown). */
+  logStartOffset: number | null;
+  logEndOffset: number;
+  /** e − c, null without a commit (as kafka-consumer-groups). */
+  lag: number | null;
+  /** KEDA's lag for the partition: what the metric sums (0 when excluded as persistent or not counted). */
+  kedaLag: number;
+  /** KEDA's lag with persistent lag included: what activation sums when excludePersistentLag is on. */
+  persistentIncludedLag: number;
+  /** False when partitionLimitation leaves the partition out (KEDA does not read it). */
+  counted: boolean;
+}
+
 export interface LagDocument {
   group: string;
   settings: ScaledObjectSettings;
-  partitions: Array<{ topic: string; partition: number; committedOffset: number | null; logEndOffset: number; lag: number | null; kedaLag: number }>;
+  /** The KEDA release modelled (settings.kedaVersion). */
+  versions: { kedaModel: string };
+  partitions: LagPartitionRow[];
+  /** KEDA's total over the counted partitions, before the cap. */
   totalLag: number;
-  keda: { metric: number; active: boolean; desiredReplicas: number };
+  /** persistentIncludedLag: the total activation compares with activationLagThreshold. */
+  keda: { metric: number; active: boolean; desiredReplicas: number; persistentIncludedLag: number };
   warnings: Warning[];
 }
 
@@ -33,20 +56,25 @@ export interface LagResult {
 
 /** One sample: KEDA's view (memory carried in and out), the document and its warnings. */
 export function analyzeLag(input: LagInput, memory?: PersistentMemory): LagResult {
-  const view = computeKedaView(input.offsets, input.settings, memory);
+  // Without a topic the trigger reads every topic the group committed to, and KEDA ignores partitionLimitation.
+  const view = computeKedaView(input.offsets, input.settings, memory, { allTopics: !input.topic });
   const doc: LagDocument = {
     group: input.group,
     settings: input.settings,
+    versions: { kedaModel: view.kedaVersion },
     partitions: view.partitions.map((p) => ({
       topic: p.topic,
       partition: p.partition,
       committedOffset: p.committedOffset,
+      logStartOffset: p.logStartOffset ?? null,
       logEndOffset: p.logEndOffset,
       lag: p.lag,
       kedaLag: p.kedaLag,
+      persistentIncludedLag: p.kedaLagWithPersistent,
+      counted: p.counted,
     })),
     totalLag: view.totalLag,
-    keda: { metric: view.metric, active: view.active, desiredReplicas: view.desiredReplicas },
+    keda: { metric: view.metric, active: view.active, desiredReplicas: view.desiredReplicas, persistentIncludedLag: view.totalLagWithPersistent },
     warnings: lagWarnings(input, view),
   };
   return { doc, view };
@@ -61,7 +89,11 @@ export function lagWarnings(input: LagInput, view: KedaView): Warning[] {
   const P = view.partitionCount;
   const T = s.lagThreshold;
   const where = input.topic ? `topic ${input.topic}` : 'its topics';
-  const uncommitted = input.offsets.filter((p) => p.committedOffset === null || p.committedOffset < 0);
+  const b = kedaBehaviour(view.kedaVersion);
+  const countedKeys = new Set(view.partitions.filter((p) => p.counted).map((p) => `${p.topic}/${p.partition}`));
+  const counted = input.offsets.filter((p) => countedKeys.has(`${p.topic}/${p.partition}`));
+  const uncommitted = counted.filter((p) => p.committedOffset === null || p.committedOffset === -1);
+  const names = (ps: Array<{ topic: string; partition: number }>): string => ps.map((p) => `${p.topic}/${p.partition}`).join(', ');
 
   if (!input.topic && P === 0) {
     w.push({
@@ -86,12 +118,12 @@ export function lagWarnings(input: LagInput, view: KedaView): Warning[] {
           message: `${plural(uncommitted.length, 'partition')} of ${where} ${uncommitted.length === 1 ? 'has' : 'have'} no committed offset: under offsetResetPolicy latest KEDA counts 1 for each, whatever they hold`,
         });
       }
-    } else {
+    } else if (!b.earliestCountsFromLogStart) {
       const deleted = uncommitted.reduce((a, p) => a + Math.max(0, p.logStartOffset ?? 0), 0);
       if (deleted > 0) {
         w.push({
           code: 'EARLIEST_COUNTS_DELETED',
-          message: `under offsetResetPolicy earliest KEDA counts a partition without a commit from offset 0, including ${deleted} records already removed by retention (kedacore/keda#7936)`,
+          message: `under offsetResetPolicy earliest KEDA ${view.kedaVersion} counts a partition without a commit from offset 0, including ${deleted} records already removed by retention (kedacore/keda#7936; KEDA main counts from the log start, #7937)`,
         });
       }
     }
@@ -126,9 +158,34 @@ export function lagWarnings(input: LagInput, view: KedaView): Warning[] {
   }
   const negative = view.partitions.filter((p) => p.lag !== null && p.lag < 0);
   if (negative.length) {
+    const metricNote = view.negativeSentAsZero
+      ? `; the total is negative, and KEDA ${view.kedaVersion} sends it as 0`
+      : view.metric < 0
+        ? `; the total is negative, and KEDA ${view.kedaVersion} passes ${view.metric} on to the HPA (2.20.2 and later send 0)`
+        : '';
     w.push({
       code: 'NEGATIVE_LAG',
-      message: `${plural(negative.length, 'partition')} show a committed offset beyond the log end (${negative.map((p) => `${p.topic}/${p.partition}`).join(', ')}): the commit was read after the end offset, or the topic was recreated`,
+      message: `${plural(negative.length, 'partition')} ${negative.length === 1 ? 'shows' : 'show'} a committed offset beyond the log end (${names(negative)}): the commit was read after the end offset, or the topic was recreated${metricNote}`,
+    });
+  }
+  const below = counted.filter((p) => p.committedOffset !== null && p.committedOffset >= 0 && p.logStartOffset !== undefined && p.committedOffset < p.logStartOffset);
+  if (below.length) {
+    const gone = below.reduce((a, p) => a + (p.logStartOffset! - p.committedOffset!), 0);
+    w.push({
+      code: 'COMMIT_BELOW_LOG_START',
+      message:
+        `${plural(below.length, 'partition')} ${below.length === 1 ? 'has' : 'have'} a commit below the log start (${below.map((p) => `${p.topic}/${p.partition} commit ${p.committedOffset} < start ${p.logStartOffset}`).join(', ')}): ` +
+        `${gone} records were deleted under the commit. KEDA counts them as lag (log end − commit), but the consumer cannot process them: ` +
+        `it jumps to auto.offset.reset (earliest: the log start), and the lag drops by ${gone} at once`,
+    });
+  }
+  const open = counted.filter((p) => p.lastStableOffset !== undefined && p.lastStableOffset < p.logEndOffset);
+  if (open.length) {
+    w.push({
+      code: 'OPEN_TRANSACTION',
+      message:
+        `${plural(open.length, 'partition')} ${open.length === 1 ? 'has' : 'have'} an open transaction (last stable offset below the high watermark: ${open.map((p) => `${p.topic}/${p.partition} ${p.lastStableOffset} < ${p.logEndOffset}`).join(', ')}): ` +
+        `read_committed consumers cannot read past the last stable offset until the transaction ends, while KEDA counts up to the high watermark`,
     });
   }
   const persistent = view.partitions.filter((p) => p.persistent);
@@ -157,8 +214,9 @@ export function renderLagText(input: LagInput, r: LagResult, opts: { time?: stri
   const state = input.groupState === 'Dead' ? ', no such group on the broker (state Dead)' : input.groupState ? `, state ${input.groupState}${input.members !== undefined && input.members !== null ? `, ${plural(input.members, 'member')}` : ''}` : '';
   lines.push(`group ${input.group}${input.topic ? `, topic ${input.topic}` : ', all topics with commits'}${state}${opts.time ? `  (${opts.time})` : ''}`);
   lines.push(
-    `settings: lagThreshold ${s.lagThreshold}, activationLagThreshold ${s.activationLagThreshold}, offsetResetPolicy ${s.offsetResetPolicy}, ` +
+    `settings (KEDA ${v.kedaVersion}): lagThreshold ${s.lagThreshold}, activationLagThreshold ${s.activationLagThreshold}, offsetResetPolicy ${s.offsetResetPolicy}, ` +
       `min ${s.minReplicaCount}, max ${s.maxReplicaCount}` +
+      (s.partitionLimitation ? `, partitionLimitation ${s.partitionLimitation}${input.topic ? '' : ' (ignored without a topic)'}` : '') +
       [
         s.scaleToZeroOnInvalidOffset && 'scaleToZeroOnInvalidOffset',
         s.excludePersistentLag && 'excludePersistentLag',
@@ -171,23 +229,29 @@ export function renderLagText(input: LagInput, r: LagResult, opts: { time?: stri
         .join(''),
   );
   lines.push('');
-  const rows: string[][] = [['TOPIC', 'PARTITION', 'COMMITTED', 'LOG-END', 'LAG', 'KEDA-LAG']];
+  const rows: string[][] = [['TOPIC', 'PARTITION', 'COMMITTED', 'LOG-START', 'LOG-END', 'LAG', 'KEDA-LAG']];
   for (const p of v.partitions) {
     rows.push([
       p.topic,
       String(p.partition),
       p.committedOffset === null ? '-' : String(p.committedOffset),
+      p.logStartOffset === undefined ? '-' : String(p.logStartOffset),
       String(p.logEndOffset),
       p.lag === null ? '-' : String(p.lag),
-      String(p.kedaLag) + (p.persistent ? ` (persistent ${p.kedaLagWithPersistent})` : ''),
+      !p.counted ? '- (not in partitionLimitation)' : String(p.kedaLag) + (p.persistent ? ` (persistent ${p.kedaLagWithPersistent})` : ''),
     ]);
   }
   if (v.partitions.length) lines.push(table(rows));
   else lines.push('(no partitions)');
   lines.push('');
   const P = v.partitionCount;
-  const capped = v.metric !== v.totalLag ? ` (total ${v.totalLag}, capped/rounded by KEDA)` : '';
-  lines.push(`total lag ${v.totalLag} over ${plural(P, 'partition')}`);
+  const capped = v.negativeSentAsZero
+    ? ` (total ${v.totalLag}: negative, sent as 0 by KEDA ${v.kedaVersion})`
+    : v.metric !== v.totalLag
+      ? ` (total ${v.totalLag}, capped/rounded by KEDA)`
+      : '';
+  const left = v.partitions.length - P;
+  lines.push(`total lag ${v.totalLag} over ${plural(P, 'partition')}${left ? ` (${left} left out by partitionLimitation)` : ''}`);
   lines.push(
     `KEDA sees: metric ${v.metric}${capped}; active ${v.active ? 'yes' : 'no'} (${v.totalLagWithPersistent} ${v.active ? '>' : '≤'} ${s.activationLagThreshold}); ` +
       `desired replicas ${v.desiredReplicas} (the HPA's raw proposal, before tolerance, stabilization and policies)`,
@@ -236,7 +300,9 @@ export function renderLagProm(input: LagInput, r: LagResult): string {
     kdesired: fam('cma_demo_keda_desired_replicas', "The HPA's raw replica proposal before tolerance, stabilization and policies"),
     kplag: fam('cma_demo_keda_partition_lag', "KEDA's lag of a partition (after offsetResetPolicy and excludePersistentLag)"),
   };
-  if (input.members !== undefined && input.members !== null) F.members.series.push({ labels: { consumergroup: g }, value: input.members });
+  // A group that does not exist (describeGroups answers state Dead) has no members gauge: kafka_exporter lists only
+  // the groups the broker knows.
+  if (input.members !== undefined && input.members !== null && input.groupState !== 'Dead') F.members.series.push({ labels: { consumergroup: g }, value: input.members });
   const byTopic = new Map<string, typeof r.view.partitions>();
   for (const p of r.view.partitions) {
     const list = byTopic.get(p.topic) ?? [];
@@ -269,7 +335,7 @@ export function renderLagProm(input: LagInput, r: LagResult): string {
     } else {
       comments.push(`# cma-demo: group ${g} has no commit on topic ${topic}; kafka_exporter emits no consumergroup series for it`);
     }
-    for (const p of parts) F.kplag.series.push({ labels: { consumergroup: g, partition: String(p.partition), topic }, value: p.kedaLag });
+    for (const p of parts) if (p.counted) F.kplag.series.push({ labels: { consumergroup: g, partition: String(p.partition), topic }, value: p.kedaLag });
   }
   const kl: Labels = input.topic ? { consumergroup: g, topic: input.topic } : { consumergroup: g };
   F.kmetric.series.push({ labels: kl, value: r.view.metric });

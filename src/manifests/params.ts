@@ -177,6 +177,7 @@ export function templateParams(p: SetupParams): Record<string, unknown> {
     limitToPartitionsWithLag: str(s.limitToPartitionsWithLag),
   };
   if (s.ensureEvenDistributionOfPartitions) triggerMetadata.ensureEvenDistributionOfPartitions = 'true';
+  if (s.partitionLimitation) triggerMetadata.partitionLimitation = s.partitionLimitation;
   const rf = Math.min(3, p.brokers);
   return {
     namespace: p.namespace,

@@ -449,7 +449,7 @@ export function checkTriggerMetadata(
     const r = parseTriggerInt(str[k], version);
     if (r.ok) {
       if (r.value !== undefined) values[k] = r.value;
-    } else bad(k, `${r.reason}; KEDA reads it as a whole number`, `write ${k} as a whole number in quotes, e.g. '200'`, 'TRIGGER_NOT_A_NUMBER');
+    } else bad(k, `${r.reason}, and KEDA ${version} parses ${k} as a whole number`, `write ${k} as a whole number in quotes, e.g. '200'`, 'TRIGGER_NOT_A_NUMBER');
   }
   const orp = parseTriggerEnum(str.offsetResetPolicy, OFFSET_RESET_POLICIES, version, true);
   if (orp.ok) {
