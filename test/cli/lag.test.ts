@@ -15,11 +15,12 @@ describe('cma-demo lag', () => {
     const before = await runCli(['lag', '--group', group, '--topic', topic, '--offset-reset-policy', 'earliest', '-o', 'json'], { env });
     expect(before.exitCode).toBe(0);
     const d1 = JSON.parse(before.stdout);
-    expect(Object.keys(d1).sort()).toEqual(['group', 'keda', 'partitions', 'settings', 'totalLag', 'warnings']);
+    expect(Object.keys(d1).sort()).toEqual(['group', 'keda', 'partitions', 'settings', 'totalLag', 'versions', 'warnings']);
     expect(d1.totalLag).toBe(20000);
     expect(d1.partitions).toHaveLength(10);
     expect(d1.partitions.every((p: { lag: unknown; committedOffset: unknown }) => p.lag === null && p.committedOffset === null)).toBe(true);
-    expect(d1.keda).toEqual({ metric: 2000, active: true, desiredReplicas: 10 });
+    expect(d1.keda).toEqual({ metric: 2000, active: true, desiredReplicas: 10, persistentIncludedLag: 20000 });
+    expect(d1.versions).toEqual({ kedaModel: '2.18' });
     expect(before.stderr.split('\n')[0]).toMatch(new RegExp(`^lag: Kafka 127\\.0\\.0\\.1:\\d+ PLAINTEXT \\[local broker\\], group ${group}, topic ${topic}`));
 
     // The same group under the default latest policy: the seed's trap.
@@ -33,7 +34,7 @@ describe('cma-demo lag', () => {
     const after = JSON.parse((await runCli(['lag', '--group', group, '--topic', topic, '-o', 'json'], { env })).stdout);
     expect(after.totalLag).toBe(0);
     expect(after.partitions.every((p: { lag: number }) => p.lag === 0)).toBe(true);
-    expect(after.keda).toEqual({ metric: 0, active: false, desiredReplicas: 0 });
+    expect(after.keda).toEqual({ metric: 0, active: false, desiredReplicas: 0, persistentIncludedLag: 0 });
   });
 
   it('--watch -o json: one object per line; persistent-lag memory carries across samples', async () => {
@@ -53,7 +54,8 @@ describe('cma-demo lag', () => {
     expect(s1.totalLag).toBe(600);
     expect(s1.keda.metric).toBe(400); // 600/200 = 3 > 2 partitions → capped at 2 × 200
     expect(s2.totalLag).toBe(0); // commits unchanged: persistent lag left out of the metric…
-    expect(s2.keda).toEqual({ metric: 0, active: true, desiredReplicas: 1 }); // …but activation still counts it
+    expect(s2.keda).toMatchObject({ metric: 0, active: true, desiredReplicas: 1 }); // …but activation still counts it
+    expect(s2.keda.persistentIncludedLag).toBe(600);
     expect(s2.partitions.map((p: { lag: number }) => p.lag)).toEqual([300, 300]);
     expect(s2.warnings.map((w: { code: string }) => w.code)).toContain('PERSISTENT_LAG_KEEPS_ACTIVE');
     // Neighbour: without --watch every run starts without memory.
