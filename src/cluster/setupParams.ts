@@ -77,7 +77,7 @@ export function loadSettings(flags: SetupFlags, out?: Output): ScaledObjectSetti
     } catch (err) {
       throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const so = settingsFromScaledObjectYaml(text, flags.scaledobject);
+    const so = settingsFromScaledObjectYaml(text, flags.scaledobject, { kedaVersion: flags.kedaVersion });
     for (const w of so.warnings) out?.warn(w.code, w.message);
     base = so.settings;
   }
