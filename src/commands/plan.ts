@@ -36,7 +36,7 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
     } catch (err) {
       throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the path of a YAML file holding one ScaledObject');
     }
-    const parsed = settingsFromScaledObjectYaml(text, flags.scaledobject);
+    const parsed = settingsFromScaledObjectYaml(text, flags.scaledobject, { kedaVersion: flags.kedaVersion });
     for (const w of parsed.warnings) out?.warn(w.code, w.message);
     base = parsed.settings;
   }
