@@ -9,6 +9,7 @@
  */
 import YAML, { LineCounter, isMap, isSeq, type Document, type Node } from 'yaml';
 import { usageError } from '../errors.js';
+import { parseDuration, parseInteger } from '../util/numbers.js';
 import type { Warning } from '../errors.js';
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { DEFAULT_KEDA_VERSION, kedaBehaviour, parseKedaVersion, type KedaVersion } from './kedaVersion.js';
@@ -205,14 +206,13 @@ export function describeField(s: ScaledObjectSettings, field: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Flags
 
-function int(name: string, v: string | number | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : String(v).trim() === '' ? NaN : Number(String(v).trim());
-  if (!Number.isInteger(n) || n < min) {
-    throw usageError(`${name} must be an integer ≥ ${min}, got "${v}"`, `pass a whole number, e.g. ${name} ${Math.max(min, 1)}`);
-  }
-  return n;
-}
+// Flags speak the numeric-flag grammar (util/numbers.ts: 10k, 1_000; periods also 2m, 1h30m). The ScaledObject
+// YAML keeps KEDA's own integer reading (validate.ts).
+const int = (name: string, v: string | number | undefined, min: number): number | undefined =>
+  v === undefined ? undefined : parseInteger(String(v), name, { min });
+
+const seconds = (name: string, v: string | number | undefined, min: number): number | undefined =>
+  v === undefined ? undefined : parseDuration(String(v), name, { unit: 's', min, integer: true });
 
 function fraction(name: string, v: string | number | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -251,9 +251,9 @@ export function settingsFromFlags(flags: SettingsFlags, base: ScaledObjectSettin
     s[field] = v;
     if (origin) meta.origins.set(field as string, { at: origin });
   };
-  set('pollingInterval', int('--polling-interval', flags.pollingInterval, 1));
-  set('cooldownPeriod', int('--cooldown-period', flags.cooldownPeriod, 0));
-  set('initialCooldownPeriod', int('--initial-cooldown-period', flags.initialCooldownPeriod, 0));
+  set('pollingInterval', seconds('--polling-interval', flags.pollingInterval, 1));
+  set('cooldownPeriod', seconds('--cooldown-period', flags.cooldownPeriod, 0));
+  set('initialCooldownPeriod', seconds('--initial-cooldown-period', flags.initialCooldownPeriod, 0));
   set('minReplicaCount', int('--min-replicas', flags.minReplicas, 0));
   if (flags.minReplicas !== undefined) meta.minReplicaCountSet = true;
   set('maxReplicaCount', int('--max-replicas', flags.maxReplicas, 1));
@@ -299,7 +299,7 @@ export function settingsFromFlags(flags: SettingsFlags, base: ScaledObjectSettin
     s.behavior = b;
   }
   set('hpaTolerance', fraction('--hpa-tolerance', flags.hpaTolerance));
-  set('hpaDownscaleStabilizationSeconds', int('--hpa-downscale-stabilization', flags.hpaDownscaleStabilization, 0));
+  set('hpaDownscaleStabilizationSeconds', seconds('--hpa-downscale-stabilization', flags.hpaDownscaleStabilization, 0));
   if (ctx.topic !== undefined && ctx.topic !== null && ctx.topic !== '') s.topic = ctx.topic;
   metaOf.set(s, meta);
   return validateSettings(s, ctx);

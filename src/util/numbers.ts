@@ -17,7 +17,8 @@
  *   The syntax of KEDA's partitionLimitation (kedacore/keda pkg/util/parse_string.go, ParseInt32List: terms split
  *   on commas, a term with one dash is a range from its first to its last number). Unlike KEDA, blanks around items
  *   are allowed, a backwards range (5-3) is an error instead of an empty range, and the result is sorted without
- *   duplicates.
+ *   duplicates. This is for our own flags (--stall-partitions, --load …:0,3); a ScaledObject's partitionLimitation
+ *   is read exactly as the chosen KEDA release reads it, by scaling/validate.ts parsePartitionLimitation.
  *
  * Durations
  *   NUMBER[UNIT] or a sequence like 1h30m or 2m30s, UNIT = ms, s, m (minutes), h.

@@ -162,6 +162,14 @@ describe('the call sites speak the grammar', () => {
     expect(usage(() => validateProduceOptions({ ...o, throughput: -5 })).hint).toMatch(/only -1/);
   });
 
+  it('ScaledObject flags: counts take suffixes, periods take durations', async () => {
+    const { settingsFromFlags } = await import('../../src/scaling/settings.js');
+    const s = settingsFromFlags({ lagThreshold: '1k', cooldownPeriod: '5m', pollingInterval: '15' });
+    expect([s.lagThreshold, s.cooldownPeriod, s.pollingInterval]).toEqual([1000, 300, 15]);
+    expect(usage(() => settingsFromFlags({ lagThreshold: '1e3' })).message).toContain('--lag-threshold');
+    expect(usage(() => settingsFromFlags({ pollingInterval: '1.5s' })).message).toMatch(/--polling-interval .*whole seconds/);
+  });
+
   it('plan --load: suffixes, durations as pauses, KEDA-style partition ranges', async () => {
     const { parseLoad } = await import('../../src/scaling/plan.js');
     expect(parseLoad('1.5M@2.5k')).toEqual({ records: 1_500_000, rate: 2_500 });
