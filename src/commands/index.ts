@@ -11,6 +11,7 @@ import { registerSetup } from './setup.js';
 import { registerTeardown } from './teardown.js';
 import { registerStatus } from './status.js';
 import { registerLab } from './lab.js';
+import { registerConformance } from './meta/conformance.js';
 
 /** Registers every subcommand. One file a command under src/commands/; `bind` leads each action to cli.ts's exit path. */
 export function registerCommands(program: Command, bind: Bind): void {
@@ -23,5 +24,6 @@ export function registerCommands(program: Command, bind: Bind): void {
   registerStatus(program, bind);
   registerRun(program, bind);
   registerPlan(program, bind);
+  registerConformance(program, bind);
   registerLab(program);
 }

@@ -6,7 +6,7 @@
 import type { TimelinePoint } from './expectations.js';
 import { peakReplicas, replicaPath, type CaseReport, type RunReport } from './report.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /** "Nice" axis maximum and step. */
@@ -22,14 +22,24 @@ const W = 900;
 const H = 340;
 const M = { l: 64, r: 56, t: 16, b: 44 };
 
-export function renderChart(c: CaseReport): string {
+/** Another observed timeline drawn over the case's own (conformance: the emulator's run over the real KEDA's). */
+export interface ChartOverlay {
+  /** CSS class of its polylines (`<cls>-replicas`, `<cls>-lag`). */
+  cls: string;
+  color: string;
+  /** On the case's clock. */
+  timeline: Array<Pick<TimelinePoint, 't' | 'replicas' | 'totalLag'>>;
+}
+
+export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = []): string {
   const tl = c.timeline;
   const pred = c.prediction?.timeline ?? [];
-  const tMax = Math.max(1, ...tl.map((p) => p.t), ...pred.map((p) => p.t));
+  const over = overlays.flatMap((o) => o.timeline);
+  const tMax = Math.max(1, ...tl.map((p) => p.t), ...pred.map((p) => p.t), ...over.map((p) => p.t));
   const xs = niceScale(tMax, 8);
-  const lagMax = niceScale(Math.max(0, ...tl.map((p) => p.totalLag ?? 0), ...pred.map((p) => p.lag ?? 0)));
+  const lagMax = niceScale(Math.max(0, ...tl.map((p) => p.totalLag ?? 0), ...pred.map((p) => p.lag ?? 0), ...over.map((p) => p.totalLag ?? 0)));
   const repMax = niceScale(
-    Math.max(1, c.settings.maxReplicaCount, ...tl.map((p) => Math.max(p.replicas, p.desiredReplicas ?? 0)), ...pred.map((p) => p.replicas)),
+    Math.max(1, c.settings.maxReplicaCount, ...tl.map((p) => Math.max(p.replicas, p.desiredReplicas ?? 0)), ...pred.map((p) => p.replicas), ...over.map((p) => p.replicas)),
     Math.min(10, Math.max(2, c.settings.maxReplicaCount)),
   );
   const pw = W - M.l - M.r;
@@ -67,6 +77,10 @@ export function renderChart(c: CaseReport): string {
     parts.push(poly('plan-replicas', pred.map((p) => `${X(p.t)},${YR(p.replicas)}`), 'stroke="#7f7f7f" stroke-width="2" stroke-dasharray="2 4"'));
     const pl = pred.filter((p) => p.lag !== undefined && p.lag !== null);
     if (pl.length) parts.push(poly('plan-lag', pl.map((p) => `${X(p.t)},${YL(p.lag!)}`), 'stroke="#9ecae1" stroke-width="1" stroke-dasharray="2 4"'));
+  }
+  for (const o of overlays) {
+    parts.push(poly(`${o.cls}-lag`, o.timeline.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`), `stroke="${o.color}" stroke-opacity="0.5" stroke-width="1.5"`));
+    parts.push(poly(`${o.cls}-replicas`, o.timeline.map((p) => `${X(p.t)},${YR(p.replicas)}`), `stroke="${o.color}" stroke-width="2" stroke-dasharray="8 3"`));
   }
   const desired = tl.filter((p) => p.desiredReplicas !== null).map((p) => `${X(p.t)},${YR(p.desiredReplicas!)}`);
   parts.push(poly('desired', desired, 'stroke="#ff7f0e" stroke-width="1.5" stroke-dasharray="6 3"'));
@@ -122,9 +136,8 @@ ${eff.scaled.length ? `<p>--fast changed: ${esc(eff.scaled.map((f) => `${f.path}
 </section>`;
 }
 
-export function renderHtml(r: RunReport): string {
-  const title = `cma-demo run — ${r.cases.map((c) => c.name).join(', ')}`;
-  const css = `body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:960px}
+/** The report pages' stylesheet (run's report, conformance's). */
+export const REPORT_CSS = `body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:960px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 4px}
 .meta{color:#555}.verdict{font-size:12px;padding:2px 8px;border-radius:10px;color:#fff;vertical-align:middle}
 .verdict.pass{background:#2ca02c}.verdict.fail{background:#d62728}.verdict.error{background:#9467bd}.verdict.skipped{background:#7f7f7f}
@@ -133,6 +146,10 @@ svg.chart{font-size:11px;max-width:100%;height:auto}
 .legend i.dash{height:0;border-top:2px dashed}.legend i.dot{height:0;border-top:2px dotted}
 table.exp{border-collapse:collapse;margin-top:8px;width:100%}table.exp td,table.exp th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
 tr.ok td:first-child{color:#2ca02c}tr.bad td:first-child{color:#d62728}.note,.reason{color:#555;font-size:12px}`;
+
+export function renderHtml(r: RunReport): string {
+  const title = `cma-demo run — ${r.cases.map((c) => c.name).join(', ')}`;
+  const css = REPORT_CSS;
   const n = (v: string) => r.cases.filter((c) => c.verdict === v).length;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

@@ -14,6 +14,9 @@ import {
   type Series,
 } from '../../src/scenarios/conformance.js';
 import type { TimelinePoint } from '../../src/scenarios/expectations.js';
+import { conformanceCase, overallVerdict, renderConformanceHtml, renderConformanceText, type CaseInputs, type ConformanceReport } from '../../src/scenarios/conformanceReport.js';
+import type { CaseReport } from '../../src/scenarios/report.js';
+import { sampleCase } from './reportFixture.js';
 
 /**
  * A series sampled every second from 0 to `end`: the replicas follow `steps` ([t, count], the count holds from t
@@ -197,5 +200,97 @@ describe('planLoadEnd', () => {
     ['no load', [], null],
   ])('%s', (_n, load, want) => {
     expect(planLoadEnd(load)).toBe(want);
+  });
+});
+
+describe('the conformance report', () => {
+  /** A run report whose replicas follow `steps` (one sample a second), the load from 2 s to 22 s. */
+  const runOf = (steps: Array<[number, number]>, verdict: CaseReport['verdict'] = 'pass', loadStart = 2): CaseReport => {
+    const s = series(steps, { end: 60, loadStart, loadEnd: loadStart + 20, lag: (t) => (t >= loadStart && t < loadStart + 25 ? 300 : 0) });
+    const base = sampleCase('case2', verdict);
+    return {
+      ...base,
+      settings: { ...base.settings, pollingInterval: 6 },
+      timeline: s.points.map((p) => ({ t: p.t, replicas: p.replicas, readyReplicas: p.replicas, desiredReplicas: p.replicas, active: p.replicas > 0, totalLag: p.lag, metric: p.lag, produceRate: 0 })),
+      events: { loadStart, loadEnd: loadStart + 20, end: 60 },
+    };
+  };
+  const STEPS: Array<[number, number]> = [[0, 0], [8, 1], [12, 3], [40, 0]];
+  const inputs = (local: CaseReport, cluster: CaseReport, clusterSync = 3): CaseInputs => ({
+    baseline: 0,
+    floor: 0,
+    prediction: { timeline: [{ t: 0, replicas: 0, lag: 0 }, { t: 5, replicas: 1, lag: 300 }, { t: 10, replicas: 3, lag: 300 }, { t: 24, replicas: 3, lag: 0 }, { t: 36, replicas: 0, lag: 0 }], peak: 3, note: 'plan' },
+    load: [{ records: 2000, throughput: 100, after: 0 }],
+    local: { report: local, label: 'local', target: 'local', hpaSyncSeconds: 3, hpaSyncSource: 'emulator' },
+    cluster: { report: cluster, label: 'cluster', target: 'cluster', hpaSyncSeconds: clusterSync, hpaSyncSource: 'lab' },
+  });
+
+  it('agrees on the same shape with load starts at different moments (the load start is the origin)', () => {
+    const c = conformanceCase(inputs(runOf(STEPS), runOf(STEPS.map(([t, n]) => [t + 3, n]), 'pass', 5)));
+    expect(c.verdict).toBe('agree');
+    expect(c.tolerance).toEqual({ seconds: 9, pollingInterval: 6, hpaSyncSeconds: 3 });
+    expect(c.comparisons.map((r) => [r.metric, r.local, r.cluster, r.plan, r.delta, r.ok])).toEqual([
+      ['activation (s)', 6, 6, 5, 0, true],
+      ['reached 3 (s)', 10, 10, 10, 0, true],
+      ['peak (replicas)', 3, 3, 3, 0, true],
+      ['lag drained (s)', 25, 25, 24, 0, true],
+      ['back to 0 (s)', 38, 38, 36, 0, true],
+    ]);
+    expect(c.planComparisons.every((r) => r.ok)).toBe(true);
+  });
+
+  it('disagrees when the cluster steps later than the tolerance, and names the difference', () => {
+    const c = conformanceCase(inputs(runOf(STEPS), runOf([[0, 0], [8, 1], [22, 3], [40, 0]])));
+    expect(c.verdict).toBe('disagree');
+    expect(c.reason).toBe('reached 3: local 10.0 s, cluster 20.0 s, Δ +10.0 s > tolerance 9 s');
+    // The lab's longer sync widens the tolerance: the same difference is then within it.
+    expect(conformanceCase(inputs(runOf(STEPS), runOf([[0, 0], [8, 1], [22, 3], [40, 0]]), 15)).verdict).toBe('agree');
+  });
+
+  it('a case failing its own expectations on both sides alike still agrees; a skipped or errored side is not compared', () => {
+    expect(conformanceCase(inputs(runOf(STEPS, 'fail'), runOf(STEPS, 'fail'))).verdict).toBe('agree');
+    const skipped = conformanceCase(inputs(runOf(STEPS), { ...runOf(STEPS), verdict: 'skipped', reason: 'cluster only', timeline: [] }));
+    expect([skipped.verdict, skipped.reason, skipped.comparisons]).toEqual(['skipped', 'cluster: cluster only', []]);
+    const errored = conformanceCase(inputs({ ...runOf(STEPS), verdict: 'error', reason: 'Kafka unreachable', timeline: [] }, runOf(STEPS)));
+    expect([errored.verdict, errored.reason]).toEqual(['error', 'local: Kafka unreachable']);
+    expect(overallVerdict([conformanceCase(inputs(runOf(STEPS), runOf(STEPS))), skipped], false)).toBe('agree');
+    expect(overallVerdict([errored, skipped], false)).toBe('error');
+    expect(overallVerdict([conformanceCase(inputs(runOf(STEPS), runOf([[0, 0], [30, 1]])))], false)).toBe('disagree');
+    expect(overallVerdict([], true)).toBe('interrupted');
+  });
+
+  const report = (cases: ReturnType<typeof conformanceCase>[]): ConformanceReport => ({
+    command: 'conformance',
+    against: 'cluster',
+    profile: { fast: true, factor: 5 },
+    versions: { local: { 'cma-demo': '0.1.0' }, cluster: { keda: '2.20.2', kubernetes: 'v1.33.5' } },
+    agreed: overallVerdict(cases, false) === 'agree',
+    verdict: overallVerdict(cases, false),
+    cases,
+    warnings: [],
+    startedAt: '2026-11-28T05:00:00.000Z',
+    runId: null,
+    interrupted: false,
+  });
+
+  it('the text table: metric, local, cluster, plan, Δ, within tolerance', () => {
+    const t = renderConformanceText(report([conformanceCase(inputs(runOf(STEPS), runOf([[0, 0], [8, 1], [22, 3], [40, 0]])))]));
+    expect(t).toContain('tolerance 9 s = pollingInterval 6 s + HPA sync 3 s');
+    expect(t).toMatch(/metric +local +cluster +plan +Δ +within tolerance\?/);
+    expect(t).toMatch(/activation \(s\) +6\.0 +6\.0 +5\.0 +±0\.0 +yes/);
+    expect(t).toMatch(/reached 3 \(s\) +10\.0 +20\.0 +10\.0 +\+10\.0 +NO \(> 9 s\)/);
+    expect(t).toContain("HPA sync 3 s, the lab's");
+    expect(t).toContain('DISAGREE: 0 agree, 1 disagree');
+  });
+
+  it('the HTML page overlays the local run on the cluster run, with plan, and stays self-contained', () => {
+    const html = renderConformanceHtml(report([conformanceCase(inputs(runOf(STEPS), runOf(STEPS.map(([t, n]) => [t + 3, n]), 'pass', 5)))]));
+    expect(html).not.toMatch(/https?:\/\/|<script|<link|@import|url\(/i);
+    for (const cls of ['replicas', 'overlay-replicas', 'overlay-lag', 'plan-replicas', 'lag']) expect(html, cls).toMatch(new RegExp(`<polyline class="${cls}"`));
+    // The local run (load at 2 s) moves onto the cluster's clock (load at 5 s): its first point is at t = 3.
+    const over = html.match(/<polyline class="overlay-replicas" data-points="(\d+)"/)!;
+    expect(Number(over[1])).toBe(61);
+    expect(html).toContain('<span class="verdict pass">agree</span>');
+    expect(html).toContain('cluster: keda 2.20.2 · kubernetes v1.33.5');
   });
 });
