@@ -36,12 +36,33 @@ export interface KedaViolation {
 /** The message of one violation (tests, check). */
 export const violationText = (v: KedaViolation, d: Describe = plainDescribe): string => v.text(d);
 
+/** One refused setting, as rendered (for `check` and other callers that list findings). */
+export interface RefusedSetting {
+  code: string;
+  /** KEDA field names, the one to change first. */
+  fields: string[];
+  /** The message with each field described (flag, or path with file:line). */
+  message: string;
+  hint: string;
+}
+
+/** The exit-2 error of refusal(): the message for people, `refused` for programs. */
+export class KedaRefusal extends CmaError {
+  readonly refused: RefusedSetting[];
+  constructor(message: string, hint: string, code: string, refused: RefusedSetting[]) {
+    super(message, { hint, exitCode: ExitCode.USAGE, code });
+    this.name = 'KedaRefusal';
+    this.refused = refused;
+  }
+}
+
 /** One exit-2 error for all violations; nothing has been changed at that point. */
-export function refusal(vs: KedaViolation[], d: Describe = plainDescribe): CmaError {
-  const lines = vs.map((v) => v.text(d));
+export function refusal(vs: KedaViolation[], d: Describe = plainDescribe): KedaRefusal {
+  const refused = vs.map((v) => ({ code: v.code, fields: v.fields, message: v.text(d), hint: v.hint }));
+  const lines = refused.map((r) => r.message);
   const message = lines.length === 1 ? lines[0]! : `KEDA would refuse ${lines.length} settings:\n  - ${lines.join('\n  - ')}`;
   const hint = [...new Set(vs.map((v) => v.hint))].join('; ');
-  return new CmaError(message, { hint, exitCode: ExitCode.USAGE, code: vs.length === 1 ? vs[0]!.code : 'KEDA_REFUSES' });
+  return new KedaRefusal(message, hint, vs.length === 1 ? vs[0]!.code : 'KEDA_REFUSES', refused);
 }
 
 const scalerRefuses = 'KEDA cannot build the kafka scaler (the ScaledObject stays not Ready, nothing scales)';

@@ -218,3 +218,21 @@ describe('setup renders the trigger KEDA will read', () => {
     expect(() => trigger({ partitionLimitation: '0,x' })).toThrow(/partitionLimitation \(--partition-limitation\)/);
   });
 });
+
+describe('the refusal for programs', () => {
+  it('lists each refused setting with its code, fields and message', async () => {
+    const { KedaRefusal } = await import('../../src/scaling/validate.js');
+    try {
+      validateSettings(S({ lagThreshold: 0, idleReplicaCount: 3, minReplicaCount: 2 }));
+      expect.unreachable('refused');
+    } catch (err) {
+      expect(err).toBeInstanceOf(KedaRefusal);
+      const r = (err as InstanceType<typeof KedaRefusal>).refused;
+      expect(r.map((x) => [x.code, x.fields])).toEqual([
+        ['LAG_THRESHOLD', ['lagThreshold']],
+        ['IDLE_NOT_BELOW_MIN', ['idleReplicaCount', 'minReplicaCount']],
+      ]);
+      expect(r[1]!.message).toContain('idleReplicaCount 3 is not below minReplicaCount 2');
+    }
+  });
+});
