@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import AjvModule, { type ErrorObject } from 'ajv';
 import YAML, { LineCounter, isMap, isSeq, type Node } from 'yaml';
 import { CmaError, ExitCode, usageError } from '../errors.js';
-import { scenarioSchema } from './schema.js';
+import { EXPECTATION_KINDS, scenarioSchema } from './schema.js';
 import {
   DEFAULT_CONSUMER,
   DEFAULT_LOAD_RECORD_SIZE,
@@ -22,7 +22,8 @@ import {
 
 type AjvCtor = typeof AjvModule.default;
 const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? AjvModule) as AjvCtor;
-const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false });
+// verbose: errors carry their parent schema (a nullable field's type error says "or null").
+const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false, verbose: true });
 const validate = ajv.compile(scenarioSchema);
 
 export interface ScenarioProblem {
@@ -75,13 +76,15 @@ export function lineOf(doc: YAML.Document, lc: LineCounter, segs: Seg[], opts: {
 
 const fieldName = (segs: Seg[]): string => (segs.length ? segs.join('.') : '(document)');
 
-function ajvProblem(doc: YAML.Document, lc: LineCounter, e: ErrorObject): ScenarioProblem | null {
+function ajvProblem(doc: YAML.Document, lc: LineCounter, e: ErrorObject, all: ErrorObject[]): ScenarioProblem | null {
   const segs: Seg[] = e.instancePath
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'anyOf') return null;
+  // An enum field has a type too (the schema is typed against the model): its enum error alone says what is allowed.
+  if (e.keyword === 'type' && all.some((o) => o.keyword === 'enum' && o.instancePath === e.instancePath)) return null;
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
     return { line: lineOf(doc, lc, segs), field: fieldName([...segs, missing]), message: 'is required' };
@@ -91,11 +94,14 @@ function ajvProblem(doc: YAML.Document, lc: LineCounter, e: ErrorObject): Scenar
     return { line: lineOf(doc, lc, [...segs, extra], { key: true }), field: fieldName([...segs, extra]), message: 'is not a known field' };
   }
   if (e.keyword === 'discriminator') {
-    return { line: lineOf(doc, lc, [...segs, 'kind']), field: fieldName([...segs, 'kind']), message: 'must be one of reach, return, never-exceed, never-below, stay, active, lag-drains, no-loss, scale-downs' };
+    return { line: lineOf(doc, lc, [...segs, 'kind']), field: fieldName([...segs, 'kind']), message: `must be one of ${EXPECTATION_KINDS.join(', ')}` };
   }
   let message = e.message ?? 'is invalid';
   if (e.keyword === 'enum') message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-  if (e.keyword === 'type') message = `must be of type ${String((e.params as { type: unknown }).type).replace(',', ' or ')}`;
+  if (e.keyword === 'type') {
+    const nullable = (e.parentSchema as { nullable?: boolean } | undefined)?.nullable === true;
+    message = `must be of type ${String((e.params as { type: unknown }).type).replace(',', ' or ')}${nullable ? ' or null' : ''}`;
+  }
   return { line: lineOf(doc, lc, segs), field: fieldName(segs), message };
 }
 
@@ -113,7 +119,7 @@ function semanticProblems(s: ScenarioFile, where: (segs: Seg[]) => number): Scen
     names.add(v.name);
   });
   for (const { body, prefix } of bodies) {
-    const partitions = body.partitions ?? s.partitions!;
+    const partitions = body.partitions ?? s.partitions;
     (body.load ?? []).forEach((ph, i) => {
       if ('pause' in ph) return;
       if (ph.throughput !== -1 && !(ph.throughput >= 1)) add([...prefix, 'load', i, 'throughput'], 'must be ≥ 1 record/s, or -1 for unlimited');
@@ -152,7 +158,8 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   }
   const data = doc.toJS() as unknown;
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => ajvProblem(doc, lc, e)).filter((p): p is ScenarioProblem => p !== null);
+    const errors = validate.errors ?? [];
+    const problems = errors.map((e) => ajvProblem(doc, lc, e, errors)).filter((p): p is ScenarioProblem => p !== null);
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
       const k = `${p.line}|${p.field}|${p.message}`;
@@ -277,7 +284,7 @@ export function expandCases(s: ScenarioFile, file: string, runId?: string): Case
       requires: s.requires ?? [],
       topic: `${s.topic ?? 'cma-' + slug}${variant && s.topic ? '-' + variant : ''}${suffix}`,
       group: `${s.group ?? 'cma-' + slug}${variant && s.group ? '-' + variant : ''}${suffix}`,
-      partitions: pick('partitions')!,
+      partitions: pick('partitions') ?? s.partitions,
       settings: { ...s.settings, ...body.settings },
       annotations: { ...s.annotations, ...body.annotations },
       consumer: {

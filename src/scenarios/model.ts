@@ -1,6 +1,9 @@
 /**
  * The scenario model: what a scenario file says (ScenarioFile, as validated by schema.ts) and what the runner runs
  * (CaseDef: one file, or one variant of a file, after defaults and the --fast profile).
+ *
+ * schema.ts is typed against these file types (ajv's JSONSchemaType): a field added, removed, retyped or made
+ * required here without the same change in the schema fails `tsc`.
  */
 import type { HpaBehavior, OffsetResetPolicy } from '../scaling/settings.js';
 
@@ -19,18 +22,31 @@ export type ExpectationDef =
 
 export type ExpectationKind = ExpectationDef['kind'];
 
-export interface LoadPhase {
+/** A load phase as the file writes it (loader.ts fills recordSize and after, and folds pauses into `after`). */
+export interface ScenarioLoadPhase {
   /** Records to produce (scaled by --fast). */
   records: number;
   /** Records per second (a rate: never scaled). -1 = unlimited. */
   throughput: number;
-  recordSize: number;
+  /** Bytes a record (default 100). */
+  recordSize?: number;
   /** Only these partitions. */
   partitions?: number[];
-  /** Seconds to wait before this phase starts (scaled by --fast). */
-  after: number;
+  /** Seconds to wait before this phase starts (scaled by --fast; default 0). */
+  after?: number;
   /** Wait until at least one consumer is ready (it joined the group) before this phase starts. */
   when?: 'consumers-ready';
+}
+
+/** A pause between load phases, in seconds (added to the next phase's `after`). */
+export interface ScenarioPause {
+  pause: number;
+}
+
+/** A load phase of a runnable case: recordSize and after filled. */
+export interface LoadPhase extends ScenarioLoadPhase {
+  recordSize: number;
+  after: number;
 }
 
 /** ScaledObject fields a scenario may set (ScaledObject names). */
@@ -76,7 +92,7 @@ export interface ScenarioBody {
   consumer?: ScenarioConsumer;
   partitions?: number;
   preconditions?: ScenarioPreconditions;
-  load?: Array<LoadPhase | { pause: number }>;
+  load?: Array<ScenarioLoadPhase | ScenarioPause>;
   expectations?: ExpectationDef[];
   /** Record the consumers' audit and compare with what was acknowledged (default true). */
   audit?: boolean;
@@ -89,6 +105,8 @@ export interface ScenarioBody {
 export interface ScenarioFile extends ScenarioBody {
   name: string;
   description: string;
+  /** Partitions of the topic (a variant may change it). */
+  partitions: number;
   /** One line for `run --list`; defaults to the description's first sentence. */
   summary?: string;
   /** Targets the case can run on (default both). */
