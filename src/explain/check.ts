@@ -26,6 +26,8 @@ export interface Finding {
   field: string;
   message: string;
   fix: string;
+  /** KEDA_REFUSES only: the rule KEDA applies (e.g. LAG_THRESHOLD). */
+  rule?: string;
 }
 
 /** What was read from Kafka for the trigger's topic and group (null: not read). */
@@ -129,6 +131,7 @@ function objectFindings(so: ScaledObjectFacts): Finding[] {
   for (const r of so.rejected) {
     out.push({
       code: 'KEDA_REFUSES',
+      rule: r.code,
       level: 'error',
       field: r.field,
       message: `KEDA refuses this ScaledObject: ${r.message}`,

@@ -7,6 +7,7 @@
 import YAML from 'yaml';
 import { CmaError, usageError, type Warning } from '../errors.js';
 import { settingsFromScaledObjectYaml, type ScaledObjectSettings } from '../scaling/settings.js';
+import { KedaRefusal } from '../scaling/validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -28,7 +29,7 @@ export interface ScaledObjectFacts {
   file?: string;
   /** The settings, or null when KEDA would refuse the object (then `rejected` says why). */
   settings: ScaledObjectSettings | null;
-  /** What KEDA would refuse (one entry a violation; code: KEDA's rule when there is one violation); empty when it accepts the object. */
+  /** What KEDA would refuse (one entry a refused setting, code = KEDA's rule); empty when it accepts the object. */
   rejected: Array<{ code: string; field: string; message: string; hint?: string }>;
   /** The seed's known mistakes and other notes from reading the object (SCALE_TARGET_KIND, UNSAFE_SSL, …). */
   notes: Warning[];
@@ -41,16 +42,19 @@ export interface ScaledObjectFacts {
   object: Obj;
 }
 
-/**
- * KEDA's refusals as settings.ts reports them (one CmaError from scaling/validate.ts's `refusal`, one line a
- * violation, each naming its field as `spec.… (file:line)`), one entry a violation.
- */
-function refusals(err: CmaError): Array<{ code: string; field: string; message: string; hint?: string }> {
-  const lines = err.message.split('\n').map((l) => l.replace(/^\s*-\s*/, '').trim()).filter(Boolean);
-  const items = lines.length > 1 && /^KEDA would refuse \d+ settings:?$/.test(lines[0]!) ? lines.slice(1) : [err.message];
-  return items.map((message) => {
-    const path = /^((?:spec|metadata)\b[\w.[\]-]*)/.exec(message)?.[1] ?? /\b(spec\.[\w.[\]-]+)/.exec(message)?.[1];
-    return { code: items.length === 1 ? err.code : 'KEDA_REFUSES', field: path ?? 'spec', message, hint: err.hint };
+const TRIGGER_KEYS = new Set([
+  'topic', 'consumerGroup', 'bootstrapServers', 'lagThreshold', 'activationLagThreshold', 'offsetResetPolicy', 'allowIdleConsumers', 'excludePersistentLag',
+  'scaleToZeroOnInvalidOffset', 'limitToPartitionsWithLag', 'ensureEvenDistributionOfPartitions', 'partitionLimitation', 'fullMetadata', 'version', 'tls', 'sasl',
+]);
+
+/** KEDA's refusals, one entry a refused setting (scaling/validate.ts's KedaRefusal), with the field as a ScaledObject path. */
+function refusals(err: CmaError): ScaledObjectFacts['rejected'] {
+  const list = err instanceof KedaRefusal ? err.refused : [{ code: err.code, fields: [] as string[], message: err.message, hint: err.hint ?? '' }];
+  return list.map((r) => {
+    const inText = /\b((?:spec|metadata)\.[\w.[\]-]+)/.exec(r.message)?.[1];
+    const f = r.fields[0];
+    const field = inText ?? (f === undefined ? 'spec' : TRIGGER_KEYS.has(f) ? `spec.triggers[0].metadata.${f}` : f.startsWith('metadata.') ? f : `spec.${f}`);
+    return { code: r.code, field, message: r.message, hint: r.hint || undefined };
   });
 }
 

@@ -134,6 +134,7 @@ describe('check findings: one case per code, each with its neighbour', () => {
     expect(f.length).toBeGreaterThanOrEqual(2);
     expect(f.map((x) => x.field)).toContain('spec.triggers[0].metadata.lagThreshold');
     expect(f.every((x) => x.message.startsWith('KEDA refuses this ScaledObject'))).toBe(true);
+    expect(f.map((x) => x.rule)).toEqual(expect.arrayContaining(['LAG_THRESHOLD', 'IDLE_CONSUMERS_WITH_LIMIT']));
   });
 
   it('the consumer\'s auto.offset.reset: --offset-reset, its env twin, cma-demo consume\'s default, or unknown', () => {
