@@ -200,6 +200,67 @@ export class ClusterTarget implements Target {
     };
   }
 
+  /**
+   * What `explain` and `check` put beside their computed figures: the ScaledObject, its HPA and scale target as the
+   * cluster has them, KEDA's real metric (external metrics API), the HPA's status value of it, and the namespace's
+   * events (explain keeps those about these objects). A missing ScaledObject is an environment error naming it.
+   */
+  async explainSnapshot(): Promise<{ scaledObject: Obj; hpa: Obj | null; deployment: Obj | null; metric: number | null; hpaMetric: number | null; events: Obj[] }> {
+    const kube = await this.k();
+    const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
+    if (!so) {
+      throw new CmaError(`ScaledObject ${this.namespace}/${this.o.scaledObject} does not exist`, {
+        exitCode: ExitCode.ENV,
+        hint: `list them with: kubectl get scaledobjects.keda.sh -n ${this.namespace} (or run cma-demo setup)`,
+      });
+    }
+    const hpaName = (so.status?.hpaName ?? so.spec?.advanced?.horizontalPodAutoscalerConfig?.name ?? `keda-hpa-${this.o.scaledObject}`) as string;
+    const ref = (so.spec?.scaleTargetRef ?? {}) as Obj;
+    const kind = String(ref.kind ?? 'Deployment').toLowerCase() === 'statefulset' ? 'statefulset' : 'deployment';
+    const [hpa, deployment, events] = await Promise.all([
+      kube.get('horizontalpodautoscalers.autoscaling', hpaName, this.namespace),
+      kube.get(kind, String(ref.name ?? this.o.app), this.namespace),
+      kube.list('events', { namespace: this.namespace }).catch(() => [] as Obj[]),
+    ]);
+    const cur = ((hpa?.status?.currentMetrics ?? []) as Obj[]).find((m) => m.type === 'External')?.external?.current;
+    return { scaledObject: so, hpa, deployment, metric: await this.externalMetric(hpa), hpaMetric: parseQuantity((cur?.averageValue ?? cur?.value) as string | undefined), events };
+  }
+
+  /** A TriggerAuthentication's secretTargetRef and the key names (never the values) of the Secrets it names. */
+  async triggerAuthentication(name: string, kind = 'TriggerAuthentication'): Promise<{ found: boolean; params: Array<{ parameter: string; secret: string; key: string }>; secretKeys: Record<string, string[] | null> }> {
+    const kube = await this.k();
+    const ta = kind === 'ClusterTriggerAuthentication' ? await kube.get('clustertriggerauthentications.keda.sh', name) : await kube.get('triggerauthentications.keda.sh', name, this.namespace);
+    if (!ta) return { found: false, params: [], secretKeys: {} };
+    const params = ((ta.spec?.secretTargetRef ?? []) as Obj[]).map((r) => ({ parameter: String(r.parameter), secret: String(r.name), key: String(r.key) }));
+    const secretKeys: Record<string, string[] | null> = {};
+    for (const s of new Set(params.map((p) => p.secret))) {
+      const sec = await kube.get('secret', s, this.namespace);
+      secretKeys[s] = sec ? Object.keys({ ...(sec.data ?? {}), ...(sec.stringData ?? {}) }) : null;
+    }
+    return { found: true, params, secretKeys };
+  }
+
+  /**
+   * This target's Kafka connection with the username and password a TriggerAuthentication's Secret holds, for a
+   * handshake as KEDA would make it; null when the Secret lacks them. The password stays in memory, never printed.
+   */
+  async connectionWithTriggerAuth(params: Array<{ parameter: string; secret: string; key: string }>, sasl: string | undefined): Promise<KafkaConnection | null> {
+    const mechanism = ({ scram_sha512: 'scram-sha-512', scram_sha256: 'scram-sha-256', plaintext: 'plain' } as const)[(sasl ?? '').toLowerCase() as 'plaintext'];
+    if (!mechanism) return null;
+    const kube = await this.k();
+    const value = async (parameter: string): Promise<string | null> => {
+      const p = params.find((x) => x.parameter === parameter);
+      const data = p ? ((await kube.get('secret', p.secret, this.namespace))?.data as Record<string, string> | undefined) : undefined;
+      const v = p ? data?.[p.key] : undefined;
+      return v === undefined ? null : Buffer.from(v, 'base64').toString('utf8');
+    };
+    const [username, password] = await Promise.all([value('username'), value('password')]);
+    if (username === null || password === null) return null;
+    const base = await this.connection();
+    const protocol = base.securityProtocol === 'SSL' || base.securityProtocol === 'SASL_SSL' ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+    return { ...base, securityProtocol: protocol, sasl: { mechanism, username, password }, source: `TriggerAuthentication credentials through ${base.source}` };
+  }
+
   async restore(): Promise<void> {
     if (!this.kube) return;
     const kube = this.kube;
