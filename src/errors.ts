@@ -1,4 +1,4 @@
-/** Exit codes shared by every command (design.md, "Contracts every command shares"). */
+/** Exit codes shared by every command (docs/design.md §4). */
 export const ExitCode = {
   OK: 0,
   /** A case's expectation failed. */

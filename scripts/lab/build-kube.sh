@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver (and etcd) for the test lab from the Go module proxy, cached per version in
-# $CMA_DEMO_CACHE (default ~/.cache/cma-demo). Recipe: ../shared/reference/test-lab.md §1 and §3.
+# $CMA_DEMO_CACHE (default ~/.cache/cma-demo). Recipe: docs/design.md §11.2.
 # Idempotent: a cached binary is reused; a rebuild with warm GOCACHE takes seconds.
 set -euo pipefail
 KUBE_VERSION="${CMA_DEMO_KUBE_VERSION:-1.33.13}"
@@ -22,7 +22,7 @@ build_etcd() {
   echo "etcd $ETCD_VERSION: built ($dir/bin/etcd)"
 }
 
-# kube-apiserver and kube-controller-manager from one k8s.io/kubernetes wrapper module (test-lab.md §1, §4b):
+# kube-apiserver and kube-controller-manager from one k8s.io/kubernetes wrapper module (docs/design.md §11.2):
 # the staging modules are replaced by their v0.x twins. A binary already in bin/ is kept.
 build_kube() {
   local dir="$CACHE/kube-$KUBE_VERSION"
@@ -58,7 +58,7 @@ build_kube() {
   for c in "${want[@]}"; do mv "bin/$c" "$dir/bin/$c"; echo "$c $KUBE_VERSION: built ($dir/bin/$c)"; done
 }
 
-# The KEDA operator and metrics adapter (test-lab.md §4c, §4d). `go install …@version` is refused because
+# The KEDA operator and metrics adapter (docs/design.md §11.2). `go install …@version` is refused because
 # KEDA's go.mod has replace directives, so a wrapper module copies them before building both commands.
 build_keda() {
   local dir="$CACHE/keda-$KEDA_VERSION"

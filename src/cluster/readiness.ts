@@ -1,5 +1,5 @@
 /**
- * Readiness rules per component (reference/cluster-setup.md §1–§3, §8). Pure: an object's JSON in, a verdict out.
+ * Readiness rules per component (docs/design.md §9). Pure: an object's JSON in, a verdict out.
  * 'wait' = keep polling, 'ready' = done, 'failed' = fail fast with the reason the cluster gave.
  */
 import type { Obj } from './kube.js';

@@ -1,7 +1,7 @@
 /**
  * The decision chain of `cma-demo explain`, pure: from one read of the offsets (and, when there is one, an earlier
  * read) to the replica count, step by step, each step with the number it produced and the setting that decided it
- * (keda-kafka-semantics.md §2–§4):
+ * (docs/design.md §8.1–§8.3):
  *
  *   1. per partition: the rule KEDA's kafka scaler applied (getLagForPartition) and the lag that counts;
  *   2. total → cap (getTotalLag: partitions × lagThreshold unless allowIdleConsumers, limitToPartitionsWithLag,
@@ -19,7 +19,7 @@ import { fillBehavior, hpaReconcile, rawProposal, type HpaConfig, type HpaState 
 import { kedaPoll } from '../scaling/kedaLoop.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
 
-/** The rule KEDA's scaler applied to one partition (§2 step 3). */
+/** The rule KEDA's scaler applied to one partition (docs/design.md §8.1 step 3). */
 export type PartitionRule =
   | 'committed'
   | 'no-commit-latest'

@@ -1,5 +1,5 @@
 /**
- * Reads what the lag maths needs (shared API E): per partition the group's committed offset, the log-end
+ * Reads what the lag maths needs (docs/design.md §8.1 step 2): per partition the group's committed offset, the log-end
  * offset (high watermark, what KEDA reads), the log-start offset and the last stable offset, through our
  * KafkaAdmin. Never modifies commits (no resolveOffsets).
  */

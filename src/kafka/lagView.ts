@@ -82,7 +82,7 @@ export function analyzeLag(input: LagInput, memory?: PersistentMemory): LagResul
 
 const plural = (n: number, one: string, many = one + 's'): string => `${n} ${n === 1 ? one : many}`;
 
-/** Warnings for the traps of keda-kafka-semantics.md §4 and §6 that this sample shows. */
+/** Warnings for the traps of docs/design.md §8.3 and §8.4 that this sample shows. */
 export function lagWarnings(input: LagInput, view: KedaView): Warning[] {
   const s = input.settings;
   const w: Warning[] = [];

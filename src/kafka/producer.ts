@@ -1,5 +1,5 @@
 /**
- * The perf producer behind `cma-demo produce` and the scenario runner's load phases (shared API D).
+ * The perf producer behind `cma-demo produce` and the scenario runner's load phases (docs/design.md §6).
  *
  * Speed comes from the shape of the sends, since KafkaJS does no client-side batching: many records a request
  * (spread round-robin over the partitions), several requests in flight, one payload buffer for every record.

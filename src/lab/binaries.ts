@@ -1,6 +1,6 @@
 /**
  * The lab's Go binaries: versions, where they are cached, and building them on first use from the Go module
- * proxy with scripts/lab/build-kube.sh (reference test-lab.md §1, §4b, §4c; cached per version under
+ * proxy with scripts/lab/build-kube.sh (docs/design.md §11.2; cached per version under
  * $CMA_DEMO_CACHE, so the second `lab up` starts in seconds).
  */
 import fs from 'node:fs';
@@ -49,7 +49,7 @@ export function missingBinaries(full: boolean, env: NodeJS.ProcessEnv = process.
   return need.filter((f) => !fs.existsSync(f));
 }
 
-/** Cold build times on a quiet 2-core machine (reference test-lab.md §4d), for the progress line. */
+/** Cold build times on a quiet 2-core machine (as measured when the lab recipe was verified, test-lab reference §4d), for the progress line. */
 export const COLD_BUILD_MINUTES = { base: '6–8', full: '17–20' } as const;
 
 /**

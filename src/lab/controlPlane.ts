@@ -1,7 +1,7 @@
 /**
  * The local control plane: etcd, kube-apiserver (with the aggregation layer), optionally kube-controller-manager
  * and the real KEDA operator + metrics adapter, all on free loopback ports, each in its own process group, logs
- * and certificates in one directory. Recipe and traps: reference test-lab.md §1–§2 and §4b–§4d.
+ * and certificates in one directory. Recipe and traps: docs/design.md §11.2.
  *
  * One implementation for `cma-demo lab` (processes detached, recorded in the state file, stopped by `lab down`)
  * and for the cluster tests (apiserver only, processes killed when the test process exits).
@@ -171,7 +171,7 @@ async function waitFor(what: string, cond: () => Promise<boolean>, o: { timeoutM
   }
 }
 
-/** The APIService + ExternalName Service that route external.metrics.k8s.io to the adapter on the host (test-lab.md §4c). */
+/** The APIService + ExternalName Service that route external.metrics.k8s.io to the adapter on the host (docs/design.md §11.2). */
 export function adapterRegistration(adapterPort: number): string {
   return JSON.stringify({
     apiVersion: 'v1',

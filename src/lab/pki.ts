@@ -1,7 +1,7 @@
 /**
  * Certificates of the local lab, made with the `openssl` CLI (argument arrays, keys written mode 0600):
  * - the front-proxy CA and client certificate the kube-apiserver presents to aggregated API servers
- *   (kube docs "Configure the aggregation layer"; reference test-lab.md §4c);
+ *   (kube docs "Configure the aggregation layer"; docs/design.md §11.2);
  * - one CA and one leaf (SAN localhost/127.0.0.1, EKU serverAuth + clientAuth) shared by the KEDA operator's gRPC
  *   server and the metrics adapter's gRPC client, which use mutual TLS from one directory holding ca.crt, tls.crt
  *   and tls.key (KEDA pkg/metricsservice/utils: the TLS config loads exactly those three names).

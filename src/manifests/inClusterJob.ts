@@ -1,5 +1,5 @@
 /**
- * The in-cluster mode (issue 3 §5): where no external Kafka listener is allowed, a client command (produce, lag,
+ * The in-cluster mode (docs/design.md §10): where no external Kafka listener is allowed, a client command (produce, lag,
  * …) runs as a Job using the same cma-demo image as the consumer, with the same connection environment
  * (internal SCRAM listener, credentials from a secretKeyRef — the password never appears in the object).
  * Pure: renders the object only; src/cluster/inCluster.ts applies it and streams its output back.

@@ -1,5 +1,5 @@
 /**
- * KEDA's Kafka lag maths (keda-kafka-semantics.md §2), pure: one call = one `GetMetricsAndActivity` of the
+ * KEDA's Kafka lag maths (docs/design.md §8.1), pure: one call = one `GetMetricsAndActivity` of the
  * `kafka` trigger. The persistent-lag memory that KEDA keeps inside the scaler instance is passed in and
  * handed back, so callers (lag --watch, the emulator) decide how long it lives.
  *
@@ -39,7 +39,7 @@ export interface KedaPartitionLag {
   logEndOffset: number;
   /** Raw e−c, null when nothing is committed (like kafka-consumer-groups). */
   lag: number | null;
-  /** KEDA's lag for the partition (§2 step 3, after excludePersistentLag). */
+  /** KEDA's lag for the partition (docs/design.md §8.1 step 3, after excludePersistentLag). */
   kedaLag: number;
   /** The "lagWithPersistent" half of the pair (what activation uses). */
   kedaLagWithPersistent: number;
@@ -186,7 +186,7 @@ function countedPartitions(parts: PartitionOffsets[], s: LagSettings, allTopics:
   return (p) => ids.has(p.partition);
 }
 
-/** KEDA's view of one read of the offsets (§2 steps 3–6). */
+/** KEDA's view of one read of the offsets (docs/design.md §8.1 steps 3–6). */
 export function computeKedaView(parts: PartitionOffsets[], settings: ScaledObjectSettings, memory?: PersistentMemory, opts: KedaViewOptions = {}): KedaView {
   const s = settings as LagSettings;
   const b = kedaBehaviour(s.kedaVersion);

@@ -1,7 +1,7 @@
 /**
  * The scenario runner: establishes the preconditions, takes the first sample before any load, drives the load
  * phases through produce(), samples the timeline, evaluates the expectations, restores what the case patched,
- * and returns the case's report. It knows only the Target interface (design.md, "One seam").
+ * and returns the case's report. It knows only the Target interface (docs/design.md §1; the phases: §6).
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The seam (design.md, "One seam carries the design"). The runner knows nothing about where replicas come from:
+ * The seam (docs/design.md §1). The runner knows nothing about where replicas come from:
  * a Target answers "how many replicas now, is the ScaledObject active, what did the HPA ask for", applies and
  * restores the case's ScaledObject settings, and cleans up. LocalTarget (local broker + consumer processes +
  * emulator) and ClusterTarget (oc/kubectl + real KEDA) implement it.

@@ -1,5 +1,5 @@
 /**
- * Plays the operators in the lab (none run there): writes the status shapes of cluster-setup.md §8 when the
+ * Plays the operators in the lab (none run there): writes the status shapes of docs/design.md §9 when the
  * objects setup creates appear. `faults` choose a bad status for one component to test fail-fast paths.
  */
 import type { Lab } from '../lab/lab.js';

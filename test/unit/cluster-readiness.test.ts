@@ -4,7 +4,7 @@ import { externalListener } from '../../src/cluster/kafkaAccess.js';
 
 const c = (type: string, status: string, reason?: string, message?: string) => ({ type, status, reason, message });
 
-describe('readiness verdicts (status shapes of cluster-setup.md §8)', () => {
+describe('readiness verdicts (the status shapes of docs/design.md §9)', () => {
   it('Subscription: installedCSV ready; ResolutionFailed/InstallPlanFailed fail fast', () => {
     expect(subscriptionVerdict({ status: { installedCSV: 'x.v1' } }).state).toBe('ready');
     expect(subscriptionVerdict({ status: {} }).state).toBe('wait');
