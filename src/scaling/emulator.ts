@@ -1,6 +1,6 @@
 /**
  * The KEDA + HPA emulator: a deterministic state machine built from the pure rules (kedaLoop.ts, hpa.ts,
- * kedaLag.ts), and the real-time EmulatorDriver that LocalTarget runs (shared API G).
+ * kedaLag.ts), and the real-time EmulatorDriver that LocalTarget runs (docs/design.md §8.5).
  *
  * KEDA polls every pollingInterval; the HPA (minReplicas = max(1, minReplicaCount)) syncs every
  * hpaSyncSeconds and acts only when replicas ≥ 1. Both read lag from observations of the broker

@@ -1,6 +1,6 @@
 /**
  * One reconcile of the HorizontalPodAutoscaler that KEDA creates for a ScaledObject, as a pure function
- * (keda-kafka-semantics.md §4 and §7): limits first, the tolerance test on M/(T·S), the behaviour path
+ * (docs/design.md §8.3): limits first, the tolerance test on M/(T·S), the behaviour path
  * (stabilization windows over stored proposals, Pods/Percent policies over the HPA's own scale events,
  * selectPolicy) or the legacy path (behavior null), and the initial-recommendation rule.
  *

@@ -1,5 +1,5 @@
 /**
- * One decision of KEDA's polling loop for a ScaledObject (keda-kafka-semantics.md §3, "Polling loop"), pure:
+ * One decision of KEDA's polling loop for a ScaledObject (docs/design.md §8.2), pure:
  * activation 0 → max(1, min), lastActiveTime, cooldown (initialCooldownPeriod while never active),
  * idleReplicaCount, replicas below min, the paused-replicas annotation, and errors (no scale; fallback noted).
  *
@@ -24,7 +24,7 @@ export const initialKedaState = (createdAt: number): KedaState => ({ lastActiveT
 /**
  * What a poll does when it lands exactly one cooldown after lastActiveTime. KEDA's test is strict
  * (`lastActive + cooldown` before now), so on exact times it `hold`s; in practice lastActiveTime is stored
- * with whole-second precision and the poll runs a few ms later, so it usually `expire`s (§3, §7.3).
+ * with whole-second precision and the poll runs a few ms later, so it usually `expire`s (docs/design.md §8.2).
  */
 export type CooldownEdge = 'hold' | 'expire';
 
