@@ -242,7 +242,11 @@ function stepTitles(p: SetupParams): Record<StepId, string> {
   return {
     namespace: `Namespace ${p.namespace}`,
     operators:
-      p.platform === 'openshift' ? 'Operators: Custom Metrics Autoscaler + Kafka (OLM)' : p.kafka ? 'Operators: KEDA release manifest' : 'Operators: KEDA + Strimzi release manifests',
+      p.platform === 'openshift'
+        ? 'Operators: Custom Metrics Autoscaler + Kafka (OLM)'
+        : p.kafka
+          ? 'Operators: KEDA release manifest'
+          : 'Operators: KEDA + Strimzi release manifests',
     keda: `KedaController ${p.kedaNamespace}/keda`,
     kafka: `Kafka ${p.cluster}: node pool, user ${p.user}, topics ${p.topic}, ${p.auditTopic}`,
     credentials: `Credentials: Secret ${p.credentialSecret}, TriggerAuthentication, pre-commit of ${p.group}`,
@@ -418,7 +422,10 @@ async function recordLastTarget(run: SetupRun): Promise<void> {
     auditTopic: p.auditTopic,
     group: p.group,
     ...(p.kafka
-      ? { kafka: { mode: p.kafka.mode, bootstrap: p.kafka.bootstrap, securityProtocol: p.kafka.securityProtocol, saslMechanism: p.kafka.saslMechanism ?? null }, createdTopics: [...new Set(run.createdTopics)] }
+      ? {
+          kafka: { mode: p.kafka.mode, bootstrap: p.kafka.bootstrap, securityProtocol: p.kafka.securityProtocol, saslMechanism: p.kafka.saslMechanism ?? null },
+          createdTopics: [...new Set(run.createdTopics)],
+        }
       : {}),
     recordedAt: new Date().toISOString(),
   });
@@ -646,9 +653,16 @@ async function kedaOutsideCluster(env: StepEnv): Promise<string | null> {
   const st = await labStatus();
   const op = st.components.find((c) => c.name === 'keda-operator');
   if (!op?.healthy) {
-    throw envError(`the lab's KEDA operator is not healthy (${op?.detail ?? 'not started'})`, `read ${op?.logFile ?? 'the lab log'}, or restart the lab: cma-demo lab down && cma-demo lab up`, 'LAB_KEDA_UNHEALTHY');
+    throw envError(
+      `the lab's KEDA operator is not healthy (${op?.detail ?? 'not started'})`,
+      `read ${op?.logFile ?? 'the lab log'}, or restart the lab: cma-demo lab down && cma-demo lab up`,
+      'LAB_KEDA_UNHEALTHY',
+    );
   }
-  return `KEDA ${lab.versions.keda} runs on this machine (cma-demo lab: CRDs present, APIService v1beta1.external.metrics.k8s.io Available, operator healthy): operators step skipped`;
+  return (
+    `KEDA ${lab.versions.keda} runs on this machine ` +
+    '(cma-demo lab: CRDs present, APIService v1beta1.external.metrics.k8s.io Available, operator healthy): operators step skipped'
+  );
 }
 
 async function kedaStep(env: StepEnv): Promise<void> {
@@ -830,7 +844,11 @@ async function startBuild(kube: Kube, p: SetupParams, log: (s: string) => void):
     }
     const m = /build(?:\.build\.openshift\.io)?\/([\w.-]+)/.exec(res.stdout);
     if (!m) {
-      throw envError(`oc start-build did not name the build it started (output: ${res.stdout.trim().slice(0, 200)})`, 'rerun setup with --rebuild', 'BUILD_FAILED');
+      throw envError(
+        `oc start-build did not name the build it started (output: ${res.stdout.trim().slice(0, 200)})`,
+        'rerun setup with --rebuild',
+        'BUILD_FAILED',
+      );
     }
     log(`build ${m[1]} finished`);
     return m[1]!;

@@ -96,11 +96,14 @@ export function paramsFromFlags(
   const partitions = posInt('--partitions', flags.partitions, 10);
   const topicReplicas = posInt('--topic-replicas', flags.topicReplicas, brokers);
   const platform = resolved.platform;
-  const strimziApi = choice('--strimzi-api', flags.strimziApi, ['v1', 'v1beta2'] as const) ?? resolved.strimziApi ?? (platform === 'openshift' ? 'v1beta2' : 'v1');
+  const strimziApi =
+    choice('--strimzi-api', flags.strimziApi, ['v1', 'v1beta2'] as const) ?? resolved.strimziApi ?? (platform === 'openshift' ? 'v1beta2' : 'v1');
   const externalListener =
     choice('--external-listener', flags.externalListener, ['route', 'nodeport', 'loadbalancer', 'none'] as const) ??
     ((platform === 'openshift' ? 'route' : 'nodeport') as ExternalListener);
-  if (externalListener === 'route' && platform !== 'openshift') throw usageError('--external-listener route needs OpenShift', 'use nodeport or loadbalancer on Kubernetes');
+  if (externalListener === 'route' && platform !== 'openshift') {
+    throw usageError('--external-listener route needs OpenShift', 'use nodeport or loadbalancer on Kubernetes');
+  }
   const kafkaOperator = (choice('--kafka-operator', flags.kafkaOperator, ['amq-streams', 'strimzi'] as const) ?? 'amq-streams') as KafkaOperator;
   const kedaVersion = flags.kedaVersion ?? DEFAULT_KEDA_VERSION;
   const strimziVersion = flags.strimziVersion ?? DEFAULT_STRIMZI_VERSION;

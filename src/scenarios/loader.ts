@@ -134,13 +134,18 @@ function semanticProblems(s: ScenarioFile, where: (segs: Seg[]) => number): Scen
     if (st.minReplicaCount !== undefined && st.maxReplicaCount !== undefined && st.maxReplicaCount < st.minReplicaCount) {
       add([...prefix, 'settings', 'maxReplicaCount'], `is below minReplicaCount (${st.minReplicaCount})`);
     }
-    if (st.allowIdleConsumers && st.limitToPartitionsWithLag) add([...prefix, 'settings', 'limitToPartitionsWithLag'], 'cannot be combined with allowIdleConsumers (KEDA rejects the pair)');
+    if (st.allowIdleConsumers && st.limitToPartitionsWithLag) {
+      add([...prefix, 'settings', 'limitToPartitionsWithLag'], 'cannot be combined with allowIdleConsumers (KEDA rejects the pair)');
+    }
     (body.pin ?? []).forEach((p, i) => {
-      if (!PINNABLE_TOP.has(p.split('.')[0]!)) add([...prefix, 'pin', i], `"${p}" names no scaled field; start with settings., consumer., load., expectations., hpa. or timeout`);
+      if (!PINNABLE_TOP.has(p.split('.')[0]!)) {
+        add([...prefix, 'pin', i], `"${p}" names no scaled field; start with settings., consumer., load., expectations., hpa. or timeout`);
+      }
     });
     const exps = body.expectations ?? s.expectations;
     if ((prefix.length > 0 || !s.variants) && (!exps || exps.length === 0)) {
-      add(prefix.length ? prefix : ['expectations'], prefix.length ? 'expectations: needs at least one expectation (its own or the file\'s)' : 'needs at least one expectation');
+      if (prefix.length) add(prefix, "expectations: needs at least one expectation (its own or the file's)");
+      else add(['expectations'], 'needs at least one expectation');
     }
   }
   return out;
@@ -221,7 +226,13 @@ export function listCatalogue(dir = catalogueDir()): CatalogueEntry[] {
   }
   const entries = files.map((f) => {
     const s = loadScenarioFile(path.join(dir, f));
-    return { name: s.name, file: path.join(dir, f), summary: summaryOf(s), targets: s.targets ?? ['local', 'cluster'], variants: (s.variants ?? []).map((v) => v.name) };
+    return {
+      name: s.name,
+      file: path.join(dir, f),
+      summary: summaryOf(s),
+      targets: s.targets ?? ['local', 'cluster'],
+      variants: (s.variants ?? []).map((v) => v.name),
+    };
   });
   const rank = (n: string) => (/^case\d+$/.test(n) ? `0${n}` : `1${n}`);
   return entries.sort((a, b) => rank(a.name).localeCompare(rank(b.name)));
