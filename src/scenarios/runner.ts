@@ -53,7 +53,10 @@ export function predictionFor(rc: ResolvedCase): CaseReport['prediction'] {
   const input: PlanInput = {
     settings: rc.settings,
     partitions: d.partitions,
-    load: d.load.flatMap((l) => [...(l.after > 0 ? [{ pauseS: l.after }] : []), { records: l.records, rate: l.throughput > 0 ? l.throughput : 1_000_000, ...(l.partitions ? { partitions: l.partitions } : {}) }]),
+    load: d.load.flatMap((l) => [
+      ...(l.after > 0 ? [{ pauseS: l.after }] : []),
+      { records: l.records, rate: l.throughput > 0 ? l.throughput : 1_000_000, ...(l.partitions ? { partitions: l.partitions } : {}) },
+    ]),
     consumerRate: d.consumer.processMs > 0 ? 1000 / d.consumer.processMs : 100_000,
     podStartDelayS: d.consumer.startupDelaySeconds,
     committedOffsets: d.preconditions.group !== 'never-committed',
@@ -72,7 +75,9 @@ export function predictionFor(rc: ResolvedCase): CaseReport['prediction'] {
     return {
       timeline: tl.map((p) => ({ t: p.t, replicas: p.replicas, desiredReplicas: p.desiredReplicas, lag: p.lag })),
       peak: tl.reduce((m, p) => Math.max(m, p.replicas), 0),
-      note: `plan: fluid model, ${round1(input.consumerRate)} records/s a replica, pod start ${input.podStartDelayS} s, exclusive window boundaries; time 0 = the first load phase`,
+      note:
+        `plan: fluid model, ${round1(input.consumerRate)} records/s a replica, pod start ${input.podStartDelayS} s, ` +
+        'exclusive window boundaries; time 0 = the first load phase',
     };
   } catch (err) {
     return { timeline: [], peak: null, note: `no prediction: ${(err as Error).message}` };
@@ -105,7 +110,12 @@ function effectiveOf(rc: ResolvedCase, sampleIntervalMs: number): CaseReport['ef
     topic: d.topic,
     group: d.group,
     partitions: d.partitions,
-    consumer: { processMs: d.consumer.processMs, startupDelaySeconds: d.consumer.startupDelaySeconds, offsetReset: d.consumer.offsetReset ?? rc.settings.offsetResetPolicy, stallPartitions: d.consumer.stallPartitions },
+    consumer: {
+      processMs: d.consumer.processMs,
+      startupDelaySeconds: d.consumer.startupDelaySeconds,
+      offsetReset: d.consumer.offsetReset ?? rc.settings.offsetResetPolicy,
+      stallPartitions: d.consumer.stallPartitions,
+    },
     preconditions: d.preconditions,
     load: d.load,
     annotations: d.annotations,
@@ -126,6 +136,9 @@ export function skipReason(rc: ResolvedCase, target: Target): string | null {
   return null;
 }
 
+/** Errors the admin has already waited out (or that no wait fixes): ensureTopic is not tried again for them. */
+const NOT_RETRIED = ['KAFKA_UNREACHABLE', 'KAFKA_AUTH', 'KAFKA_SASL', 'KAFKA_TLS', 'KAFKA_PROTOCOL'];
+
 async function establishPreconditions(admin: KafkaAdmin, rc: ResolvedCase, log: (s: string) => void): Promise<void> {
   const d = rc.def;
   const topics = await admin.listTopics();
@@ -143,11 +156,14 @@ async function establishPreconditions(admin: KafkaAdmin, rc: ResolvedCase, log: 
   const { created } = await retry(() => admin.ensureTopic(d.topic, d.partitions), {
     attempts: 11,
     backoff: { initialMs: 500, factor: 1 },
-    retriable: (err) => !(err instanceof CmaError && (err.exitCode === ExitCode.USAGE || ['KAFKA_UNREACHABLE', 'KAFKA_AUTH', 'KAFKA_SASL', 'KAFKA_TLS', 'KAFKA_PROTOCOL'].includes(err.code))),
+    retriable: (err) => !(err instanceof CmaError && (err.exitCode === ExitCode.USAGE || NOT_RETRIED.includes(err.code))),
   });
   const parts = await admin.partitions(d.topic);
   if (parts.length !== d.partitions) {
-    throw envError(`topic ${d.topic} has ${parts.length} partitions, the case needs ${d.partitions}`, 'use preconditions.topic: fresh, or --run-id for new names');
+    throw envError(
+      `topic ${d.topic} has ${parts.length} partitions, the case needs ${d.partitions}`,
+      'use preconditions.topic: fresh, or --run-id for new names',
+    );
   }
   if (created) log(`${d.name}: created topic ${d.topic} (${d.partitions} partitions)`);
   const group = d.preconditions.group;
@@ -158,7 +174,9 @@ async function establishPreconditions(admin: KafkaAdmin, rc: ResolvedCase, log: 
       await admin.deleteGroups([d.group]);
     }
     const after = await admin.committedOffsets(d.group, [d.topic]);
-    if (after.some((x) => x.offset !== null)) throw envError(`group ${d.group} still has committed offsets`, 'stop its consumers, or pass --run-id for a new group name');
+    if (after.some((x) => x.offset !== null)) {
+      throw envError(`group ${d.group} still has committed offsets`, 'stop its consumers, or pass --run-id for a new group name');
+    }
   } else if (group === 'committed-at-end') {
     const ends = await admin.endOffsets(d.topic);
     await admin.commitOffsets(d.group, d.topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
