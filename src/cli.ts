@@ -1,8 +1,12 @@
-/** The commander program: global options, command registration, and the one place errors become exit codes. */
+/**
+ * The commander program: global options, command registration, and the one place errors become exit codes.
+ * Start-up stays light: this module and the commands' metadata (commands/meta/) import only commander and a few
+ * small modules; a command's implementation, the output module (chalk, yaml) and everything else load when a
+ * command runs (test/unit/imports.test.ts checks this).
+ */
 import { Command, CommanderError, Option } from 'commander';
 import { DEMO_DEFAULTS } from './demoDefaults.js';
 import { CmaError, ExitCode } from './errors.js';
-import { Output } from './output.js';
 import type { ActionResult, Bind } from './commands/action.js';
 import { registerCommands } from './commands/index.js';
 import type { GlobalOptions } from './options.js';
@@ -40,6 +44,8 @@ Examples:
   $ cma-demo run case2 --target local --fast           # a scripted scaling case, verdict and report
   $ cma-demo setup --dry-run --platform openshift      # the manifests setup would apply`,
     );
+  // Subcommands inherit these settings when they are created: `cma-demo <cmd> --help` lists the global options too.
+  program.configureHelp({ showGlobalOptions: true });
   program.exitOverride();
   program.configureOutput({
     writeErr: (s) => process.stderr.write(s),
@@ -75,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return code;
   } catch (err) {
-    return reportError(err, program.opts() as GlobalOptions);
+    return await reportError(err, program.opts() as GlobalOptions);
   }
 }
 
@@ -84,13 +90,14 @@ export async function main(argv: string[]): Promise<number> {
  * CmaError → its document (with -o json|yaml) on stdout, its message and hint on stderr, its exit code; anything
  * else is a bug → 3.
  */
-export function reportError(err: unknown, globals: GlobalOptions = {}): number {
+export async function reportError(err: unknown, globals: GlobalOptions = {}): Promise<number> {
   const color = globals.color === false ? { color: false } : {};
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     // commander already printed its message
     return ExitCode.USAGE;
   }
+  const { Output } = await import('./output.js');
   if (err instanceof CmaError) {
     if (err.document !== undefined) {
       const format = documentFormat(globals.output);

@@ -2,15 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { globalsOf, type GlobalOptions } from '../options.js';
-import type { Bind } from './action.js';
 import { VERSION } from '../version.js';
 import { outputFor } from '../output.js';
-import { CmaError, combineExitCodes, ExitCode, usageError } from '../errors.js';
+import { combineExitCodes, ExitCode, usageError } from '../errors.js';
 import { applyProfile, parseFast, type ResolvedCase } from '../scenarios/fast.js';
-import { renderHtml } from '../scenarios/html.js';
-import { renderJUnit } from '../scenarios/junit.js';
+import { checkReportPaths, writeReportFiles, type ReportPaths } from '../scenarios/reportFiles.js';
+import { usableCacheDir, usableStateDir } from '../paths.js';
 import { expandCases, listCatalogue, loadScenarioFile, resolveScenarioArgs } from '../scenarios/loader.js';
 import { renderText, runPassed, type CaseReport, type RunReport } from '../scenarios/report.js';
 import { notRunReport, runCase } from '../scenarios/runner.js';
@@ -35,10 +34,10 @@ interface RunFlags {
   faultSigkillAfterAudits?: string;
 }
 
-function writeFile(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, text);
-}
+const reportPaths = (flags: RunFlags): ReportPaths => ({
+  ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
+  ...(flags.junit ? { junit: flags.junit } : {}),
+});
 
 async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalOptions, log: (s: string) => void, warn: (c: string, m: string) => void): Promise<Target> {
   if (kind === 'local') {
@@ -52,36 +51,6 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
   // The cluster target: oc/kubectl + the real KEDA, through the same interface. Namespace, context and names
   // follow the one precedence of state/resolveTarget.ts (flags > env > last setup > DEMO_DEFAULTS).
   return createClusterTarget({ ...resolveClusterTarget(g), log, warn });
-}
-
-export function registerRun(program: Command, bind: Bind): void {
-  const cmd = program
-    .command('run')
-    .argument('[cases...]', 'case names (see --list), scenario file paths, or all')
-    .description('run scripted scaling cases with a verdict and reports (JSON, JUnit, HTML chart)')
-    .option('--list', 'list the cases of the catalogue (name and one line each)')
-    .addOption(new Option('--fast [factor]', 'divide durations, record counts and lagThreshold by F (default 5); rates, activation and partitions stay'))
-    .addOption(new Option('--run-id <id>', 'suffix topic, group and ScaledObject names (parallel CI runs)').env('CMA_DEMO_RUN_ID'))
-    .option('--junit <file>', 'write JUnit XML (one testcase per case)')
-    .option('--report-dir <dir>', 'write report.json and report.html (chart of lag, replicas, desired replicas, activity, plan prediction)')
-    .option('--keep-broker', 'local target: keep a broker this run started')
-    .addOption(new Option('--sample-interval <ms>', 'timeline sampling interval').default('1000').hideHelp())
-    .addOption(new Option('--fault-no-commit', 'fault injection: consumers never commit').hideHelp())
-    .addOption(new Option('--fault-drop-every <n>', 'fault injection: consumers leave every n-th record out of the audit').hideHelp())
-    .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: the first consumer SIGKILLs itself after its n-th audit write, before committing').hideHelp())
-    .addHelpText(
-      'after',
-      `
-Exit: 0 when no case failed or errored (skipped allowed); otherwise 130 (interrupted), then 3 (environment), then 1 (a case failed).
-Ctrl-C stops the load, restores what was patched, writes the partial report and exits 130.
-
-Examples:
-  $ cma-demo run --list
-  $ cma-demo run case2 --target local --fast --report-dir out/ --junit out/junit.xml
-  $ cma-demo run all --target local --junit out.xml                 # the CI step
-  $ cma-demo run ./my-case.yaml --run-id "$CI_JOB_ID" -o json`,
-    );
-  cmd.action(bind(async () => runAction));
 }
 
 /** Runs the cases; the exit code combines theirs: 130, then 3, then 1. */
@@ -111,6 +80,12 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
   for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
   const choice = chooseTargetKind(g);
   const targetKind = choice.kind;
+  // Every folder the run writes to is checked before anything is produced: exit 3 naming the path and its flag/variable.
+  checkReportPaths(reportPaths(flags));
+  if (targetKind === 'local') {
+    usableStateDir();
+    usableCacheDir();
+  }
 
   out.info(`run: target ${targetKind}${g.target ? '' : ` (${choice.reason})`}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
   const log = (s: string) => out.info(s);
@@ -175,16 +150,11 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
     interrupted: abort.signal.aborted,
     runId: flags.runId ?? null,
   };
-  if (flags.reportDir) {
-    writeFile(path.join(flags.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFile(path.join(flags.reportDir, 'report.html'), renderHtml(report));
-    out.info(`run: wrote ${path.join(flags.reportDir, 'report.json')} and report.html`);
-  }
-  if (flags.junit) {
-    writeFile(flags.junit, renderJUnit(report));
-    out.info(`run: wrote ${flags.junit}`);
-  }
+  // The verdict first: a report that cannot be written must not hide it.
   if (out.machine) out.document(report);
   else out.text(renderText(report));
+  const written = writeReportFiles(report, reportPaths(flags));
+  if (written.written.length) out.info(`run: wrote ${written.written.join(', ')}`);
+  if (written.error) throw written.error;
   return combineExitCodes(codes);
 }

@@ -1,5 +1,5 @@
 /** cma-demo status: the doctor of the cluster side. Exit 3 when something is missing. Thin. */
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
 import { ExitCode } from '../errors.js';
@@ -8,7 +8,6 @@ import { binFor, detectPlatform, kubeFromGlobals } from '../cluster/connect.js';
 import { renderChecks, runDoctor } from '../cluster/doctor.js';
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { resolveClusterTarget } from '../state/resolveTarget.js';
-import type { Bind } from './action.js';
 
 interface StatusFlags {
   platform: string;
@@ -16,19 +15,6 @@ interface StatusFlags {
   kafkaUser?: string;
   topic?: string;
   auditTopic?: string;
-}
-
-export function registerStatus(program: Command, bind: Bind): void {
-  program
-    .command('status')
-    .description('check the cluster side (doctor): tools, login, permissions, operators, KEDA, Kafka, consumer, ScaledObject, HPA')
-    .addOption(new Option('--platform <p>', 'auto|openshift|kubernetes').default('auto'))
-    .addOption(new Option('--kafka-cluster <name>', `Kafka cluster [default: the last setup's, else ${DEMO_DEFAULTS.kafkaCluster}]`))
-    .addOption(new Option('--kafka-user <name>', `KafkaUser [default: the last setup's, else ${DEMO_DEFAULTS.kafkaUser}]`))
-    .addOption(new Option('--topic <name>', `topic [default: the last setup's, else ${DEMO_DEFAULTS.topic}]`))
-    .addOption(new Option('--audit-topic <name>', `audit topic [default: the last setup's, else ${DEMO_DEFAULTS.auditTopic}]`))
-    .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
-    .action(bind(async () => statusAction));
 }
 
 /** The doctor's checks; exit 3 when something is missing. */

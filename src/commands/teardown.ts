@@ -1,6 +1,6 @@
 /** cma-demo teardown: remove what setup created (reverse order, labelled objects only). Thin. */
 import readline from 'node:readline/promises';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
 import { CmaError, usageError } from '../errors.js';
@@ -12,7 +12,6 @@ import { connectionFromSecret } from '../cluster/externalKafka.js';
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { clearLastTarget } from '../state/lastTarget.js';
 import { resolveClusterTarget } from '../state/resolveTarget.js';
-import type { Bind } from './action.js';
 
 interface Flags {
   yes?: boolean;
@@ -20,18 +19,6 @@ interface Flags {
   platform?: string;
   timeout?: string;
   kubectl?: string;
-}
-
-export function registerTeardown(program: Command, bind: Bind): void {
-  program
-    .command('teardown')
-    .description('remove what setup created: ScaledObject → consumer → topics/user → Kafka (→ KEDA and operators with --all); only objects labelled managed-by=cma-demo')
-    .addOption(new Option('--yes', 'do not ask (required without a TTY)'))
-    .addOption(new Option('--all', 'also the KedaController, Subscriptions, their CSVs, the OperatorGroup and the namespaces cma-demo created'))
-    .addOption(new Option('--platform <p>', 'auto|openshift|kubernetes').default('auto'))
-    .addOption(new Option('--timeout <s>', 'wait for each deletion (finalizers) at most this long [default: 300]'))
-    .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
-    .action(bind(async () => teardownAction));
 }
 
 /** Deletes what setup created; a failed step stops the run with its own exit code (2 usage, 3 environment). */

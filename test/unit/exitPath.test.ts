@@ -78,19 +78,19 @@ describe('reportError', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((written.err += String(s)), true));
   };
 
-  it('a CmaError: its document on stdout with -o json, message and hint on stderr, its exit code', () => {
+  it('a CmaError: its document on stdout with -o json, message and hint on stderr, its exit code', async () => {
     capture();
     const err = new CmaError('no local Kafka broker runs', { hint: 'start one', exitCode: ExitCode.ENV, document: { running: false } });
-    expect(reportError(err, { output: 'json', color: false })).toBe(3);
+    expect(await reportError(err, { output: 'json', color: false })).toBe(3);
     expect(JSON.parse(written.out)).toEqual({ running: false });
     expect(written.err).toBe('error: no local Kafka broker runs\nhint: start one\n');
   });
 
-  it('with -o text the document is not printed; a usage error exits 2; an unknown error is a bug (3)', () => {
+  it('with -o text the document is not printed; a usage error exits 2; an unknown error is a bug (3)', async () => {
     capture();
-    expect(reportError(new CmaError('x', { exitCode: ExitCode.USAGE, document: { a: 1 } }), { output: 'text', color: false })).toBe(2);
+    expect(await reportError(new CmaError('x', { exitCode: ExitCode.USAGE, document: { a: 1 } }), { output: 'text', color: false })).toBe(2);
     expect(written.out).toBe('');
-    expect(reportError(new Error('kaput'), { color: false })).toBe(3);
+    expect(await reportError(new Error('kaput'), { color: false })).toBe(3);
     expect(written.err).toContain('error: kaput\nhint: this is a bug in cma-demo');
   });
 });

@@ -29,6 +29,7 @@
  * rather than a second configuration language.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -120,6 +121,32 @@ export function sourceGraph(root: string, unresolved: string[] = []): Map<string
     graph.set(rel(f), targets);
   }
   return graph;
+}
+
+/**
+ * What loading `entry` loads before any code runs: the files reached through static value imports (type-only
+ * imports are erased by tsc, dynamic import() waits until it is called) and the packages they import.
+ */
+export function startupClosure(root: string, entry: string): { files: string[]; packages: string[] } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (rel: string): void => {
+    if (files.has(rel)) return;
+    files.add(rel);
+    const abs = path.join(root, rel);
+    for (const r of importsOf(abs, fs.readFileSync(abs, 'utf8'))) {
+      if (r.typeOnly || r.dynamic) continue;
+      if (!r.spec.startsWith('.')) {
+        packages.add(r.spec);
+        continue;
+      }
+      const base = path.resolve(path.dirname(abs), r.spec);
+      const t = [base.replace(/\.(m?)js$/, '.$1ts'), `${base}.ts`, path.join(base, 'index.ts')].find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+      if (t) visit(path.relative(root, t).split(path.sep).join('/'));
+    }
+  };
+  visit(entry);
+  return { files: [...files].sort(), packages: [...packages].sort() };
 }
 
 /** The module of a file: its top folder under src/, or a root file's name without extension. */
@@ -263,5 +290,36 @@ describe('src/ layering', () => {
 
   it('has no upward import between layers, and every module is placed in a layer', () => {
     expect(layerViolations(graph)).toEqual([]);
+  });
+});
+
+describe('lazy start-up', () => {
+  // `cma-demo --help` must stay cheap: cli.ts and the commands' metadata load commander and a few small modules;
+  // each command's implementation (and chalk, yaml, kafkajs, execa, listr2, ajv) loads when the command runs.
+  const LIGHT = /^(cli|errors|demoDefaults|version|options)\.ts$|^commands\/(index|action)\.ts$|^commands\/meta\/[\w-]+\.ts$/;
+
+  it('the start-up closure of a planted heavy import is caught', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-imports-test-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'commands/meta'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'cli.ts'), "import { registerX } from './commands/meta/x.js';\nimport type { T } from './types.js';\n");
+      fs.writeFileSync(path.join(dir, 'commands/meta/x.ts'), "import { Option } from 'commander';\nimport { run } from '../x.js';\nexport const lazy = () => import('../y.js');\n");
+      fs.writeFileSync(path.join(dir, 'commands/x.ts'), "import chalk from 'chalk';\n");
+      fs.writeFileSync(path.join(dir, 'commands/y.ts'), "import YAML from 'yaml';\n");
+      fs.writeFileSync(path.join(dir, 'types.ts'), "import YAML from 'yaml';\n");
+      const c = startupClosure(dir, 'cli.ts');
+      expect(c.files).toEqual(['cli.ts', 'commands/meta/x.ts', 'commands/x.ts']);
+      expect(c.packages).toEqual(['chalk', 'commander']);
+      expect(c.files.filter((f) => !LIGHT.test(f))).toEqual(['commands/x.ts']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cli.ts loads only light modules and commander at start-up; commands load on demand', () => {
+    const c = startupClosure(SRC, 'cli.ts');
+    expect(c.files.filter((f) => !LIGHT.test(f))).toEqual([]);
+    expect(c.packages.filter((p) => p !== 'commander' && !p.startsWith('node:'))).toEqual([]);
+    expect(c.files).toContain('commands/meta/run.ts'); // every command is registered from its metadata
   });
 });
