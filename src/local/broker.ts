@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CmaError, ExitCode, envError, usageError } from '../errors.js';
-import { stateDir } from '../paths.js';
+import { ensureWritableDir, stateDir } from '../paths.js';
 import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { KafkaConnection } from '../kafka/client.js';
@@ -122,7 +122,7 @@ export async function localConnection(info: BrokerInfo, opts: { sasl?: boolean }
 /** Serializes up/down of one state dir (an O_EXCL lock file; a dead holder's lock is taken over). */
 async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
   const f = files(env);
-  await fsp.mkdir(f.dir, { recursive: true, mode: 0o700 });
+  ensureWritableDir(f.dir, { name: 'CMA_DEMO_STATE', isDefault: !env.CMA_DEMO_STATE }, 0o700); // exit 3 naming it, never a spin
   const t0 = Date.now();
   for (;;) {
     try {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { envError } from '../errors.js';
-import { cacheDir } from '../paths.js';
+import { cacheDir, usableCacheDir } from '../paths.js';
 
 /** The one pinned Kafka version (4.x, Java 17). */
 export const KAFKA_VERSION = '4.1.1';
@@ -137,7 +137,7 @@ export async function ensureKafkaInstalled(opts: { log?: (s: string) => void; en
   }
   await requireTool('java');
   await requireTool('mvn');
-  await fsp.mkdir(path.dirname(home), { recursive: true });
+  usableCacheDir(env); // exit 3 naming CMA_DEMO_CACHE when it cannot hold the download
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'cma-demo-mvn-'));
   // Stage beside the final directory so the last step is a rename (no half-filled cache dir).
   const stage = await fsp.mkdtemp(path.join(path.dirname(home), `.kafka-${KAFKA_VERSION}-`));

@@ -1,7 +1,7 @@
 /** The record of the last successful setup: the default target of later commands (contracts). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { stateDir } from '../paths.js';
+import { stateDir, usableStateDir } from '../paths.js';
 
 export interface LastTarget {
   cluster: string | null;
@@ -33,7 +33,7 @@ export function readLastTarget(env: NodeJS.ProcessEnv = process.env): LastTarget
 
 export function writeLastTarget(t: LastTarget, env: NodeJS.ProcessEnv = process.env): void {
   const f = lastTargetFile(env);
-  fs.mkdirSync(path.dirname(f), { recursive: true });
+  usableStateDir(env);
   const tmp = `${f}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(t, null, 2) + '\n', { mode: 0o600 });
   fs.renameSync(tmp, f);
