@@ -69,7 +69,6 @@ export async function resolveSubject(name: string | undefined, flags: ExplainFla
   if (flags.scaledobject) {
     if (name) throw usageError(`give either a ScaledObject name (${name}) or --scaledobject, not both`, 'a name reads the ScaledObject from the cluster; --scaledobject reads a file');
     const so = await readScaledObjectFile(flags.scaledobject, flags.kedaVersion);
-    for (const w of so.notes) out.warn(w.code, w.message);
     const cluster = g.target === 'cluster' && wantKafka ? await createClusterTarget({ ...resolveClusterTarget(g), log: (s) => out.info(s) }) : null;
     const connection = !wantKafka ? null : cluster ? await cluster.connection() : await connectionFromFlags(flags);
     return { source: { kind: 'file', name: so.name, file: flags.scaledobject, ...(so.namespace ? { namespace: so.namespace } : {}) }, so, cluster: null, facts: null, connection };
@@ -122,6 +121,7 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
   const replicasFlag = parseInteger(flags.replicas, '--replicas', { min: 0 });
 
   const subject = await resolveSubject(name, flags, g, out);
+  for (const w of subject.so?.notes ?? []) out.warn(w.code, w.message);
   const settings = settingsOf(subject, flags);
   const group = flags.group ?? subject.so?.trigger.consumerGroup ?? DEMO_DEFAULTS.group;
   const topic = flags.topic ?? subject.so?.trigger.topic;

@@ -96,6 +96,7 @@ export async function recommendAction(flags: RecommendFlags, c: Command): Promis
       authenticationRef: base ? (base.trigger.authenticationRef?.name ?? null) : DEMO_DEFAULTS.triggerAuth,
       scaleTargetName: base?.scaleTarget.name ?? DEMO_DEFAULTS.app,
       goal: doc.goal,
+      replayFlags: doc.replayFlags,
     });
     out.raw(YAML.stringify(obj));
     return;

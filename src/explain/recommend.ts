@@ -14,6 +14,7 @@
 import { usageError, type Warning } from '../errors.js';
 import { plan, simulate, type LoadPhase, type PlanInput, type PlanRun } from '../scaling/plan.js';
 import type { HpaRules, ScaledObjectSettings } from '../scaling/settings.js';
+import { DEFAULT_KEDA_VERSION } from '../scaling/kedaVersion.js';
 
 export interface RecommendInput {
   /** The settings kept as they are (pollingInterval, cooldownPeriod, activation, scale-down behaviour, …). */
@@ -248,7 +249,7 @@ export function recommend(input: RecommendInput): RecommendDocument {
     candidates,
     best: candidates[0] ?? null,
     closest,
-    replayFlags: `${loadFlag(load)} --consumer-rate ${R}${podStartDelayS !== 10 ? ` --pod-start-delay ${podStartDelayS}` : ''}`,
+    replayFlags: `${loadFlag(load)} --consumer-rate ${R}${podStartDelayS !== 10 ? ` --pod-start-delay ${podStartDelayS}` : ''}${base.kedaVersion !== DEFAULT_KEDA_VERSION ? ` --keda-version ${base.kedaVersion}` : ''}`,
     warnings,
   };
 }
@@ -264,6 +265,8 @@ export interface RecommendedObjectContext {
   authenticationRef?: string | null;
   scaleTargetName: string;
   goal: RecommendDocument['goal'];
+  /** RecommendDocument.replayFlags. */
+  replayFlags: string;
 }
 
 /** The candidate as a whole ScaledObject (every field written out, so KEDA's defaults cannot differ from the prediction). */
@@ -307,7 +310,7 @@ export function recommendedScaledObject(c: Candidate, ctx: RecommendedObjectCont
       annotations: {
         'cma-demo/partitions': String(c.partitions),
         'cma-demo/recommended-for': `load ${loadText(g.load)}; ${g.consumerRate} records/s per replica; drain within ${g.drainWithinS} s of the load's end`,
-        'cma-demo/prediction': `peak ${c.peak} replicas; drained ${c.drainDelayS} s after the load; ${c.replicaSeconds} replica-seconds (cma-demo plan --scaledobject FILE --partitions ${c.partitions} ${loadFlag(g.load)} --consumer-rate ${g.consumerRate})`,
+        'cma-demo/prediction': `peak ${c.peak} replicas; drained ${c.drainDelayS} s after the load; ${c.replicaSeconds} replica-seconds (cma-demo plan --scaledobject FILE --partitions ${c.partitions} ${ctx.replayFlags})`,
       },
     },
     spec,

@@ -122,7 +122,7 @@ export function renderRecommendText(doc: RecommendDocument): string {
   const lines: string[] = [];
   const g = doc.goal;
   lines.push(`recommend: drain within ${g.drainWithinS} s of the load's end; load ${doc.loadText}; ${g.consumerRate} records/s per replica${g.maxReplicas !== null ? `; at most ${g.maxReplicas} replicas` : ''}`);
-  lines.push(`searched ${doc.searched} combinations of partitions, maxReplicaCount, lagThreshold and scale-up policy with plan's model; ${doc.meeting} meet the goal`);
+  lines.push(`searched ${doc.searched} combinations of partitions, maxReplicaCount, lagThreshold and scale-up policy with plan's model; ${doc.meeting} distinct predictions meet the goal`);
   lines.push('');
   if (doc.candidates.length === 0) {
     lines.push('no combination meets the goal.');

@@ -19,6 +19,7 @@ const ctx = (doc: RecommendDocument) => ({
   triggerExtras: { sasl: 'scram_sha512' },
   scaleTargetName: 'kafka-consumer',
   goal: doc.goal,
+  replayFlags: doc.replayFlags,
 });
 
 describe('recommend', () => {
