@@ -17,7 +17,7 @@ function parts(c: (number | null)[] | number | null, e: number[] | number, P = 1
 /** Committed 0 everywhere, log-end = the given lag per partition. */
 const lags = (ls: number[], P = 10) => parts(0, Array.from({ length: P }, (_, i) => ls[i] ?? 0), P);
 
-describe('computeKedaView: worked examples of KEDA's lag maths (docs/design.md §8.1) and their neighbours', () => {
+describe("computeKedaView: worked examples of KEDA's lag maths (docs/design.md §8.1) and their neighbours", () => {
   const table: Array<{
     name: string;
     parts: PartitionOffsets[];
