@@ -82,6 +82,8 @@ export interface CheckDocument {
   group: string | null;
   topic: string | null;
   partitions: number | null;
+  /** The KEDA release whose validation applied. */
+  versions: { kedaModel: string | null };
   findings: Finding[];
   /** Checks that could not run, and why (e.g. "the TriggerAuthentication's Secret: needs a cluster"). */
   skipped: string[];
@@ -405,6 +407,7 @@ export function checkDocument(input: CheckInput, ctx: { target: string; skipped:
     group: input.group ?? null,
     topic: input.topic ?? null,
     partitions: input.kafka?.partitions ?? null,
+    versions: { kedaModel: input.so.settings?.kedaVersion ?? null },
     findings,
     skipped: ctx.skipped,
     summary: { errors: count('error'), warnings: count('warning'), infos: count('info') },

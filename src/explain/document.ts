@@ -28,6 +28,8 @@ export interface ExplainDocument {
   group: string;
   topic: string | null;
   settings: ScaledObjectSettings;
+  /** The KEDA release the lag maths and validation follow (as every command states it). */
+  versions: { kedaModel: string };
   reads: number;
   intervalS: number | null;
   partitions: PartitionStep[];
@@ -73,6 +75,7 @@ export function explain(input: ExplainInput, ctx: { source: ExplainSource; clust
     group: chain.group,
     topic: chain.topic,
     settings: input.settings,
+    versions: { kedaModel: input.settings.kedaVersion },
     reads: chain.reads,
     intervalS: chain.intervalS,
     partitions: chain.partitions,

@@ -60,6 +60,8 @@ export interface Candidate {
 
 export interface RecommendDocument {
   goal: { load: LoadPhase[]; consumerRate: number; drainWithinS: number; maxReplicas: number | null };
+  /** The KEDA release plan's model followed. */
+  versions: { kedaModel: string };
   loadText: string;
   /** The assumptions shared with `plan` (pod start delay, committed offsets, fluid model). */
   assumptions: { podStartDelayS: number; model: string; committedOffsets: boolean; keptSettings: string };
@@ -237,6 +239,7 @@ export function recommend(input: RecommendInput): RecommendDocument {
   }
   return {
     goal: { load, consumerRate: R, drainWithinS, maxReplicas: input.maxReplicas ?? null },
+    versions: { kedaModel: base.kedaVersion },
     loadText: loadText(load),
     assumptions: {
       podStartDelayS,

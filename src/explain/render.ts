@@ -98,8 +98,8 @@ export function renderExplainText(doc: ExplainDocument): string {
     }
   }
   lines.push('');
-  lines.push(`${changed.has('verdict') ? '*' : ''}verdict: ${doc.verdict.text}`);
-  if (doc.verdict.fix) lines.push(`fix: ${doc.verdict.fix}`);
+  // One line: what decided, the responsible setting named in it, and the fix.
+  lines.push(`${changed.has('verdict') ? '*' : ''}verdict: ${doc.verdict.text}${doc.verdict.fix ? ` — fix: ${doc.verdict.fix}` : ''}`);
   return lines.join('\n') + '\n';
 }
 
