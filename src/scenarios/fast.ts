@@ -103,5 +103,48 @@ export function applyProfile(def: CaseDef, profile: Profile): ResolvedCase {
     if (e.kind === 'stay') apply(`expectations.${i}.for`, () => e.for, (v) => (e.for = v));
   });
   apply('timeout', () => out.timeout, (v) => (out.timeout = v));
+  if (F !== 1) refuseImpossible(def, settings, out, outSettings, F, scaled);
   return { def: out, settings: outSettings, profile: { fast: F !== 1, factor: F }, scaled };
+}
+
+/** Expectations that need KEDA to activate (0 → 1): `active: true`, or reaching a replica count from minReplicaCount 0. */
+function activationExpectation(def: CaseDef, s: ScaledObjectSettings): number {
+  return def.expectations.findIndex((e) => (e.kind === 'active' && e.active) || (e.kind === 'reach' && e.replicas >= 1 && s.minReplicaCount === 0));
+}
+
+/**
+ * The most lag the case's load can show KEDA while no consumer runs: every record it produces, plus what KEDA
+ * counts for a never-committed partition. KEDA's Kafka scaler (getLagForPartition) counts a partition with no
+ * commit as 1 under offsetResetPolicy latest, 0 with scaleToZeroOnInvalidOffset, and its log-end offset (the
+ * records themselves) under earliest.
+ */
+function peakLagWithoutConsumers(def: CaseDef, s: ScaledObjectSettings): number {
+  const records = def.load.reduce((n, ph) => n + ph.records, 0);
+  const uncommitted = def.preconditions.group === 'never-committed' && s.offsetResetPolicy === 'latest' && !s.scaleToZeroOnInvalidOffset;
+  return records + (uncommitted ? def.partitions : 0);
+}
+
+/**
+ * --fast divides record counts but not activationLagThreshold (KEDA activates on lag > activationLagThreshold).
+ * A factor that takes the load from above the threshold to at or below it makes a case that expects activation
+ * impossible: refused, naming the fields, the largest factor that keeps the case possible and the pin that does.
+ */
+function refuseImpossible(before: CaseDef, settings: ScaledObjectSettings, after: CaseDef, afterSettings: ScaledObjectSettings, F: number, scaled: ScaledField[]): void {
+  const act = afterSettings.activationLagThreshold;
+  const i = activationExpectation(after, afterSettings);
+  if (i < 0) return;
+  const was = peakLagWithoutConsumers(before, settings);
+  const now = peakLagWithoutConsumers(after, afterSettings);
+  if (!(was > act && now <= act)) return;
+  const fields = scaled.filter((f) => /^load\.\d+\.records$/.test(f.path) && !f.pinned);
+  // The largest whole factor under which the peak lag stays above the threshold.
+  const peakAt = (f: number): number => peakLagWithoutConsumers({ ...before, load: before.load.map((ph, j) => ({ ...ph, records: before.pin.includes(`load.${j}.records`) ? ph.records : scaleValue(ph.records, f) })) }, settings);
+  let ok = Math.floor(F);
+  while (ok > 1 && peakAt(ok) <= act) ok--;
+  throw usageError(
+    `--fast=${F} makes ${before.name} impossible: ${fields.map((f) => `${f.path} ${f.from} → ${f.to}`).join(', ')} leaves at most ${now} records of lag, ` +
+      `not above settings.activationLagThreshold ${act} (--fast does not scale it), so KEDA never activates, which expectations.${i} (${after.expectations[i]!.kind}) needs`,
+    `use --fast=${ok}${ok > 1 ? ' or less' : ' (no speed-up)'}, or pin the record counts in ${before.file} (pin: [${fields.map((f) => f.path).join(', ')}])`,
+    'FAST_IMPOSSIBLE',
+  );
 }

@@ -69,3 +69,41 @@ describe('--fast profile', () => {
     expect(r.scaled.filter((f) => f.pinned).map((f) => f.path)).toEqual(['settings.cooldownPeriod', 'load.0.records', 'expectations.1.for']);
   });
 });
+
+describe('--fast refuses a factor that makes a case impossible', () => {
+  const case1 = `name: c1
+description: d.
+partitions: 10
+load:
+  - { records: 200, throughput: 5 }
+expectations:
+  - { kind: active, active: true, within: 60 }
+  - { kind: return, replicas: 0, within: 180, after: load-end }
+`;
+  it('case1 at --fast=50: 200 → 4 records, not above activationLagThreshold 10: exit 2 naming the fields', () => {
+    let err: unknown;
+    try {
+      applyProfile(caseOf(case1), { fast: true, factor: 50 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ exitCode: 2, code: 'FAST_IMPOSSIBLE' });
+    expect((err as Error).message).toContain('load.0.records 200 → 4');
+    expect((err as Error).message).toContain('settings.activationLagThreshold 10');
+    expect((err as { hint: string }).hint).toContain('use --fast=19 or less'); // round(200/19) = 11 > 10
+  });
+
+  it('the neighbours: --fast=19 (11 records) is allowed, --fast=20 (10 records, 10 > 10 is false) is refused', () => {
+    expect(applyProfile(caseOf(case1), { fast: true, factor: 19 }).def.load[0]!.records).toBe(11);
+    expect(() => applyProfile(caseOf(case1), { fast: true, factor: 20 })).toThrow(/load\.0\.records 200 → 10 /);
+  });
+
+  it('a pinned record count keeps the case possible at any factor', () => {
+    expect(applyProfile(caseOf(case1 + 'pin: [load.0.records]\n'), { fast: true, factor: 50 }).def.load[0]!.records).toBe(200);
+  });
+
+  it('a case that expects no activation is not refused (the trap stays a trap)', () => {
+    const trap = case1.replace('{ kind: active, active: true, within: 60 }', '{ kind: never-exceed, replicas: 0 }');
+    expect(applyProfile(caseOf(trap), { fast: true, factor: 50 }).def.load[0]!.records).toBe(4);
+  });
+});
