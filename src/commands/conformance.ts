@@ -15,6 +15,7 @@ import { applyProfile, parseFast, type ResolvedCase } from '../scenarios/fast.js
 import { expandCases, loadScenarioFile, resolveScenarioArgs } from '../scenarios/loader.js';
 import { notRunReport, predictionFor, runCase } from '../scenarios/runner.js';
 import type { CaseReport } from '../scenarios/report.js';
+import { quietSeconds } from '../scenarios/conformance.js';
 import {
   conformanceCase,
   overallVerdict,
@@ -83,7 +84,7 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
   let coords: ResolvedClusterTarget | null = null;
   if (against === 'cluster') {
     coords = resolveClusterTarget(g);
-    if (!coords.lastSetup && coords.kubeconfig === undefined && coords.context === undefined) {
+    if (!coords.lastSetup && !coords.kubeconfig && !coords.context) {
       throw envError(
         'no cluster to compare against: no setup is recorded, and neither --kubeconfig nor --context (nor KUBECONFIG) names one',
         'start the lab and set it up: cma-demo lab up && cma-demo setup --kafka local; or pass --kubeconfig/--context of a cluster set up with cma-demo setup',
@@ -144,10 +145,13 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
           `${d.name}: the cluster's HPA sync period is ${sync.seconds} s (${sync.source === 'lab' ? "the lab's" : 'assumed, the upstream default'}), the emulator's ${emulatorSync} s${profile.fast ? ` (15 s / F ${profile.factor})` : ''}: the tolerance uses the longer, and the step times may differ by up to the difference; start the lab with --hpa-sync-period ${emulatorSync} to match`,
         );
       }
+      // Both runs sample until the timeline has its whole shape, whenever their expectations are decided.
+      const floor = rc.settings.idleReplicaCount ?? rc.settings.minReplicaCount;
+      const settle = { replicas: floor, quietSeconds: quietSeconds(rc.settings, Math.max(emulatorSync, otherSync.seconds), d.hpa.downscaleWindowSeconds) };
       const runOn = async (target: Target, label: string): Promise<CaseReport> => {
         if (abort.signal.aborted) return notRunReport(rc, 'skipped', 'not run: interrupted');
         out.info(`conformance: ${d.name} on ${label}`);
-        const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: path.join(flags.reportDir, label.replace(/\W+/g, '-')) } : {}) });
+        const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, settle, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: path.join(flags.reportDir, label.replace(/\W+/g, '-')) } : {}) });
         live.done();
         const { exitCode, ...rep } = r;
         // A case's own expectations are not the question here (its runs may fail them alike); errors are.
@@ -160,7 +164,7 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
       const otherRep = await runOn(other, otherLabel);
       const cc = conformanceCase({
         baseline: d.preconditions.replicas,
-        floor: rc.settings.idleReplicaCount ?? rc.settings.minReplicaCount,
+        floor,
         prediction: predictionFor(rc),
         load: d.load,
         local: { report: localRep, label: 'local', target: 'local', hpaSyncSeconds: emulatorSync, hpaSyncSource: 'emulator' },

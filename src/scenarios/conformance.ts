@@ -295,3 +295,20 @@ export function planLoadEnd(load: ReadonlyArray<{ records: number; throughput: n
   });
   return r1(t);
 }
+
+/**
+ * How long a timeline must stay unchanged (replicas and lag) before a run that never gets back to its floor with
+ * the lag drained (paused replicas, a persistent lag, a case that never activates) counts as settled: one
+ * cooldownPeriod and one pollingInterval (KEDA's scale to zero), two HPA syncs, and the longer of the scale-down
+ * stabilization window and the scale-down policies' periods (the HPA's next step down).
+ */
+export function quietSeconds(
+  s: { cooldownPeriod: number; pollingInterval: number; behavior: { scaleDown?: { stabilizationWindowSeconds?: number; policies?: Array<{ periodSeconds: number }> } } | null },
+  hpaSyncSeconds: number,
+  defaultDownscaleWindowSeconds: number,
+): number {
+  const down = s.behavior?.scaleDown;
+  const window = down?.stabilizationWindowSeconds ?? defaultDownscaleWindowSeconds;
+  const period = Math.max(0, ...(down?.policies ?? []).map((p) => p.periodSeconds));
+  return r1(s.cooldownPeriod + s.pollingInterval + 2 * hpaSyncSeconds + Math.max(window, period));
+}

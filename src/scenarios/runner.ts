@@ -41,6 +41,12 @@ export interface RunCaseOptions {
   onSample?: (s: LiveState) => void;
   /** Where diagnostics go when a case fails (cluster target). */
   reportDir?: string;
+  /**
+   * Conformance compares whole timelines, not verdicts: keep sampling after the expectations are decided (or one
+   * failed) until the shape is complete — the load ended and either the replicas are at or below `replicas` with
+   * the lag drained (≤ 0), or neither the replicas nor the lag changed for `quietSeconds`. The timeout still ends it.
+   */
+  settle?: { replicas: number; quietSeconds: number };
 }
 
 const DEFAULT_SAMPLE_INTERVAL_MS = 1000;
@@ -366,17 +372,29 @@ const phaseOf = (events: RunEvents): string =>
  */
 async function sampleUntilDecided(run: CaseRun): Promise<void> {
   const { def: d, opts, intervalMs, timeline, events } = run;
+  let lastChange = 0;
   for (;;) {
     await sleep(Math.max(0, intervalMs - ((Date.now() - run.t0) % intervalMs)), opts.signal);
     if (opts.signal.aborted) return;
+    const before = timeline[timeline.length - 1];
     const p = await takeSample(run);
+    if (!before || before.replicas !== p.replicas || before.totalLag !== p.totalLag) lastChange = p.t;
     const results = evaluateExpectations(d.expectations, timeline, events, null, false);
     opts.onSample?.({ name: d.name, t: p.t, point: p, timeline, results, events, phase: phaseOf(events) });
     if (run.loadError) return;
-    if (results.some((r) => r.status === 'fail')) return;
-    if (events.loadEnd !== null && onlyFinalChecksPending(results) && drained(d, p)) return;
     if (p.t >= d.timeout) return;
+    const decided = results.some((r) => r.status === 'fail') || (events.loadEnd !== null && onlyFinalChecksPending(results) && drained(d, p));
+    if (decided && settled(run, p, lastChange)) return;
   }
+}
+
+/** Whether the timeline has its whole shape (RunCaseOptions.settle); always true without that option. */
+function settled(run: CaseRun, p: TimelinePoint, lastChange: number): boolean {
+  const s = run.opts.settle;
+  if (!s) return true;
+  if (run.events.loadEnd === null) return false;
+  const backAndDrained = p.replicas <= s.replicas && p.totalLag !== null && p.totalLag <= 0;
+  return backAndDrained || p.t - lastChange >= s.quietSeconds;
 }
 
 /** Phase 4 (drain): no-loss needs the backlog processed, so it waits for the lag to reach 0 (bounded by the timeout). */

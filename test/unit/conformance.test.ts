@@ -6,6 +6,7 @@ import {
   metricKeys,
   metricLabel,
   planLoadEnd,
+  quietSeconds,
   seriesFromPrediction,
   seriesFromTimeline,
   toleranceOf,
@@ -188,6 +189,18 @@ describe('comparing two timelines', () => {
   it('labels name the sides', () => {
     const rows = compareLandmarks(case2(), case2(shifted(CASE2, 20)), tol, { a: 'plan', b: 'cluster' });
     expect(rows[0]!.text).toMatch(/^activation: plan 15\.0 s, cluster 35\.0 s/);
+  });
+});
+
+describe('quietSeconds: how long an unchanged timeline must stay so before a run that never returns counts as settled', () => {
+  const seed = { cooldownPeriod: 30, pollingInterval: 30, behavior: { scaleDown: { stabilizationWindowSeconds: 30, policies: [{ periodSeconds: 30 }] } } };
+  it.each<[string, Parameters<typeof quietSeconds>[0], number, number, number]>([
+    ["the seed's ScaledObject: cooldown + poll + 2 syncs + the 30 s window", seed, 15, 300, 120],
+    ['--fast: every figure / 5', { cooldownPeriod: 6, pollingInterval: 6, behavior: { scaleDown: { stabilizationWindowSeconds: 6, policies: [{ periodSeconds: 6 }] } } }, 3, 60, 24],
+    ['no behaviour: the default downscale window', { cooldownPeriod: 30, pollingInterval: 30, behavior: null }, 15, 300, 390],
+    ['a policy period longer than the window', { cooldownPeriod: 30, pollingInterval: 30, behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ periodSeconds: 60 }] } } }, 15, 300, 150],
+  ])('%s', (_n, s, sync, dflt, want) => {
+    expect(quietSeconds(s, sync, dflt)).toBe(want);
   });
 });
 
