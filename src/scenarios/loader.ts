@@ -142,6 +142,14 @@ function semanticProblems(s: ScenarioFile, where: (segs: Seg[]) => number): Scen
         add([...prefix, 'pin', i], `"${p}" names no scaled field; start with settings., consumer., load., expectations., hpa. or timeout`);
       }
     });
+    // Every expectation is timed against the load (load-start, load-end, no-loss of what was produced): a case
+    // without a load phase cannot be judged, so it is refused here rather than failing after it ran.
+    const load = body.load ?? s.load;
+    if ((prefix.length > 0 || !s.variants) && !(load ?? []).some((ph) => !('pause' in ph))) {
+      const what = `${load ? 'has only pauses' : 'is missing'}: a case needs at least one load phase, e.g. - { records: 1000, throughput: 100 }`;
+      if (prefix.length && !body.load) add(prefix, `load: ${what} (its own or the file's)`);
+      else add([...prefix, 'load'], what);
+    }
     const exps = body.expectations ?? s.expectations;
     if ((prefix.length > 0 || !s.variants) && (!exps || exps.length === 0)) {
       if (prefix.length) add(prefix, "expectations: needs at least one expectation (its own or the file's)");

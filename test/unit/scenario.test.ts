@@ -71,6 +71,20 @@ describe('scenario schema', () => {
     expect(e.problems.map((p) => p.field)).toEqual(['load.0.throughput', 'load.0.partitions.1']);
   });
 
+  it('a case without a load phase exits 2 at load time, naming the field (only pauses count as none)', () => {
+    const noLoad = base.replace('load:\n  - records: 10\n    throughput: 5\n', '');
+    expect(problem(noLoad).message).toContain('x.yaml:1: load: is missing: a case needs at least one load phase');
+    const pauses = problem(base.replace('  - records: 10\n    throughput: 5\n', '  - pause: 5\n'));
+    expect(pauses.problems[0]).toMatchObject({ line: 5, field: 'load' });
+    expect(pauses.problems[0]!.message).toContain('has only pauses');
+    // A variant may bring the load the file lacks; one that has none either is named.
+    const variants = noLoad + 'variants:\n  - name: a\n    load: [{ records: 5, throughput: 5 }]\n  - name: b\n';
+    const v = problem(variants);
+    expect(v.problems).toHaveLength(1);
+    expect(v.problems[0]!.field).toBe('variants.1');
+    expect(v.problems[0]!.message).toContain("load: is missing");
+  });
+
   it('reports YAML syntax errors with a line', () => {
     const e = problem('name: a\n  bad: [\n');
     expect(e.problems[0]!.line).toBeGreaterThan(0);
