@@ -7,7 +7,7 @@
 import fsp from 'node:fs/promises';
 import { CmaError, ExitCode, envError, usageError } from '../errors.js';
 import type { KafkaConnection, SaslMechanism, SecurityProtocol } from './client.js';
-import { mechanismOfLoginModule, parseJaasConfig, parseProperties } from './properties.js';
+import { mechanismOfLoginModule, parseJaasConfig, parseProperties, propertyProblems } from './properties.js';
 
 export interface ConnectionFlags {
   bootstrapServer?: string;
@@ -240,6 +240,14 @@ async function readCommandConfig(file: string): Promise<{ path: string; values: 
     [text, mode] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file).then((s) => s.mode)]);
   } catch (err) {
     throw usageError(`--command-config ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the path', 'BAD_COMMAND_CONFIG');
+  }
+  const problems = propertyProblems(text);
+  if (problems.length) {
+    throw usageError(
+      problems.slice(0, 5).map((p) => `--command-config ${file}:${p.line}: ${p.message}`).join('\n'),
+      'fix or remove the line; Kafka client properties are key=value lines (# starts a comment)',
+      'BAD_COMMAND_CONFIG',
+    );
   }
   return { path: file, values: parseProperties(text), private: (mode & 0o077) === 0 };
 }

@@ -134,4 +134,16 @@ describe('password files', () => {
     const conn = await resolveConnection({ commandConfig: f }, {});
     expect(conn).toMatchObject({ brokers: ['h:1'], securityProtocol: 'SASL_PLAINTEXT', sasl: { username: 'demo', password: 'pw1', mechanism: 'scram-sha-512' } });
   });
+
+  it('a garbage line in --command-config is an exit-2 error naming file:line (and never the value on it)', async () => {
+    const f = write('garbage.properties', 'bootstrap.servers=h:1\n# ok\n\nthis is not a property\n', 0o600);
+    const err = await resolveConnection({ commandConfig: f }, {}).catch((e: CmaError) => e);
+    expect(err).toMatchObject({ exitCode: 2, code: 'BAD_COMMAND_CONFIG' });
+    expect((err as CmaError).message).toBe(`--command-config ${f}:4: "this" is not followed by = or : (write this=value)`);
+    // A JAAS continuation that lost its backslash: named, its password not echoed.
+    const g = write('broken-jaas.properties', 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required\n  password="pw-secret";\n', 0o600);
+    const e2 = (await resolveConnection({ commandConfig: g }, {}).catch((e: CmaError) => e)) as CmaError;
+    expect(e2.message).toContain(`${g}:2: "password" is a JAAS option`);
+    expect(`${e2.message} ${e2.hint}`).not.toContain('pw-secret');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mechanismOfLoginModule, parseJaasConfig, parseProperties } from '../../src/kafka/properties.js';
+import { mechanismOfLoginModule, parseJaasConfig, parseProperties, propertyProblems } from '../../src/kafka/properties.js';
 
 describe('parseProperties (java.util.Properties syntax)', () => {
   it('reads = : and whitespace separators, skips comments and blank lines', () => {
@@ -48,5 +48,16 @@ describe('parseJaasConfig', () => {
     expect(mechanismOfLoginModule('org.apache.kafka.common.security.plain.PlainLoginModule')).toBe('plain');
     expect(mechanismOfLoginModule('org.apache.kafka.common.security.scram.ScramLoginModule')).toBe('scram-sha-512');
     expect(mechanismOfLoginModule('com.example.Other')).toBeNull();
+  });
+});
+
+describe('propertyProblems: lines that are not key=value', () => {
+  it('names the line of each garbage line; well-formed files have none', () => {
+    expect(propertyProblems('# c\nsecurity.protocol=SASL_SSL\nacks: all\nsasl.jaas.config=a \\\n  b;\nssl.endpoint.identification.algorithm=\n')).toEqual([]);
+    expect(propertyProblems('a=1\n\ngarbage\n{{{ x=1\nb=2\nsecurity.protocol SSL\n').map((p) => p.line)).toEqual([3, 4, 6]);
+    expect(propertyProblems('a=1\ngarbage\n')[0]!.message).toBe('"garbage" has no value (write garbage=value)');
+  });
+  it('line numbers count continuation lines', () => {
+    expect(propertyProblems('a=x \\\n  y \\\n  z\nbad line\n')).toEqual([{ line: 4, message: '"bad" is not followed by = or : (write bad=value)' }]);
   });
 });
