@@ -15,8 +15,9 @@
  * (kedacore/keda pkg/scaling/scale_handler.go, the scale loop started per ScaledObject, which waits
  * pollingInterval between checks), and the HPA reads KEDA's metric once a sync period (kubernetes
  * pkg/controller/podautoscaler/horizontal.go requeues every HPA through the fixed-interval rate limiter of
- * rate_limiters.go, one resync period after it was processed). Where in those two cycles the lag crosses a threshold depends on when each loop happened to start, so
- * two correct runs of the same case can see the same event up to one poll plus one sync apart.
+ * rate_limiters.go, one resync period after it was processed). Where in those two cycles the lag crosses a
+ * threshold depends on when each loop happened to start, so two correct runs of the same case can see the same
+ * event up to one poll plus one sync apart.
  *
  * Step sequences of different lengths are compared by the count reached, not by position: for every count that
  * either side stepped up to, the time each side first had at least that many replicas; for every count either
