@@ -8,7 +8,7 @@
  * KEDA's scaler instance is, and dropped after a read error (the scaler is rebuilt).
  */
 import { computeKedaView, type KedaView, type PartitionOffsets } from './kedaLag.js';
-import { hpaNeedsMetric, hpaReconcile, initialHpaState, type Boundary, type HpaConfig, type HpaState } from './hpa.js';
+import { fillBehavior, hpaNeedsMetric, hpaReconcile, initialHpaState, type Boundary, type HpaConfig, type HpaState } from './hpa.js';
 import { initialKedaState, kedaPoll, type CooldownEdge, type KedaAction, type KedaState } from './kedaLoop.js';
 import type { ScaledObjectSettings } from './settings.js';
 
@@ -27,6 +27,14 @@ export interface EmulatorConfig {
   cooldownEdge?: CooldownEdge;
   /** Seconds from start() to the first HPA sync (driver only; default hpaSyncSeconds / 3). */
   hpaFirstSyncSeconds?: number;
+  /**
+   * How long the ScaledObject (and the HPA KEDA made for it) existed before start() (driver) or the load
+   * (plan), reconciling an idle topic all along. null/undefined = long enough to fill every window
+   * (defaultScaledObjectAgeSeconds); 0 = created at that moment.
+   */
+  scaledObjectAgeSeconds?: number | null;
+  /** Precision of the times KEDA stores, in seconds of this clock (default 1; 1/F under --fast=F). */
+  timestampPrecision?: number;
 }
 
 /** What one read of the broker gave: offsets, or the error that made the read fail. */
@@ -59,16 +67,72 @@ export function hpaConfigFor(cfg: EmulatorConfig): HpaConfig {
 }
 
 /**
- * A fresh emulator. `createdAt` is the ScaledObject's creation time. `hpaInitialRecommendation` seeds the
- * HPA as if it had already reconciled once (its initial proposal); leave it out and the first sync stores it.
+ * A fresh emulator. `createdAt` is the ScaledObject's creation time. `hpa` is the HPA's memory so far (see
+ * hpaHistory); `hpaInitialRecommendation` seeds it as if it had reconciled once (its initial proposal). Leave
+ * both out and the first sync stores the initial proposal.
  */
 export function createEmulatorState(
   createdAt: number,
-  opts: { hpaInitialRecommendation?: { replicas: number; t: number } } = {},
+  opts: { hpa?: HpaState; hpaInitialRecommendation?: { replicas: number; t: number } } = {},
 ): EmulatorState {
-  const hpa = initialHpaState();
+  const hpa = opts.hpa ? { ...opts.hpa, desiredReplicas: null } : initialHpaState();
   if (opts.hpaInitialRecommendation) hpa.recommendations = [{ ...opts.hpaInitialRecommendation }];
   return { keda: initialKedaState(createdAt), hpa, memory: new Map(), active: null, metric: null, desiredReplicas: null, lastError: null };
+}
+
+/** The longest time anything the HPA or KEDA remembers can still matter: windows, policy periods, (initial) cooldown. */
+function memorySpanSeconds(cfg: EmulatorConfig): number {
+  const s = cfg.settings;
+  const b = s.behavior ? fillBehavior(s.behavior, cfg.defaultDownscaleWindowSeconds) : null;
+  const hpa = b
+    ? Math.max(b.scaleUp.stabilizationWindowSeconds, b.scaleDown.stabilizationWindowSeconds, ...b.scaleUp.policies.map((p) => p.periodSeconds), ...b.scaleDown.policies.map((p) => p.periodSeconds))
+    : cfg.defaultDownscaleWindowSeconds;
+  return Math.max(hpa, s.cooldownPeriod, s.initialCooldownPeriod);
+}
+
+/**
+ * The default age of the ScaledObject before the load: long enough that every stabilization window and policy
+ * period is full of reconciles and the initial cooldown is over — the state of an HPA that has run since setup.
+ */
+export function defaultScaledObjectAgeSeconds(cfg: EmulatorConfig): number {
+  return memorySpanSeconds(cfg) + 2 * cfg.hpaSyncSeconds + cfg.settings.pollingInterval;
+}
+
+/**
+ * The HPA's memory at `until` after reconciling an idle topic (metric 0) at `replicas` since the ScaledObject
+ * was created at `createdAt`: the first reconcile at creation (KEDA creates the HPA with the ScaledObject and
+ * the controller reconciles a new HPA at once; it stores the initial recommendation), then one on every tick
+ * of the sync grid (`gridTick` + k·hpaSyncSeconds) before `until`. Each reconcile stores its proposal the way
+ * hpaReconcile does — at replicas ≥ the HPA's min a proposal of 0 (lag 0), at 0 replicas nothing
+ * (ScalingDisabled). The replica count is held at `replicas` (a history, not a simulation: its scale writes and
+ * status are dropped). Only the part that can still matter at `until` is replayed, so the cost is bounded by
+ * the longest window, not by the age.
+ */
+export function hpaHistory(cfg: EmulatorConfig, o: { createdAt: number; until: number; replicas: number; gridTick: number }): HpaState {
+  const hpaCfg = hpaConfigFor(cfg);
+  const sync = cfg.hpaSyncSeconds;
+  const from = o.until - memorySpanSeconds(cfg) - 2 * sync;
+  let st = initialHpaState();
+  const reconcile = (t: number): void => {
+    const needs = hpaNeedsMetric(hpaCfg, o.replicas);
+    st = hpaReconcile(hpaCfg, st, { now: t, specReplicas: o.replicas, statusReplicas: o.replicas, metric: needs ? 0 : null }).state;
+  };
+  let first: number;
+  if (o.createdAt >= from) {
+    if (o.createdAt > o.until) return st;
+    reconcile(o.createdAt);
+    first = o.createdAt;
+  } else {
+    st = { ...st, recommendations: [] }; // created long ago: its initial recommendation is out of every window
+    first = from;
+  }
+  const k0 = Math.floor((first - o.gridTick) / sync) + 1; // ticks strictly after `first` (creation reconciled already)
+  for (let k = k0; ; k++) {
+    const t = o.gridTick + k * sync;
+    if (t >= o.until - 1e-9) break;
+    if (t > first + 1e-9) reconcile(t);
+  }
+  return { ...st, scaleUpEvents: [], scaleDownEvents: [], desiredReplicas: null };
 }
 
 const isError = (o: Observation): o is { error: string } => 'error' in o;
@@ -112,6 +176,7 @@ export function emulatorKedaPoll(cfg: EmulatorConfig, state: EmulatorState, now:
     isError: error !== null,
     pausedReplicas: cfg.pausedReplicas ?? null,
     cooldownEdge: cfg.cooldownEdge ?? 'hold',
+    timestampPrecision: cfg.timestampPrecision ?? 1,
   });
   const events: string[] = [];
   if (r.scaleTo !== null || error !== null || r.action === 'scale-to-idle') events.push(r.message + (error ? ` (${error})` : ''));
@@ -229,12 +294,17 @@ export class EmulatorDriver {
     if (this.running) return;
     this.running = true;
     this.t0 = this.clock();
-    // KEDA creates the HPA with the ScaledObject; its first reconcile stores the current count as the initial
-    // recommendation, so a scale-up within the up window after start() is suppressed as on a cluster.
-    this.state = createEmulatorState(this.t0 / 1000, { hpaInitialRecommendation: { replicas: this.io.getReplicas(), t: this.t0 / 1000 } });
     const pollMs = this.cfg.settings.pollingInterval * 1000;
     const syncMs = this.cfg.hpaSyncSeconds * 1000;
     const firstSyncMs = (this.cfg.hpaFirstSyncSeconds ?? this.cfg.hpaSyncSeconds / 3) * 1000;
+    // The ScaledObject (and its HPA) existed scaledObjectAgeSeconds before start(), reconciling on the same
+    // sync grid as the ticks below, as plan assumes before its load. Age 0: the HPA's first reconcile at
+    // start() stores the current count as its initial recommendation, so a scale-up within the up window is
+    // held as on a freshly created ScaledObject.
+    const start = this.t0 / 1000;
+    const age = this.cfg.scaledObjectAgeSeconds ?? defaultScaledObjectAgeSeconds(this.cfg);
+    const hpa = hpaHistory(this.cfg, { createdAt: start - age, until: start, replicas: this.io.getReplicas(), gridTick: start + firstSyncMs / 1000 });
+    this.state = createEmulatorState(start - age, { hpa });
     this.schedule('keda', 0, pollMs);
     this.schedule('hpa', firstSyncMs, syncMs);
   }

@@ -202,8 +202,30 @@ function storeEvent(list: ScaleEvent[], change: number, now: number, longest: nu
   return marked;
 }
 
-/** One HPA reconcile (reconcileAutoscaler). */
+/**
+ * One HPA reconcile (reconcileAutoscaler). `edge` is set only when a sample exactly one window/period old
+ * changes the outcome: the other boundary would give another desired count. A sample on the boundary that
+ * changes nothing is not an edge, so `plan` runs its boundary variant only when it can differ.
+ */
 export function hpaReconcile(cfg: HpaConfig, state: HpaState, input: HpaInput): HpaResult {
+  const r = reconcileWith(cfg, state, input);
+  if (!r.edge) return r;
+  const other = reconcileWith({ ...cfg, boundary: cfg.boundary === 'exclusive' ? 'inclusive' : 'exclusive' }, state, input);
+  return { ...r, edge: other.desiredReplicas !== r.desiredReplicas || other.rescale !== r.rescale };
+}
+
+/**
+ * The reconcile under one boundary; `edge` = some sample sat on a boundary.
+ *
+ * When proposals are recorded (kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go): every reconcile
+ * first stores the current count as the initial recommendation if the HPA has none yet
+ * (recordInitialRecommendation). The limits come next and end the reconcile without a metric (spec 0 with
+ * min ≥ 1: ScalingDisabled; above max; below min). Only a reconcile that computes the metric's proposal reaches
+ * normalizeDesiredReplicas[WithBehaviors], and stabilizeRecommendationWithBehaviors stores that unstabilized
+ * proposal on every such reconcile — a proposal of 0 at lag 0 included. The up window then takes the lowest
+ * stored proposal, so zeros recorded before a load hold the first scale-up until they leave the window.
+ */
+function reconcileWith(cfg: HpaConfig, state: HpaState, input: HpaInput): HpaResult {
   const { now } = input;
   const C = input.specReplicas;
   const S = input.statusReplicas;

@@ -22,9 +22,10 @@ export interface KedaState {
 export const initialKedaState = (createdAt: number): KedaState => ({ lastActiveTime: null, createdAt });
 
 /**
- * What a poll does when it lands exactly one cooldown after lastActiveTime. KEDA's test is strict
- * (`lastActive + cooldown` before now), so on exact times it `hold`s; in practice lastActiveTime is stored
- * with whole-second precision and the poll runs a few ms later, so it usually `expire`s (docs/design.md §8.2).
+ * What a poll does when it lands exactly one cooldown after the (whole-second) lastActiveTime. KEDA's test is
+ * strict (`lastActive + cooldown` before now), so on exact times it `hold`s; a real poll runs a few ms after
+ * its tick, so on a cluster it usually `expire`s (docs/design.md §8.2). Only polls on whole seconds can meet this edge:
+ * lastActiveTime is truncated to the second (see `kedaPoll`).
  */
 export type CooldownEdge = 'hold' | 'expire';
 
@@ -39,6 +40,20 @@ export interface KedaPollInput {
   /** autoscaling.keda.sh/paused-replicas, when set. */
   pausedReplicas?: number | null;
   cooldownEdge?: CooldownEdge;
+  /**
+   * The precision, in seconds of the caller's clock, of the times KEDA stores (default 1: whole seconds).
+   * A faster clock (the emulator under --fast) passes 1/F.
+   */
+  timestampPrecision?: number;
+}
+
+/**
+ * A time as Kubernetes stores it: metav1.Time is serialized as RFC 3339 with whole seconds
+ * (k8s.io/apimachinery pkg/apis/meta/v1/time.go, MarshalJSON), so status.lastActiveTime and
+ * metadata.creationTimestamp read back by KEDA's next poll have lost their fraction.
+ */
+export function storedTime(t: number, precision = 1): number {
+  return Math.floor(t / precision + 1e-9) * precision;
 }
 
 export type KedaAction =
@@ -68,9 +83,18 @@ export interface KedaPollResult {
 
 const EPS = 1e-6;
 
-/** One RequestScale of the poll loop. */
+/**
+ * One RequestScale of the poll loop (kedacore/keda pkg/scaling/executor/scale_scaledobjects.go).
+ *
+ * Cooldown follows scaleToZeroOrIdle: the target goes to idle/min once `lastActiveTime + cooldownPeriod` is
+ * strictly before now (or `creationTimestamp + initialCooldownPeriod` while never active). lastActiveTime is
+ * written by updateLastActiveTime as metav1.Now() and read back from the stored object, i.e. truncated to the
+ * second. So with polls on half seconds (pollingInterval 15 → 7.5, 22.5, …) a poll exactly one cooldown
+ * after the last active one is already past it: 22.5 stores 22, and 22 + 30 < 52.5 scales to 0 at 52.5.
+ */
 export function kedaPoll(settings: LoopSettings, state: KedaState, input: KedaPollInput): KedaPollResult {
   const { now, replicas: current, active, isError } = input;
+  const precision = input.timestampPrecision ?? 1;
   const min = settings.minReplicaCount;
   const idle = settings.idleReplicaCount;
   const res = (
@@ -96,10 +120,10 @@ export function kedaPoll(settings: LoopSettings, state: KedaState, input: KedaPo
   if (active) {
     if ((idle !== null && current < min) || current === 0) {
       const to = min > 0 ? min : 1;
-      return res('scale-from-zero', to, `KEDA: active, ${current} → ${to}`, { ...state, lastActiveTime: now });
+      return res('scale-from-zero', to, `KEDA: active, ${current} → ${to}`, { ...state, lastActiveTime: storedTime(now, precision) });
     }
     if (isError) return res('active-with-error', null, 'KEDA: active but a trigger errored (Ready=Unknown); lastActiveTime not refreshed');
-    return res('active', null, 'KEDA: active', { ...state, lastActiveTime: now });
+    return res('active', null, 'KEDA: active', { ...state, lastActiveTime: storedTime(now, precision) });
   }
 
   const fb = settings.fallback;
@@ -113,7 +137,7 @@ export function kedaPoll(settings: LoopSettings, state: KedaState, input: KedaPo
     let since: number;
     let period: number;
     if (state.lastActiveTime === null) {
-      since = state.createdAt;
+      since = storedTime(state.createdAt, precision);
       period = settings.initialCooldownPeriod;
     } else {
       since = state.lastActiveTime;

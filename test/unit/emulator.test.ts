@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createEmulatorState,
+  defaultScaledObjectAgeSeconds,
   emulatorHpaSync,
   emulatorKedaPoll,
   EmulatorDriver,
+  hpaHistory,
   hpaSyncNeedsObservation,
   type EmulatorConfig,
   type EmulatorState,
@@ -131,7 +133,11 @@ describe('EmulatorDriver (real-time, fake timers)', () => {
       },
     };
   }
-  const fast = cfgOf({ pollingInterval: 6, cooldownPeriod: 6, behavior: { scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 2, periodSeconds: 6 }] }, scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 1, periodSeconds: 6 }] } } }, { hpaSyncSeconds: 3 });
+  /** A ScaledObject created at start() (age 0): its HPA's first reconcile stores the initial recommendation then. */
+  const fast = cfgOf(
+    { pollingInterval: 6, cooldownPeriod: 6, behavior: { scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 2, periodSeconds: 6 }] }, scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 1, periodSeconds: 6 }] } } },
+    { hpaSyncSeconds: 3, scaledObjectAgeSeconds: 0 },
+  );
 
   it('polls at start and every pollingInterval, syncs the HPA, and applies the decisions', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
@@ -239,5 +245,83 @@ describe('EmulatorDriver (real-time, fake timers)', () => {
     await p;
     expect(stopped).toBe(true);
     expect(calls.sets).toEqual([]);
+  });
+});
+
+describe('the HPA history before start (shared with plan)', () => {
+  const min1 = cfgOf({ minReplicaCount: 1 });
+  it('replays the idle reconciles on the sync grid: proposals of 0 at replicas ≥ the HPA min, only what a window can still see', () => {
+    const h = hpaHistory(min1, { createdAt: -1000, until: 0, replicas: 1, gridTick: 5 });
+    const recs = h.recommendations!;
+    expect(recs.every((r) => r.replicas === 0)).toBe(true);
+    expect(recs.map((r) => r.t).at(-1)).toBe(-10); // the last tick before 0 on the grid 5 + 15k
+    expect(Math.min(...recs.map((r) => r.t))).toBeGreaterThanOrEqual(-30 - 15); // nothing older than a window (+ a sync)
+    expect(h.desiredReplicas).toBeNull();
+  });
+  it('stores nothing at 0 replicas (ScalingDisabled) and the initial recommendation when created at the moment itself', () => {
+    expect(hpaHistory(cfgOf(), { createdAt: -1000, until: 0, replicas: 0, gridTick: 5 }).recommendations).toEqual([]);
+    expect(hpaHistory(cfgOf(), { createdAt: 0, until: 0, replicas: 0, gridTick: 5 }).recommendations).toEqual([{ replicas: 0, t: 0 }]);
+    expect(hpaHistory(min1, { createdAt: -3, until: 0, replicas: 1, gridTick: 5 }).recommendations).toEqual([
+      { replicas: 1, t: -3 },
+      { replicas: 0, t: -3 },
+    ]);
+  });
+  it('costs the longest window, not the age', () => {
+    const h = hpaHistory(min1, { createdAt: -1e12, until: 0, replicas: 1, gridTick: 5 });
+    expect(h.recommendations!.length).toBeLessThan(10);
+  });
+  it('defaults the age to a span that fills every window and the initial cooldown', () => {
+    expect(defaultScaledObjectAgeSeconds(cfgOf({ initialCooldownPeriod: 600 }))).toBeGreaterThan(600);
+    expect(defaultScaledObjectAgeSeconds(cfgOf({ behavior: null }))).toBeGreaterThan(300); // legacy: the 300 s downscale window
+  });
+});
+
+describe('EmulatorDriver: the same history and timestamps as plan', () => {
+  afterEach(() => vi.useRealTimers());
+  const behavior = { scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods' as const, value: 2, periodSeconds: 6 }] }, scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 6 }] } };
+
+  async function run(cfg: EmulatorConfig, startReplicas: number, nowMs: number, lagOf: (tMs: number) => number, forMs: number) {
+    vi.useFakeTimers({ now: nowMs });
+    let replicas = startReplicas;
+    const sets: Array<[number, number]> = [];
+    const d = new EmulatorDriver(cfg, {
+      readOffsets: async () => offsets(10, 0, lagOf(Date.now() - nowMs)),
+      setReplicas: async (n) => {
+        sets.push([(Date.now() - nowMs) / 1000, n]);
+        replicas = n;
+      },
+      getReplicas: () => replicas,
+    });
+    d.start();
+    await vi.advanceTimersByTimeAsync(forMs);
+    await d.stop();
+    vi.useRealTimers(); // the next run sets its own clock
+    return sets;
+  }
+
+  it('minReplicaCount 1: the zeros stored before start() hold the first scale-up until they leave the up window', async () => {
+    const cfg = cfgOf({ minReplicaCount: 1, pollingInterval: 6, cooldownPeriod: 6, behavior }, { hpaSyncSeconds: 3 });
+    // HPA ticks at 1, 4, 7 s; idle reconciles at −2, −5, … stored 0. At 1 s the −2 zero holds it; at 4 s it is 6 s old.
+    expect((await run(cfg, 1, 0, () => 5000, 5000))[0]).toEqual([4, 3]);
+    // Created at start(): the initial recommendation (1) and a 0 at 0 s hold it until 7 s.
+    expect((await run({ ...cfg, scaledObjectAgeSeconds: 0 }, 1, 0, () => 5000, 8000))[0]).toEqual([7, 3]);
+  });
+
+  it('minReplicaCount 0: nothing is stored at 0 replicas, so the first HPA tick after activation scales', async () => {
+    const cfg = cfgOf({ pollingInterval: 6, cooldownPeriod: 6, behavior }, { hpaSyncSeconds: 3 });
+    expect((await run(cfg, 0, 0, () => 5000, 2000)).slice(0, 2)).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+  });
+
+  it('stores lastActiveTime in whole seconds: polls on half seconds scale to 0 one cooldown after the last active one', async () => {
+    const cfg = cfgOf({ pollingInterval: 6, cooldownPeriod: 6, behavior }, { hpaSyncSeconds: 3 });
+    const lag = (ms: number) => (ms < 3000 ? 5000 : 0); // drained from 3 s on: the poll at 0 s is the last active one
+    const zeroAt = (sets: Array<[number, number]>) => sets.find(([, n]) => n === 0)?.[0];
+    // Start at x.5 s: the active poll at 0 s stores a time 0.5 s earlier, so the poll at 6 s is past it.
+    expect(zeroAt(await run(cfg, 0, 1_000_000_500, lag, 20_000))).toBe(6);
+    // Start on a whole second: the poll at 6 s is exactly one cooldown later and holds (strict test), 0 at 12 s.
+    expect(zeroAt(await run(cfg, 0, 1_000_000_000, lag, 20_000))).toBe(12);
   });
 });

@@ -200,3 +200,30 @@ describe('legacy path (behavior null)', () => {
     expect(inc).toMatchObject({ rescale: false, desiredReplicas: 10, edge: true });
   });
 });
+
+describe('what the HPA records, and which boundaries matter', () => {
+  it('records a proposal of 0 at lag 0 when replicas ≥ min, and nothing but the initial recommendation at 0 replicas', () => {
+    const r = hpaReconcile(seed, initialHpaState(), { now: 0, specReplicas: 1, statusReplicas: 1, metric: 0 });
+    expect(r.state.recommendations).toEqual([
+      { replicas: 1, t: 0 }, // initial recommendation
+      { replicas: 0, t: 0 }, // the proposal
+    ]);
+    expect(r.rescale).toBe(false); // already at the HPA min
+    const off = hpaReconcile(seed, initialHpaState(), { now: 0, specReplicas: 0, statusReplicas: 0, metric: null });
+    expect(off.state.recommendations).toEqual([{ replicas: 0, t: 0 }]);
+  });
+  it('the stored zeros hold a scale-up for the up window (exclusive: gone exactly 30 s later)', () => {
+    let st = hpaReconcile(seed, old(), { now: -10, specReplicas: 1, statusReplicas: 1, metric: 0 }).state;
+    const r5 = hpaReconcile(seed, st, { now: 5, specReplicas: 1, statusReplicas: 1, metric: 2000 });
+    expect(r5).toMatchObject({ rescale: false, reason: 'ScaleUpStabilized' });
+    st = r5.state;
+    expect(hpaReconcile(seed, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({ rescale: true, desiredReplicas: 3, edge: true });
+    expect(hpaReconcile({ ...seed, boundary: 'inclusive' }, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({ rescale: false, edge: true });
+  });
+  it('a sample on a boundary that changes nothing is not an edge', () => {
+    // A proposal of 10 exactly 30 s old, and the new proposal is 10 too: in or out, the answer is 10.
+    const st = hpaReconcile(seed, old(), { now: 0, specReplicas: 10, statusReplicas: 10, metric: 2000 }).state;
+    const r = hpaReconcile(seed, st, { now: 30, specReplicas: 10, statusReplicas: 10, metric: 2000 });
+    expect(r).toMatchObject({ rescale: false, desiredReplicas: 10, edge: false });
+  });
+});

@@ -80,3 +80,22 @@ describe('KEDA poll: paused and errors', () => {
     expect(kedaPoll(fb0, { ...fresh, lastActiveTime: 0 }, { now: 100, replicas: 3, active: false, isError: true }).scaleTo).toBe(0);
   });
 });
+
+describe('KEDA poll: times are stored in whole seconds (metav1.Time)', () => {
+  it('stamps lastActiveTime 22 for a poll at 22.5, so the poll at 52.5 is past a 30 s cooldown', () => {
+    const r = kedaPoll(s(), fresh, { now: 22.5, replicas: 2, active: true, isError: false });
+    expect(r.state.lastActiveTime).toBe(22);
+    expect(kedaPoll(s(), r.state, { now: 52.5, replicas: 2, active: false, isError: false })).toMatchObject({ scaleTo: 0, cooldownEdge: false });
+    // Failing neighbour: cooldown 31 → 22 + 31 = 53 is not before 52.5.
+    expect(kedaPoll(s({ cooldownPeriod: 31 }), r.state, { now: 52.5, replicas: 2, active: false, isError: false })).toMatchObject({ scaleTo: null, action: 'cooling-down' });
+  });
+  it('keeps the precision it is given (a clock F times faster passes 1/F)', () => {
+    expect(kedaPoll(s(), fresh, { now: 22.5, replicas: 0, active: true, isError: false, timestampPrecision: 0.2 }).state.lastActiveTime).toBeCloseTo(22.4, 9);
+  });
+  it('truncates creationTimestamp too (initialCooldownPeriod)', () => {
+    const created = initialKedaState(0.7); // stored as 0
+    const so = s({ initialCooldownPeriod: 30 });
+    expect(kedaPoll(so, created, { now: 30.5, replicas: 2, active: false, isError: false }).scaleTo).toBe(0);
+    expect(kedaPoll(so, initialKedaState(1.2), { now: 30.5, replicas: 2, active: false, isError: false }).scaleTo).toBeNull(); // stored 1: 31 > 30.5
+  });
+});
