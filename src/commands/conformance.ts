@@ -71,7 +71,10 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
   const g = globalsOf(c);
   if (!cases.length) throw usageError('name the cases to compare', 'e.g. cma-demo conformance case1 case2 --fast');
   if (flags.runId !== undefined && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(flags.runId)) {
-    throw usageError(`--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`, 'use lower-case letters, digits and dashes, at most 32 characters');
+    throw usageError(
+      `--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`,
+      'use lower-case letters, digits and dashes, at most 32 characters',
+    );
   }
   const against = (flags.against ?? 'cluster') as 'cluster' | 'local';
   const profile = parseFast(flags.fast);
@@ -92,13 +95,24 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
       );
     }
   }
-  const where = coords ? `the cluster${coords.context ? ` (context ${coords.context})` : ''}, namespace ${coords.namespace}` : 'the local target again (--against local)';
-  out.info(`conformance: target local, then ${where}; ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
+  const where = coords
+    ? `the cluster${coords.context ? ` (context ${coords.context})` : ''}, namespace ${coords.namespace}`
+    : 'the local target again (--against local)';
+  out.info(
+    `conformance: target local, then ${where}; ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`,
+  );
   if (g.target) out.info(`conformance: --target ${g.target} does not apply: every case runs on both targets`);
 
   const log = (s: string) => out.info(s);
   const warn = (code: string, m: string) => out.warn(code, m);
-  const newLocal = (): LocalTarget => new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults: { noCommit: false }, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-conformance-')) });
+  const newLocal = (): LocalTarget =>
+    new LocalTarget({
+      keepBroker: Boolean(flags.keepBroker),
+      log,
+      warn,
+      faults: { noCommit: false },
+      workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-conformance-')),
+    });
   const local = newLocal();
   const targets: Target[] = [local];
   const abort = catchInterrupts({
@@ -151,12 +165,22 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
       const runOn = async (target: Target, label: string): Promise<CaseReport> => {
         if (abort.signal.aborted) return notRunReport(rc, 'skipped', 'not run: interrupted');
         out.info(`conformance: ${d.name} on ${label}`);
-        const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, settle, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: path.join(flags.reportDir, label.replace(/\W+/g, '-')) } : {}) });
+        const r = await runCase(rc, {
+          target,
+          signal: abort.signal,
+          sampleIntervalMs,
+          log,
+          warn,
+          settle,
+          onSample: (s) => live.update(s),
+          ...(flags.reportDir ? { reportDir: path.join(flags.reportDir, label.replace(/\W+/g, '-')) } : {}),
+        });
         live.done();
         const { exitCode, ...rep } = r;
         // A case's own expectations are not the question here (its runs may fail them alike); errors are.
         if (exitCode !== ExitCode.OK && exitCode !== ExitCode.FAILED) codes.push(exitCode);
-        if (rep.verdict === 'fail') warn('CASE_FAILED', `${d.name} on ${label}: the case's own expectations failed (${rep.reason}); its timeline is compared all the same`);
+        if (rep.verdict === 'fail')
+          warn('CASE_FAILED', `${d.name} on ${label}: the case's own expectations failed (${rep.reason}); its timeline is compared all the same`);
         out.info(`conformance: ${d.name} on ${label}: ${rep.verdict.toUpperCase()}${rep.reason ? ` — ${rep.reason}` : ''}`);
         return rep;
       };

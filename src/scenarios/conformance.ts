@@ -242,19 +242,45 @@ const fmtS = (v: number | null): string => (v === null ? 'never' : `${v.toFixed(
 const signed = (v: number, unit: string): string => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(unit === 's' ? 1 : 0)}${unit === 's' ? ' s' : ''}`;
 
 /** Compares one metric of two series. */
-export function compareMetric(a: Landmarks, b: Landmarks, key: MetricKey, tol: Tolerance, labels: { a: string; b: string } = { a: 'local', b: 'cluster' }): Comparison {
+export function compareMetric(
+  a: Landmarks,
+  b: Landmarks,
+  key: MetricKey,
+  tol: Tolerance,
+  labels: { a: string; b: string } = { a: 'local', b: 'cluster' },
+): Comparison {
   const metric = metricLabel(key);
   const va = metricValue(a, key);
   const vb = metricValue(b, key);
   if (key.metric === 'peak') {
     const delta = vb! - va!;
     const ok = delta === 0;
-    return { metric, key, unit: 'replicas', a: va, b: vb, delta, allowed: 0, ok, text: `peak: ${labels.a} ${va}, ${labels.b} ${vb}${ok ? '' : ` (${signed(delta, 'replicas')}; the peak must be equal)`}` };
+    return {
+      metric,
+      key,
+      unit: 'replicas',
+      a: va,
+      b: vb,
+      delta,
+      allowed: 0,
+      ok,
+      text: `peak: ${labels.a} ${va}, ${labels.b} ${vb}${ok ? '' : ` (${signed(delta, 'replicas')}; the peak must be equal)`}`,
+    };
   }
   const name = metric.replace(/ \(s\)$/, '');
   if (va === null || vb === null) {
     const ok = va === null && vb === null;
-    return { metric, key, unit: 's', a: va, b: vb, delta: null, allowed: tol.seconds, ok, text: `${name}: ${labels.a} ${fmtS(va)}, ${labels.b} ${fmtS(vb)}${ok ? '' : ` (only ${va === null ? labels.b : labels.a} got there)`}` };
+    return {
+      metric,
+      key,
+      unit: 's',
+      a: va,
+      b: vb,
+      delta: null,
+      allowed: tol.seconds,
+      ok,
+      text: `${name}: ${labels.a} ${fmtS(va)}, ${labels.b} ${fmtS(vb)}${ok ? '' : ` (only ${va === null ? labels.b : labels.a} got there)`}`,
+    };
   }
   const delta = r1(vb - va);
   const ok = Math.abs(delta) <= tol.seconds + 1e-9;
@@ -304,7 +330,11 @@ export function planLoadEnd(load: ReadonlyArray<{ records: number; throughput: n
  * stabilization window and the scale-down policies' periods (the HPA's next step down).
  */
 export function quietSeconds(
-  s: { cooldownPeriod: number; pollingInterval: number; behavior: { scaleDown?: { stabilizationWindowSeconds?: number; policies?: Array<{ periodSeconds: number }> } } | null },
+  s: {
+    cooldownPeriod: number;
+    pollingInterval: number;
+    behavior: { scaleDown?: { stabilizationWindowSeconds?: number; policies?: Array<{ periodSeconds: number }> } } | null;
+  },
   hpaSyncSeconds: number,
   defaultDownscaleWindowSeconds: number,
 ): number {

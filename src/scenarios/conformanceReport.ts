@@ -145,10 +145,23 @@ export function conformanceCase(x: CaseInputs): ConformanceCase {
     const loadStart = x.load[0]?.after ?? 0;
     const end = planLoadEnd(x.load);
     const loadEnd = end === null ? null : loadStart + end;
-    plan = { loadStart, loadEnd, timeline: x.prediction.timeline, note: x.prediction.note, landmarks: landmarks(seriesFromPrediction(x.prediction.timeline, loadStart, loadEnd), o) };
+    plan = {
+      loadStart,
+      loadEnd,
+      timeline: x.prediction.timeline,
+      note: x.prediction.note,
+      landmarks: landmarks(seriesFromPrediction(x.prediction.timeline, loadStart, loadEnd), o),
+    };
   }
   const base = { name: x.cluster.report.name, file: x.cluster.report.file, settings, tolerance, local, cluster, plan };
-  const notCompared = (verdict: CaseConformance, reason: string): ConformanceCase => ({ ...base, verdict, reason, comparisons: [], planComparisons: [], differences: [] });
+  const notCompared = (verdict: CaseConformance, reason: string): ConformanceCase => ({
+    ...base,
+    verdict,
+    reason,
+    comparisons: [],
+    planComparisons: [],
+    differences: [],
+  });
   for (const s of [local, cluster]) {
     if (s.verdict === 'skipped') return notCompared('skipped', `${s.label}: ${s.reason ?? 'skipped'}`);
   }
@@ -184,8 +197,10 @@ export function overallVerdict(cases: readonly ConformanceCase[], interrupted: b
 // ---------------------------------------------------------------------------------------------------------- text
 
 const num = (v: number | null, unit: 's' | 'replicas'): string => (v === null ? 'never' : unit === 's' ? v.toFixed(1) : String(v));
-const signedNum = (v: number | null, unit: 's' | 'replicas'): string => (v === null ? '-' : `${v > 0 ? '+' : v < 0 ? '−' : '±'}${unit === 's' ? Math.abs(v).toFixed(1) : Math.abs(v)}`);
-const syncText = (s: SideResult): string => `HPA sync ${s.hpaSyncSeconds} s, ${s.hpaSyncSource === 'lab' ? "the lab's" : s.hpaSyncSource === 'emulator' ? "the emulator's" : 'assumed (the kube-controller-manager default)'}`;
+const signedNum = (v: number | null, unit: 's' | 'replicas'): string =>
+  v === null ? '-' : `${v > 0 ? '+' : v < 0 ? '−' : '±'}${unit === 's' ? Math.abs(v).toFixed(1) : Math.abs(v)}`;
+const syncText = (s: SideResult): string =>
+  `HPA sync ${s.hpaSyncSeconds} s, ${s.hpaSyncSource === 'lab' ? "the lab's" : s.hpaSyncSource === 'emulator' ? "the emulator's" : 'assumed (the kube-controller-manager default)'}`;
 
 function sideLine(s: SideResult): string {
   const path = s.landmarks ? `replicas ${s.landmarks.path.join(' → ')}` : 'no timeline';
@@ -203,9 +218,21 @@ export function renderCaseText(c: ConformanceCase): string {
   if (c.plan?.landmarks) lines.push(`  ${'plan'.padEnd(15)} ${''.padEnd(7)} replicas ${c.plan.landmarks.path.join(' → ')}`);
   if (c.comparisons.length) {
     const head = ['metric', c.local.label, c.cluster.label, 'plan', 'Δ', 'within tolerance?'];
-    const body = c.comparisons.map((r) => [r.metric, num(r.local, r.unit), num(r.cluster, r.unit), r.plan === null && !c.plan?.landmarks ? '-' : num(r.plan, r.unit), signedNum(r.delta, r.unit), r.ok ? 'yes' : r.unit === 'replicas' ? 'NO (must be equal)' : r.delta === null ? 'NO (one side only)' : `NO (> ${r.allowed} s)`]);
+    const body = c.comparisons.map((r) => [
+      r.metric,
+      num(r.local, r.unit),
+      num(r.cluster, r.unit),
+      r.plan === null && !c.plan?.landmarks ? '-' : num(r.plan, r.unit),
+      signedNum(r.delta, r.unit),
+      r.ok ? 'yes' : r.unit === 'replicas' ? 'NO (must be equal)' : r.delta === null ? 'NO (one side only)' : `NO (> ${r.allowed} s)`,
+    ]);
     const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    const fmt = (cells: string[]) => '  ' + cells.map((x, i) => (i === 0 || i === cells.length - 1 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ').trimEnd();
+    const fmt = (cells: string[]) =>
+      '  ' +
+      cells
+        .map((x, i) => (i === 0 || i === cells.length - 1 ? x.padEnd(w[i]!) : x.padStart(w[i]!)))
+        .join('  ')
+        .trimEnd();
     lines.push(fmt(head));
     for (const b of body) lines.push(fmt(b));
   }
@@ -215,7 +242,9 @@ export function renderCaseText(c: ConformanceCase): string {
 
 export function renderConformanceText(r: ConformanceReport): string {
   const out: string[] = [];
-  out.push(`conformance: local (emulator) against ${r.against === 'cluster' ? 'the cluster (real KEDA + HPA)' : 'the local target again'}, ${r.profile.fast ? `--fast F = ${r.profile.factor}` : 'real time'}`);
+  out.push(
+    `conformance: local (emulator) against ${r.against === 'cluster' ? 'the cluster (real KEDA + HPA)' : 'the local target again'}, ${r.profile.fast ? `--fast F = ${r.profile.factor}` : 'real time'}`,
+  );
   for (const c of r.cases) out.push('', renderCaseText(c));
   const n = (v: CaseConformance) => r.cases.filter((c) => c.verdict === v).length;
   out.push('');
@@ -232,7 +261,8 @@ export function renderCaseChart(c: ConformanceCase): string {
   const baseSide = c.cluster.timeline.length && c.cluster.events.loadStart !== null ? c.cluster : c.local;
   const other = baseSide === c.cluster ? c.local : c.cluster;
   const origin = baseSide.events.loadStart ?? 0;
-  const onBase = (tl: TimelinePoint[], loadStart: number | null) => tl.map((p) => ({ ...p, t: Math.round((p.t - (loadStart ?? 0) + origin) * 10) / 10 })).filter((p) => p.t >= 0);
+  const onBase = (tl: TimelinePoint[], loadStart: number | null) =>
+    tl.map((p) => ({ ...p, t: Math.round((p.t - (loadStart ?? 0) + origin) * 10) / 10 })).filter((p) => p.t >= 0);
   const chartCase: CaseReport = {
     name: c.name,
     file: c.file,
@@ -244,11 +274,20 @@ export function renderCaseChart(c: ConformanceCase): string {
     timeline: baseSide.timeline,
     effective: null,
     events: baseSide.events,
-    prediction: c.plan ? { timeline: c.plan.timeline.map((p) => ({ ...p, t: Math.round((p.t - c.plan!.loadStart + origin) * 10) / 10 })).filter((p) => p.t >= 0), peak: c.plan.landmarks?.peak ?? null, note: c.plan.note } : null,
+    prediction: c.plan
+      ? {
+          timeline: c.plan.timeline.map((p) => ({ ...p, t: Math.round((p.t - c.plan!.loadStart + origin) * 10) / 10 })).filter((p) => p.t >= 0),
+          peak: c.plan.landmarks?.peak ?? null,
+          note: c.plan.note,
+        }
+      : null,
     diagnostics: [],
     durationSeconds: baseSide.durationSeconds,
   };
-  return renderChart(chartCase, other.timeline.length ? [{ cls: 'overlay', color: LOCAL_COLOR, timeline: onBase(other.timeline, other.events.loadStart) }] : []);
+  return renderChart(
+    chartCase,
+    other.timeline.length ? [{ cls: 'overlay', color: LOCAL_COLOR, timeline: onBase(other.timeline, other.events.loadStart) }] : [],
+  );
 }
 
 function legend(c: ConformanceCase): string {
@@ -267,7 +306,10 @@ function legend(c: ConformanceCase): string {
 function caseSection(c: ConformanceCase): string {
   const cls = c.verdict === 'agree' ? 'pass' : c.verdict === 'disagree' ? 'fail' : c.verdict;
   const rows = c.comparisons
-    .map((r) => `<tr class="${r.ok ? 'ok' : 'bad'}"><td>${r.ok ? '✔' : '✘'}</td><td>${esc(r.metric)}</td><td>${num(r.local, r.unit)}</td><td>${num(r.cluster, r.unit)}</td><td>${c.plan?.landmarks ? num(r.plan, r.unit) : '-'}</td><td>${signedNum(r.delta, r.unit)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr class="${r.ok ? 'ok' : 'bad'}"><td>${r.ok ? '✔' : '✘'}</td><td>${esc(r.metric)}</td><td>${num(r.local, r.unit)}</td><td>${num(r.cluster, r.unit)}</td><td>${c.plan?.landmarks ? num(r.plan, r.unit) : '-'}</td><td>${signedNum(r.delta, r.unit)}</td></tr>`,
+    )
     .join('\n');
   const t = c.tolerance;
   const sideText = (s: SideResult) => `${s.label}: ${s.verdict}${s.landmarks ? `, replicas ${s.landmarks.path.join(' → ')}` : ''} (${syncText(s)})`;
@@ -286,7 +328,12 @@ ${c.differences.length ? `<ul>${c.differences.map((d) => `<li>${esc(d)}</li>`).j
 
 export function renderConformanceHtml(r: ConformanceReport): string {
   const n = (v: CaseConformance) => r.cases.filter((c) => c.verdict === v).length;
-  const versions = (label: string, v: Record<string, string>) => `${label}: ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(' · ') || '-'}`;
+  const versions = (label: string, v: Record<string, string>) =>
+    `${label}: ${
+      Object.entries(v)
+        .map(([k, x]) => `${k} ${x}`)
+        .join(' · ') || '-'
+    }`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`cma-demo conformance — ${r.cases.map((c) => c.name).join(', ')}`)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -17,7 +17,10 @@ const id = (p: string) => `${p}-${Math.random().toString(16).slice(2, 8)}`;
 describe('cma-demo conformance', () => {
   it('case1 --fast run twice on the local target agrees; -o json holds both timelines, plan and the comparisons; the report dir gets JSON and the overlaid chart', async () => {
     const dir = tmp('report');
-    const r = await runCli(['conformance', 'case1', '--fast', '--against', 'local', '-o', 'json', '--report-dir', dir, '--run-id', id('c1')], { env: cliEnv(), timeout: 400_000 });
+    const r = await runCli(['conformance', 'case1', '--fast', '--against', 'local', '-o', 'json', '--report-dir', dir, '--run-id', id('c1')], {
+      env: cliEnv(),
+      timeout: 400_000,
+    });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const doc = JSON.parse(r.stdout) as ConformanceReport; // stdout is exactly one document
     expect(doc).toMatchObject({ command: 'conformance', against: 'local', verdict: 'agree', agreed: true, profile: { fast: true, factor: 5 } });

@@ -12,7 +12,11 @@ export function registerConformance(program: Command, bind: Bind): void {
     .option('--report-dir <dir>', 'write conformance.json and conformance.html (the two runs and plan overlaid, one chart a case)')
     .option('--keep-broker', 'local target: keep a broker this command started')
     .addOption(new Option('--sample-interval <ms>', 'timeline sampling interval').default('1000').hideHelp())
-    .addOption(new Option('--against <target>', 'what the second run uses: cluster (default) or local (tests the command without a cluster)').choices(['cluster', 'local']).hideHelp())
+    .addOption(
+      new Option('--against <target>', 'what the second run uses: cluster (default) or local (tests the command without a cluster)')
+        .choices(['cluster', 'local'])
+        .hideHelp(),
+    )
     .addHelpText(
       'after',
       `
