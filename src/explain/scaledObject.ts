@@ -4,6 +4,7 @@
  * authenticationRef), plus a TriggerAuthentication from the same file. A text that holds no ScaledObject, several,
  * or no valid YAML is bad input (exit 2); a ScaledObject KEDA would refuse is a finding, not bad input.
  */
+import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import YAML from 'yaml';
 import { CmaError, usageError, type Warning } from '../errors.js';
 import { settingsFromScaledObjectYaml, type ScaledObjectSettings } from '../scaling/settings.js';
@@ -115,7 +116,7 @@ export function readScaledObject(source: { text: string; file: string } | { obje
     ? (docs.find((d) => (d.kind === trigger.authenticationRef!.kind || d.kind === 'TriggerAuthentication') && d.metadata?.name === trigger.authenticationRef!.name) ?? null)
     : null;
   return {
-    name: str(meta.name) ?? 'kafka-consumer-scaledobject',
+    name: str(meta.name) ?? DEMO_DEFAULTS.scaledObject,
     namespace: str(meta.namespace),
     file: 'text' in source ? file : undefined,
     settings,
