@@ -10,6 +10,7 @@ import { CmaError, ExitCode } from '../errors.js';
 import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { CommittedOffset, GroupDescription, KafkaAdmin, KafkaConnection, PartitionEnd } from './client.js';
+import { dnsError, dnsFailureIn, unresolvableHost } from './dns.js';
 
 const { Kafka, logLevel, AssignerProtocol } = kafkajs;
 
@@ -150,6 +151,8 @@ export function mapKafkaError(err: unknown, conn: KafkaConnection): CmaError {
       cause: err,
     });
   }
+  const dnsFailure = dnsFailureIn(text);
+  if (dnsFailure) return dnsError(dnsFailure.host, dnsFailure.code, conn, err);
   if (
     links.some((l) => /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSConnectionClosedError|KafkaJSRequestTimeoutError|KafkaJSBrokerNotFound/.test(l.name ?? '')) ||
     /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|Connection timeout|connect deadline/i.test(text)
@@ -188,7 +191,11 @@ export async function withDeadline<T>(fn: () => Promise<T>, ms: number, conn: Ka
   try {
     return await Promise.race([fn(), deadline]);
   } catch (err) {
-    throw mapKafkaError(err, conn);
+    clearTimeout(timer);
+    const mapped = mapKafkaError(err, conn);
+    // KafkaJS retries a failed host lookup until the deadline: say so when a bootstrap host does not resolve.
+    const dnsFailure = mapped.code === 'KAFKA_UNREACHABLE' ? await unresolvableHost(conn.brokers) : null;
+    throw dnsFailure ? dnsError(dnsFailure.host, dnsFailure.code, conn, err) : mapped;
   } finally {
     clearTimeout(timer);
   }
