@@ -96,7 +96,12 @@ export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { asci
   );
   lines.push('');
   lines.push('      t  replicas   by    lag        metric  what');
-  const at = (t: number) => doc.timeline.find((p) => p.t >= t) ?? doc.timeline[doc.timeline.length - 1];
+  // Steps and timeline are both in time order: one pass finds each step's point (a long run has many of both).
+  let i = 0;
+  const at = (t: number) => {
+    while (i < doc.timeline.length - 1 && doc.timeline[i]!.t < t) i++;
+    return doc.timeline[i];
+  };
   for (const st of doc.steps) {
     const p = at(st.t);
     lines.push(
@@ -110,7 +115,7 @@ export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { asci
   lines.push(
     `peak ${doc.peak} replica${doc.peak === 1 ? '' : 's'} · load ends at ${doc.loadEndS} s · ` +
       `${doc.drainedS !== null ? `backlog drained at ${doc.drainedS} s` : 'backlog not drained'} · ` +
-      `${doc.returnToZeroS !== null ? `back to 0 at ${doc.returnToZeroS} s` : 'no return to 0'}`,
+      `${doc.returnToZeroS !== null ? `back to 0 at ${doc.returnToZeroS} s${doc.returnsToZero > 1 ? ` (${fmt(doc.returnsToZero)} times)` : ''}` : 'no return to 0'}`,
   );
   if (doc.variants.length) {
     lines.push('knife edges — the other outcomes:');

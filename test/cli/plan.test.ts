@@ -60,6 +60,36 @@ describe('cma-demo plan', () => {
     expect(r.stderr).toMatch(/hint: .*RECORDS@RATE/);
   });
 
+  it('minReplicaCount 1: the HPA reconciled the idle topic before the load, so the first scale-up waits for its zeros to age out (issue 8)', async () => {
+    const r = await runCli(['plan', '--min-replicas', '1', '-o', 'json']);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.steps.slice(0, 2).map((x: { t: number; to: number; by: string }) => [x.t, x.to, x.by])).toEqual([
+      [20, 3, 'hpa'],
+      [50, 5, 'hpa'],
+    ]);
+    // --scaledobject-age changes it: created with the load, the initial recommendation holds it until 35 s.
+    const young = JSON.parse((await runCli(['plan', '--min-replicas', '1', '--scaledobject-age', '0', '-o', 'json'])).stdout);
+    expect(young.steps[0]).toMatchObject({ t: 35, to: 3 });
+    expect(young.assumptions.scaledObjectAgeS).toBe(0);
+  });
+
+  it('returns to 0 at 52.5 s with half-second polls: lastActiveTime 22.5 is stored as 22 (issue 8)', async () => {
+    const r = await runCli(['plan', '--polling-interval', '15', '--cooldown-period', '30', '--load', '100000@1000', '-o', 'json']);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.returnToZeroS).toBe(52.5);
+    expect(doc.steps.find((x: { to: number }) => x.to === 0)).toMatchObject({ t: 52.5, by: 'keda' });
+  });
+
+  it('refuses a load beyond the stated bound at once: exit 2 naming 30 days, nothing on stdout (issue 10)', async () => {
+    const r = await runCli(['plan', '--load', '1000000000000@1', '-o', 'json']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/at most 2,592,000 s \(30 days\)/);
+    expect(r.stderr).toMatch(/hint: /);
+  });
+
   it('exits 2 on other bad flags and files', async () => {
     for (const args of [
       ['--partitions', '0'],

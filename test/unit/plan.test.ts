@@ -218,3 +218,108 @@ describe('renderChart', () => {
     expect(lines.at(-1)).toMatch(/0s.*255s/);
   });
 });
+
+describe('plan: the HPA has been reconciling before the load (issue 8)', () => {
+  const min1 = { ...worked, settings: { ...DEFAULT_SETTINGS, minReplicaCount: 1 } };
+  it('minReplicaCount 1: the idle proposals of 0 hold the first scale-up until they leave the 30 s up window: 3 @20, 5 @50', () => {
+    const r = simulate(min1);
+    expect(steps(r).slice(0, 2)).toEqual([
+      [20, 3],
+      [50, 5],
+    ]);
+    expect(r.steps[0]).toMatchObject({ by: 'hpa', from: 1 });
+  });
+  it('without an up window the zeros hold nothing: 3 @5 (the same load and history)', () => {
+    const behavior = { ...DEFAULT_SETTINGS.behavior!, scaleUp: { ...DEFAULT_SETTINGS.behavior!.scaleUp!, stabilizationWindowSeconds: 0 } };
+    expect(steps(simulate({ ...min1, settings: { ...min1.settings, behavior } })).slice(0, 2)).toEqual([
+      [5, 3],
+      [35, 5],
+    ]);
+  });
+  it('--scaledobject-age changes the result: created with the load, the initial recommendation (1) and a 0 hold it to 3 @35', () => {
+    expect(steps(simulate({ ...min1, scaledObjectAgeS: 0 })).slice(0, 2)).toEqual([
+      [35, 3],
+      [65, 5],
+    ]);
+    // Any age that puts a reconcile inside the up window before the load gives the default's answer.
+    expect(steps(simulate({ ...min1, scaledObjectAgeS: 12 }))).toEqual(steps(simulate(min1)));
+  });
+  it('a short burst (60,000 at 10,000/s, min 2) no longer scales at all; a longer one scales at 20 s', () => {
+    const min2 = { ...worked, settings: { ...DEFAULT_SETTINGS, minReplicaCount: 2 } };
+    expect(simulate({ ...min2, load: [{ records: 60_000, rate: 10_000 }] }).steps).toEqual([]);
+    expect(steps(simulate({ ...min2, load: [{ records: 100_000, rate: 10_000 }] }))[0]).toEqual([20, 4]);
+  });
+  it('minReplicaCount 0 is unchanged: the HPA is ScalingDisabled at 0 replicas and stores nothing before the load', () => {
+    expect(steps(simulate({ ...worked, scaledObjectAgeS: 3600 }))).toEqual(steps(simulate(worked)));
+  });
+  it('states the age it assumed', () => {
+    expect(plan(min1).assumptions.scaledObjectAgeS).toBeGreaterThanOrEqual(60);
+    expect(plan({ ...min1, scaledObjectAgeS: 0 }).assumptions.scaledObjectAgeS).toBe(0);
+  });
+});
+
+describe('plan: KEDA stores lastActiveTime in whole seconds (issue 8)', () => {
+  const half = { ...worked, settings: { ...DEFAULT_SETTINGS, pollingInterval: 15, cooldownPeriod: 30 }, load: [{ records: 100_000, rate: 1000 }] };
+  it('polls on half seconds: last active 22.5 is stored as 22, so the poll at 52.5 is past the cooldown and scales to 0', () => {
+    const d = plan(half);
+    expect(d.returnToZeroS).toBe(52.5);
+    expect(d.steps.find((x) => x.to === 0)).toMatchObject({ t: 52.5, by: 'keda' });
+    expect(d.variants.map((v) => v.name)).not.toContain('cooldown-expires-at-edge'); // no knife edge: Go decides
+  });
+  it('cooldown 31: 22 + 31 = 53 is not before 52.5, so it waits for the poll at 67.5', () => {
+    expect(plan({ ...half, settings: { ...half.settings, cooldownPeriod: 31 } }).returnToZeroS).toBe(67.5);
+  });
+  it('polls on whole seconds meet the knife edge: 23 + 30 = 53 holds at 53 (primary) and expires in the variant', () => {
+    const d = plan({ ...half, firstPollS: 8 });
+    expect(d.returnToZeroS).toBe(68);
+    expect(d.variants.find((v) => v.name === 'cooldown-expires-at-edge')?.returnToZeroS).toBe(53);
+  });
+  it('counts every return to 0 of a load the replicas outpace', () => {
+    const d = plan(half);
+    expect(d.returnsToZero).toBe(2);
+    expect(d.steps.filter((x) => x.to === 0).map((x) => x.t)).toEqual([52.5, 112.5]);
+  });
+});
+
+describe('plan: an event loop whose cost follows the events (issue 10)', () => {
+  const strip = (r: ReturnType<typeof simulate>) => ({ ...r, fastForwardedS: 0 });
+  it('repeating a cycle gives exactly what stepping through every event gives (fluid, per-partition, persistent lag)', () => {
+    const cases: PlanInput[] = [
+      { ...worked, load: [{ records: 20_000, rate: 1 }] },
+      { ...worked, load: [{ records: 20_000, rate: 3 }, { pauseS: 2000 }, { records: 5000, rate: 2 }], settings: { ...DEFAULT_SETTINGS, pollingInterval: 15, cooldownPeriod: 30 } },
+      { ...worked, partitions: 3, consumerRate: 5, model: 'per-partition', load: [{ records: 30_000, rate: 1 }], settings: { ...DEFAULT_SETTINGS, minReplicaCount: 2, idleReplicaCount: 0, pollingInterval: 10, cooldownPeriod: 15 } },
+      { ...worked, consumerRate: 50, load: [{ records: 30_000, rate: 7 }], settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true, minReplicaCount: 1 }, cooldownEdge: 'expire', boundary: 'inclusive' },
+    ];
+    for (const c of cases) {
+      const fast = simulate(c);
+      expect(fast.fastForwardedS, JSON.stringify(c.load)).toBeGreaterThan(0);
+      expect(strip(fast)).toEqual(strip(simulate(c, { fastForward: false })));
+    }
+  });
+  it('a load of 11.6 virtual days that cycles 0 → 1 → 0 is predicted whole: 11,112 returns to 0, drained 15 s after the load', () => {
+    const d = plan({ ...worked, load: [{ records: 1_000_000, rate: 1 }] });
+    expect(d.returnsToZero).toBe(11_112);
+    expect(d.steps.length).toBe(22_224);
+    expect(d.loadEndS).toBe(1_000_000);
+    expect(d.drainedS).toBeCloseTo(1_000_015, 0);
+    expect(d.timeline.at(-1)!.t).toBeGreaterThan(1_000_000);
+  });
+  it('refuses a load beyond 30 virtual days as a usage error naming the bound, and accepts one just inside it', () => {
+    let e: unknown;
+    try {
+      simulate({ ...worked, load: [{ records: 1_000_000_000_000, rate: 1 }] });
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(CmaError);
+    expect((e as CmaError).exitCode).toBe(2);
+    expect((e as CmaError).message).toMatch(/at most 2,592,000 s \(30 days\)/);
+    expect(() => simulate({ ...worked, load: [{ records: 1000, rate: 1 }, { pauseS: 2_592_000 }] })).toThrow(/30 days/);
+    expect(simulate({ ...worked, load: [{ records: 2_592_000, rate: 1 }] }).loadEndS).toBe(2_592_000);
+  });
+  it('refuses a run with more polls and syncs than it steps through, and periods of 0', () => {
+    expect(() => simulate({ ...worked, load: [{ records: 2_000_000, rate: 1 }], hpaSyncSeconds: 0.01 })).toThrow(/polls and syncs; plan steps through at most 20,000,000/);
+    expect(() => simulate({ ...worked, hpaSyncSeconds: 0 })).toThrow(/--hpa-sync-period must be > 0/);
+    expect(simulate({ ...worked, hpaSyncSeconds: 0.5 }).peak).toBeGreaterThan(0); // a short load at a short sync is fine
+  });
+});

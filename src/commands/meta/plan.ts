@@ -16,7 +16,7 @@ export function registerPlan(program: Command, bind: Bind): Command {
     .addOption(new Option('--stalled-partitions <list>', 'partitions the consumers never advance, e.g. 0,3 (persistent lag; per-partition model)'))
     .addOption(new Option('--model <m>', 'fluid (one pool of lag) | per-partition (round-robin assignment, each replica splits its rate over its partitions) [default: fluid]'))
     .addOption(new Option('--hpa-sync-period <s>', 'HPA sync period [default: 15]'))
-    .addOption(new Option('--scaledobject-age <s>', 'seconds the ScaledObject existed before the load (small values let the HPA initial-recommendation rule bite) [default: long before]'));
+    .addOption(new Option('--scaledobject-age <s>', 'seconds the ScaledObject (and its HPA) existed before the load; the HPA reconciled the idle topic on every sync since, and with minReplicaCount ≥ 1 its proposals of 0 hold the first scale-up for the up window (small values let the initial-recommendation rule bite instead) [default: long enough to fill every window]'));
   addSettingsOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -24,7 +24,8 @@ export function registerPlan(program: Command, bind: Bind): Command {
 Model: production follows the load phases; each ready replica consumes --consumer-rate records/s (one consumer
 per partition at most); partitions share everything evenly; commits are instant. KEDA polls first at
 pollingInterval/2, the HPA syncs first 5 s in. Where a rule sits on a knife edge (a sample exactly one window
-old, a poll exactly one cooldown later) the other outcomes are listed as variants.
+old, a poll exactly one cooldown later) the other outcomes are listed as variants. KEDA stores lastActiveTime
+in whole seconds (t = 0 falls on one). A load may last at most 30 virtual days.
 
 Examples:
   $ cma-demo plan                                           # the seed demo: 1,000,000 records at 10,000/s
