@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: cma-demo's producer and lag reader against the Java reference tools from the same Maven jars,
-// on one local broker started here (temp CMA_DEMO_STATE, stopped at the end), and cma-demo's start-up cost.
+// on one local broker started here (temp CMA_DEMO_STATE, stopped at the end), cma-demo's start-up cost and the
+// cost of a long plan.
 // Prints one line a benchmark on stdout, `bench <name>: <value> <unit> (<details>)`; progress goes to stderr.
 // `node bench/run.mjs [name…]` runs only the named ones (e.g. `node bench/run.mjs help-startup`: no broker).
 import fs from 'node:fs';
@@ -22,7 +23,7 @@ const median = (xs) => {
 };
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
-const BENCHES = ['producer-throughput-ratio', 'producer-rate-error', 'lag-poll', 'help-startup'];
+const BENCHES = ['producer-throughput-ratio', 'producer-rate-error', 'lag-poll', 'help-startup', 'plan-long'];
 const BROKER_BENCHES = ['producer-throughput-ratio', 'producer-rate-error', 'lag-poll'];
 const selected = process.argv.slice(2);
 for (const n of selected) {
@@ -97,6 +98,35 @@ async function helpStartup() {
   return (
     `bench help-startup: ${median(ratios).toFixed(2)} (cma-demo --help CPU vs node -e 0, median of ${PAIRS} paired runs; ` +
     `medians ${median(help).toFixed(0)} vs ${median(base).toFixed(0)} ms user+system; commands load their implementation only when they run)`
+  );
+}
+
+/**
+ * `cma-demo plan --load 1000000@1` (11.6 virtual days, the load the plan used to step through second by second) as
+ * a whole process: CPU (user + system) and max RSS read by a preloaded hook at its exit, medians of 3 runs.
+ */
+async function planLong() {
+  const RUNS = 3;
+  const hook = path.join(argDir, 'rusage-hook.cjs');
+  fs.writeFileSync(
+    hook,
+    "process.on('exit', () => { const r = process.resourceUsage(); require('node:fs').writeFileSync(process.env.CMA_BENCH_RUSAGE_FILE, JSON.stringify({ cpuUs: r.userCPUTime + r.systemCPUTime, maxRssKb: r.maxRSS })); });\n",
+  );
+  const cpu = [];
+  const rss = [];
+  for (let i = 0; i < RUNS; i++) {
+    const file = path.join(argDir, `rusage-${++argN}`);
+    const r = await execa(process.execPath, ['--require', hook, BIN, 'plan', '--load', '1000000@1'], { env: { ...env, CMA_BENCH_RUSAGE_FILE: file }, reject: false });
+    if (r.exitCode !== 0 || !String(r.stdout).includes('load ends at 1000000 s')) throw new Error(`cma-demo plan --load 1000000@1: exit ${r.exitCode}: ${String(r.stderr).slice(-300)}`);
+    const u = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.rmSync(file, { force: true });
+    cpu.push(u.cpuUs / 1e6);
+    rss.push(u.maxRssKb / 1024);
+  }
+  log(`plan-long: ${cpu.map((x) => x.toFixed(2)).join(' ')} s CPU; ${rss.map((x) => x.toFixed(0)).join(' ')} MB max RSS`);
+  return (
+    `bench plan-long: ${median(cpu).toFixed(2)} s, ${median(rss).toFixed(0)} MB (plan --load 1000000@1: 11.6 virtual days, text output; ` +
+    `whole process, CPU user + system and max RSS, medians of ${RUNS} runs; the event loop repeats the 0 → 1 → 0 cycle instead of stepping through it)`
   );
 }
 
@@ -223,6 +253,8 @@ try {
   // ---------------------------------------------------------------------------------------------
   // 4. Start-up: `cma-demo --help` CPU against a bare `node -e 0`.
   if (want('help-startup')) results.push(await helpStartup());
+  // 5. A long plan: the cost of 11.6 virtual days.
+  if (want('plan-long')) results.push(await planLong());
 
   process.stdout.write(results.map((l) => `${l}\n`).join(''));
 } catch (e) {
