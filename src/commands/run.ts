@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { globalsOf, type GlobalOptions } from '../options.js';
+import { parseSaslMechanism, parseSecurityProtocol, resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
 import { VERSION } from '../version.js';
 import { outputFor } from '../output.js';
 import { combineExitCodes, ExitCode, usageError } from '../errors.js';
@@ -21,7 +22,7 @@ import { catchInterrupts } from '../util/interrupt.js';
 import { parseDuration, parseInteger } from '../util/numbers.js';
 import { chooseTargetKind, resolveClusterTarget } from '../state/resolveTarget.js';
 
-interface RunFlags {
+interface RunFlags extends ConnectionFlags {
   list?: boolean;
   fast?: string | boolean;
   runId?: string;
@@ -46,11 +47,42 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
       ...(flags.faultDropEvery ? { dropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 })! } : {}),
       ...(flags.faultSigkillAfterAudits ? { sigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 })! } : {}),
     };
-    return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
+    return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, kafka: connectionFlagsOf(flags), workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
   }
+  // Connection options replace the discovered external listener for the producer and the lag monitor.
+  const kafka = flags.bootstrapServer || flags.commandConfig ? () => resolveConnection(connectionFlagsOf(flags)) : undefined;
   // The cluster target: oc/kubectl + the real KEDA, through the same interface. Namespace, context and names
   // follow the one precedence of state/resolveTarget.ts (flags > env > last setup > DEMO_DEFAULTS).
-  return createClusterTarget({ ...resolveClusterTarget(g), log, warn });
+  return createClusterTarget({ ...resolveClusterTarget(g), log, warn, ...(kafka ? { kafka } : {}) });
+}
+
+/** The Kafka connection options of run (commander fills them from their CMA_DEMO_* twins too). */
+function connectionFlagsOf(flags: RunFlags): ConnectionFlags {
+  const out: ConnectionFlags = {};
+  for (const k of ['bootstrapServer', 'securityProtocol', 'saslMechanism', 'username', 'passwordFile', 'caFile', 'commandConfig'] as const) {
+    if (flags[k]) out[k] = flags[k];
+  }
+  return out;
+}
+
+/**
+ * Connection options are checked before any work: a protocol or mechanism that does not exist exits 2; on the
+ * cluster target, options without a Kafka to apply them to exit 2 rather than being ignored (the discovered listener
+ * brings its own protocol and credentials).
+ */
+function checkConnectionFlags(flags: RunFlags, kind: 'local' | 'cluster'): void {
+  if (flags.securityProtocol) parseSecurityProtocol(flags.securityProtocol, '--security-protocol (or CMA_DEMO_SECURITY_PROTOCOL)');
+  if (flags.saslMechanism) parseSaslMechanism(flags.saslMechanism, '--sasl-mechanism (or CMA_DEMO_SASL_MECHANISM)');
+  if (kind !== 'cluster' || flags.bootstrapServer || flags.commandConfig) return;
+  const given = (['securityProtocol', 'saslMechanism', 'username', 'passwordFile', 'caFile'] as const).filter((k) => flags[k]);
+  if (given.length) {
+    const names = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+    throw usageError(
+      `${names.join(', ')} (or the CMA_DEMO_* twin) given with --target cluster but no --bootstrap-server: the cluster's external listener is discovered with its own protocol and credentials`,
+      'add --bootstrap-server (or --command-config with bootstrap.servers) to use another listener, or drop the option',
+      'CONNECTION_WITHOUT_KAFKA',
+    );
+  }
 }
 
 /** Runs the cases; the exit code combines theirs: 130, then 3, then 1. */
@@ -80,6 +112,7 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
   for (const f of files) for (const d of expandCases(loadScenarioFile(f), f, flags.runId)) resolved.push(applyProfile(d, profile));
   const choice = chooseTargetKind(g);
   const targetKind = choice.kind;
+  checkConnectionFlags(flags, targetKind);
   // Every folder the run writes to is checked before anything is produced: exit 3 naming the path and its flag/variable.
   checkReportPaths(reportPaths(flags));
   if (targetKind === 'local') {

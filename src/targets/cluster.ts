@@ -32,6 +32,8 @@ export interface ClusterTargetOptions {
   scaledObject?: string;
   log?: (s: string) => void;
   warn?: (code: string, message: string) => void;
+  /** The Kafka the runner's producer and lag monitor use instead of the discovered listener (run's --bootstrap-server …). */
+  kafka?: () => Promise<KafkaConnection>;
 }
 
 const cond = (o: Obj | null, type: string): Obj | undefined => ((o?.status?.conditions ?? []) as Obj[]).find((c) => c.type === type);
@@ -124,6 +126,7 @@ export class ClusterTarget implements Target {
   }
 
   async connection(): Promise<KafkaConnection> {
+    if (this.o.kafka) return this.o.kafka();
     const kube = await this.k();
     // `setup --kafka local|existing` recorded how to reach a Kafka it did not install; its credentials are in the cluster.
     const last = readLastTarget();

@@ -12,7 +12,8 @@ import { CmaError, envError } from '../errors.js';
 import type { KafkaAdmin, KafkaConnection } from '../kafka/client.js';
 import { openAdmin } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
-import { ensureBroker, localConnection, stopBroker, type BrokerInfo } from '../local/broker.js';
+import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
+import { ensureBroker, stopBroker, type BrokerInfo } from '../local/broker.js';
 import { EmulatorDriver } from '../scaling/emulator.js';
 import { parseAuditText } from '../kafka/audit.js';
 import { sleep } from '../util/sleep.js';
@@ -37,7 +38,24 @@ export interface LocalTargetOptions {
   env?: NodeJS.ProcessEnv;
   /** Where consumer logs go (default: a temp dir). */
   workDir: string;
+  /**
+   * Kafka connection options (run's flags; their CMA_DEMO_* twins are read from env). When they name a Kafka
+   * (--bootstrap-server, or bootstrap.servers in --command-config) the case runs against it and no local broker is
+   * started; otherwise the local broker, through its SASL listener with --security-protocol SASL_PLAINTEXT.
+   */
+  kafka?: ConnectionFlags;
 }
+
+/** The CMA_DEMO_* twin of each connection flag: how the consumer processes get the same Kafka options. */
+const CONNECTION_ENV: Record<keyof ConnectionFlags, string> = {
+  bootstrapServer: 'CMA_DEMO_BOOTSTRAP_SERVER',
+  securityProtocol: 'CMA_DEMO_SECURITY_PROTOCOL',
+  saslMechanism: 'CMA_DEMO_SASL_MECHANISM',
+  username: 'CMA_DEMO_USERNAME',
+  passwordFile: 'CMA_DEMO_PASSWORD_FILE',
+  caFile: 'CMA_DEMO_CA_FILE',
+  commandConfig: 'CMA_DEMO_COMMAND_CONFIG',
+};
 
 interface Pod {
   id: number;
@@ -70,12 +88,38 @@ export class LocalTarget implements Target {
 
   async connection(): Promise<KafkaConnection> {
     if (this.conn) return this.conn;
-    if (!this.broker) {
-      this.broker = await ensureBroker({ log: this.opts.log, env: this.opts.env } as Parameters<typeof ensureBroker>[0]);
-      this.opts.log(`local target: ${this.broker.started ? 'started' : 'reusing'} the local Kafka ${this.broker.version} broker at ${this.broker.bootstrap}`);
-    }
-    this.conn = await localConnection(this.broker);
+    // flags > CMA_DEMO_* env > --command-config > the local broker, as produce/lag/consume resolve it; the broker is
+    // started only when nothing names another Kafka.
+    this.conn = await resolveConnection(this.opts.kafka ?? {}, this.opts.env ?? process.env, async () => {
+      if (!this.broker) {
+        this.broker = await ensureBroker({ log: this.opts.log, env: this.opts.env } as Parameters<typeof ensureBroker>[0]);
+        this.opts.log(`local target: ${this.broker.started ? 'started' : 'reusing'} the local Kafka ${this.broker.version} broker at ${this.broker.bootstrap}`);
+      }
+      return this.broker;
+    });
+    this.opts.log(`local target: Kafka at ${this.conn.brokers.join(',')} (${this.conn.securityProtocol}${this.conn.sasl ? ` as ${this.conn.sasl.username}` : ''}, from ${this.conn.source})${this.broker ? '' : '; no local broker'}`);
     return this.conn;
+  }
+
+  /** The consumers' connection environment: the local broker's listener, or the options this run was given. */
+  private consumerEnv(conn: KafkaConnection): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.CMA_DEMO_OUTPUT;
+    if (!this.broker) {
+      for (const [k, name] of Object.entries(CONNECTION_ENV) as Array<[keyof ConnectionFlags, string]>) {
+        const v = this.opts.kafka?.[k];
+        if (v) env[name] = k === 'bootstrapServer' || k === 'securityProtocol' || k === 'saslMechanism' || k === 'username' ? v : path.resolve(v);
+      }
+      return env;
+    }
+    env.CMA_DEMO_BOOTSTRAP_SERVER = conn.brokers.join(',');
+    env.CMA_DEMO_SECURITY_PROTOCOL = conn.securityProtocol;
+    if (conn.sasl) {
+      env.CMA_DEMO_SASL_MECHANISM = conn.sasl.mechanism;
+      env.CMA_DEMO_USERNAME = conn.sasl.username;
+      env.CMA_DEMO_KAFKA_PASSWORD = conn.sasl.password; // environment, never argv
+    }
+    return env;
   }
 
   supports(feature: string): { ok: true } | { ok: false; reason: string } {
@@ -189,14 +233,7 @@ export class LocalTarget implements Target {
       this.killedOnce = true;
       args.push('--fault-sigkill-after-audits', String(f.sigkillAfterAudits));
     }
-    const conn = this.conn!;
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CMA_DEMO_BOOTSTRAP_SERVER: conn.brokers.join(','), CMA_DEMO_SECURITY_PROTOCOL: conn.securityProtocol };
-    delete env.CMA_DEMO_OUTPUT;
-    if (conn.sasl) {
-      env.CMA_DEMO_SASL_MECHANISM = conn.sasl.mechanism;
-      env.CMA_DEMO_USERNAME = conn.sasl.username;
-      env.CMA_DEMO_KAFKA_PASSWORD = conn.sasl.password; // environment, never argv
-    }
+    const env = this.consumerEnv(this.conn!);
     const log = fs.createWriteStream(pod.logFile, { flags: 'a' });
     const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     pod.proc = proc;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { cliEnv } from '../helpers/kafka.js';
+import { cliEnv, requireTestKafka } from '../helpers/kafka.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-first-contact-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -39,4 +39,75 @@ describe('directories are checked before any work starts', () => {
     expect(r.exitCode, r.stderr).toBe(3);
     expect(r.stderr).toContain(`${FILE}/cache (CMA_DEMO_CACHE)`);
   });
+});
+
+describe('cases that cannot pass are refused before they run', () => {
+  it('run case1 --fast=50 exits 2 naming the field that becomes impossible', async () => {
+    const r = await runCli(['run', 'case1', '--target', 'local', '--fast=50'], { env: cliEnv() });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('load.0.records 200 → 4');
+    expect(r.stderr).toContain('settings.activationLagThreshold 10');
+    expect(r.stderr).not.toContain('created topic');
+  });
+
+  it('a scenario with no load: exits 2 naming file:line', async () => {
+    const f = path.join(scratch, 'noload.yaml');
+    fs.writeFileSync(f, 'name: noload\ndescription: d.\npartitions: 3\nexpectations:\n  - { kind: no-loss }\n');
+    const r = await runCli(['run', f, '--target', 'local'], { env: cliEnv() });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${f}:1: load: is missing`);
+  });
+});
+
+describe('Kafka connection mistakes', () => {
+  it('an unknown host says it cannot resolve the host (DNS), exit 3', async () => {
+    const r = await runCli(['produce', '--num-records', '10', '--bootstrap-server', 'no-such-host.invalid:9092']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toContain('cannot resolve host no-such-host.invalid (DNS');
+    expect(r.stderr).not.toContain('deadline');
+  });
+
+  it('a garbage line in --command-config exits 2 naming file:line', async () => {
+    const f = path.join(scratch, 'client.properties');
+    fs.writeFileSync(f, 'security.protocol=PLAINTEXT\nthis is garbage\n', { mode: 0o600 });
+    const r = await runCli(['lag', '--group', 'g', '--command-config', f]);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${f}:2: "this" is not followed by = or :`);
+  });
+});
+
+describe('run takes the Kafka connection options', () => {
+  it('--help lists them', async () => {
+    const r = await runCli(['run', '--help']);
+    for (const o of ['--bootstrap-server', '--security-protocol', '--command-config', '--password-file']) expect(r.stdout).toContain(o);
+  });
+
+  it('a security protocol that does not exist exits 2 before any work, also from CMA_DEMO_SECURITY_PROTOCOL', async () => {
+    const r = await runCli(['run', 'case1', '--target', 'local', '--fast'], { env: cliEnv({ CMA_DEMO_SECURITY_PROTOCOL: 'TLS' }) });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('unknown security protocol "TLS" (--security-protocol (or CMA_DEMO_SECURITY_PROTOCOL))');
+    expect(r.stderr).not.toContain('created topic');
+  });
+
+  it('on the cluster target, a protocol without a bootstrap server is refused, not ignored', async () => {
+    const r = await runCli(['run', 'case1', '--target', 'cluster', '--security-protocol', 'SASL_SSL'], { env: cliEnv() });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--security-protocol (or the CMA_DEMO_* twin) given with --target cluster but no --bootstrap-server');
+  });
+
+  it('CMA_DEMO_SECURITY_PROTOCOL=SASL_PLAINTEXT runs case1 through the local broker\'s SCRAM listener', async () => {
+    const k = requireTestKafka();
+    const r = await runCli(['run', 'case1', '--target', 'local', '--fast', '--run-id', `sasl${process.pid}`], { env: cliEnv({ CMA_DEMO_SECURITY_PROTOCOL: 'SASL_PLAINTEXT' }), timeout: 300_000 });
+    expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).toContain(`local target: Kafka at ${k.saslBootstrap} (SASL_PLAINTEXT as ${k.username}, from local broker)`);
+  }, 320_000);
+
+  it('--bootstrap-server on the local target runs the case against that Kafka and starts no broker', async () => {
+    const k = requireTestKafka();
+    const state = fs.mkdtempSync(path.join(scratch, 'state-')); // no broker recorded here: one would have to be started
+    const r = await runCli(['run', 'case1', '--target', 'local', '--fast', '--run-id', `bs${process.pid}`, '--bootstrap-server', k.bootstrap], { env: { CMA_DEMO_STATE: state }, timeout: 300_000 });
+    expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).toContain(`local target: Kafka at ${k.bootstrap} (PLAINTEXT, from --bootstrap-server); no local broker`);
+    expect(fs.existsSync(path.join(state, 'local-kafka', 'state.json'))).toBe(false);
+  }, 320_000);
 });

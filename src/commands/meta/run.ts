@@ -1,5 +1,6 @@
 /** cma-demo run: scripted scaling cases with a verdict and reports. Light metadata: options and help; the implementation (../run.ts) loads when the command runs. */
 import { type Command, Option } from 'commander';
+import { addKafkaOptions } from '../../options.js';
 import type { Bind } from '../action.js';
 
 export function registerRun(program: Command, bind: Bind): void {
@@ -16,7 +17,12 @@ export function registerRun(program: Command, bind: Bind): void {
     .addOption(new Option('--sample-interval <ms>', 'timeline sampling interval').default('1000').hideHelp())
     .addOption(new Option('--fault-no-commit', 'fault injection: consumers never commit').hideHelp())
     .addOption(new Option('--fault-drop-every <n>', 'fault injection: consumers leave every n-th record out of the audit').hideHelp())
-    .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: the first consumer SIGKILLs itself after its n-th audit write, before committing').hideHelp())
+    .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: the first consumer SIGKILLs itself after its n-th audit write, before committing').hideHelp());
+  // Kafka connection options, as produce/lag/consume: on the local target they name a Kafka to run against instead of
+  // the local broker (or its SASL listener with --security-protocol SASL_PLAINTEXT); on the cluster target they
+  // replace the discovered external listener for the producer and the lag monitor.
+  addKafkaOptions(cmd);
+  cmd
     .addHelpText(
       'after',
       `
@@ -27,7 +33,8 @@ Examples:
   $ cma-demo run --list
   $ cma-demo run case2 --target local --fast --report-dir out/ --junit out/junit.xml
   $ cma-demo run all --target local --junit out.xml                 # the CI step
-  $ cma-demo run ./my-case.yaml --run-id "$CI_JOB_ID" -o json`,
+  $ cma-demo run ./my-case.yaml --run-id "$CI_JOB_ID" -o json
+  $ cma-demo run case1 --target local --security-protocol SASL_PLAINTEXT   # the local broker's SCRAM listener`,
     );
   cmd.action(bind(async () => (await import('../run.js')).runAction));
 }
