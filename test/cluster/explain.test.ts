@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../lab/lab.js';
 import { applyRenderedSetup, cli, startPlayedLab, tempState } from './helpers.js';
 import type { OperatorPlayer } from './operators.js';
-import { produceSequenced, uniqueName, withAdmin } from '../helpers/kafka.js';
+import { produceSequenced, requireTestKafka, uniqueName, withAdmin } from '../helpers/kafka.js';
 import { Kube } from '../../src/cluster/kube.js';
 
 let lab: Lab;
@@ -144,5 +144,40 @@ describe('explain on a cluster', () => {
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain(`ScaledObject ${ns}/no-such-so does not exist`);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('check on a cluster: the TriggerAuthentication\'s Secret and a handshake with its credentials', () => {
+  const secret = (data: Record<string, string>) =>
+    lab.k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keda-kafka-credential', namespace: ns }, stringData: data }));
+  const check = async () => {
+    const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'check', SO, '--group', group, '--topic', topic, '-o', 'json'], { CMA_DEMO_STATE: state });
+    expect([0, 1], r.stderr).toContain(r.exitCode);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    const d = JSON.parse(r.stdout);
+    return { exitCode: r.exitCode, codes: d.findings.map((f: { code: string }) => f.code) as string[], d };
+  };
+
+  it('no Secret → AUTH_SECRET_MISSING; a Secret without username → AUTH_SECRET_KEY_MISSING', async () => {
+    const none = await check();
+    expect(none.codes).toContain('AUTH_SECRET_MISSING');
+    expect(none.exitCode).toBe(1);
+    await secret({ password: 'not-used' });
+    const noUser = await check();
+    expect(noUser.codes).toContain('AUTH_SECRET_KEY_MISSING');
+    expect(noUser.d.findings.find((f: { code: string }) => f.code === 'AUTH_SECRET_KEY_MISSING').message).not.toContain('not-used');
+  });
+
+  it('the right credentials: the handshake works, no credential finding; neighbour: a wrong password → HANDSHAKE_FAILED', async () => {
+    const user = requireTestKafka().username;
+    await secret({ username: user, password });
+    const ok = await check();
+    expect(ok.codes.filter((c) => c.startsWith('AUTH_') || c === 'HANDSHAKE_FAILED')).toEqual([]);
+    expect(ok.d.skipped.join(' ')).not.toContain('handshake');
+    await secret({ username: user, password: 'wrong-password-42' });
+    const bad = await check();
+    expect(bad.codes).toContain('HANDSHAKE_FAILED');
+    expect(bad.exitCode).toBe(1);
+    expect(JSON.stringify(bad.d)).not.toContain('wrong-password-42');
   });
 });
