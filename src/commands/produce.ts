@@ -23,6 +23,8 @@ interface ProduceFlags extends ConnectionFlags {
   'producer.config'?: string;
   partitions: string;
   sequence?: boolean | string;
+  transactional?: boolean;
+  abortEvery?: string;
   inCluster?: boolean;
 }
 
@@ -59,7 +61,9 @@ export async function produceAction(posRecords: string | undefined, posRate: str
   const partitions = parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' })!;
   let sequenceStart: number | undefined;
   if (flags.sequence !== undefined && flags.sequence !== false) sequenceStart = flags.sequence === true ? 0 : parseInteger(flags.sequence, '--sequence')!;
-  validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart });
+  const abortEvery = flags.abortEvery !== undefined ? parseInteger(flags.abortEvery, '--abort-every', { min: 1, example: '3' }) : undefined;
+  const transactional = Boolean(flags.transactional);
+  validateProduceOptions({ ...n, topic: flags.topic, createPartitions: partitions, sequenceStart, transactional, abortEvery });
   const producerProps = parseProducerProps(flags.producerProps ?? []);
   const plan = planProducer(producerProps, n.recordSize);
   if (flags.inCluster) return runCommandInCluster(c.name(), resolveClusterTarget(g), out);
@@ -85,6 +89,7 @@ export async function produceAction(posRecords: string | undefined, posRate: str
       createPartitions: partitions,
       sequenceStart,
       producerProps,
+      ...(transactional ? { transactional, abortEvery } : {}),
       signal: ac.signal,
       onStart: (i) =>
         out.info(
@@ -108,6 +113,10 @@ export async function produceAction(posRecords: string | undefined, posRate: str
     });
   } else {
     out.text(formatSummary(summary));
+  }
+  if (summary.transactions && !out.machine) {
+    const t = summary.transactions;
+    out.info(`produce: ${t.committed} transactions committed, ${t.aborted} aborted (${t.abortedRecords} records never visible to read_committed consumers)`);
   }
   return ac.interruptedBy() === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

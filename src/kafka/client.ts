@@ -91,6 +91,11 @@ export interface ProducerSettings {
   /** Request timeout for the broker's ack (request.timeout.ms / delivery.timeout.ms). */
   timeoutMs: number;
   clientId?: string;
+  /**
+   * Set: a transactional producer with this transactional.id (idempotent, one request in flight); every
+   * send() is one transaction, committed or, with `abort`, aborted.
+   */
+  transactionalId?: string;
 }
 
 /** One record to send; the partition is always chosen by the caller. */
@@ -103,7 +108,11 @@ export interface ProducerMessage {
 }
 
 export interface KafkaProducer {
-  /** Sends the messages in one request per broker and resolves when the broker acknowledged them (acks). */
-  send(topic: string, messages: ProducerMessage[]): Promise<void>;
+  /**
+   * Sends the messages in one request per broker and resolves when the broker acknowledged them (acks). A
+   * transactional producer sends them as one transaction and resolves once it is committed, or aborted when
+   * `abort` is set (a non-transactional producer refuses `abort`).
+   */
+  send(topic: string, messages: ProducerMessage[], opts?: { abort?: boolean }): Promise<void>;
   close(): Promise<void>;
 }

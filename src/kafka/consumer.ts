@@ -69,6 +69,15 @@ export function sequenceOf(key: Buffer | string | null | undefined, headers?: Re
   return dec(key) ?? dec(headers?.seq);
 }
 
+/**
+ * The position after a fully processed batch, as a Java consumer commits it: one past the batch's last offset
+ * (KafkaJS's batch.lastOffset(), which counts the control records and aborted records it filtered out), and
+ * never below one past the last processed record.
+ */
+export function positionAfterBatch(batchLastOffset: string, lastProcessed: string): number {
+  return Math.max(Number(batchLastOffset), Number(lastProcessed)) + 1;
+}
+
 /** Processing rate over a sliding window, from cumulative counts sampled at times the caller supplies. */
 export class RateMeter {
   private samples: { t: number; n: number }[] = [];

@@ -10,7 +10,7 @@ import { CmaError, ExitCode } from '../errors.js';
 import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { kafkaFor, mapKafkaError, withDeadline, destroySockets, CONNECT_DEADLINE_MS } from './kafkajs.js';
-import { RateMeter, sequenceOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
+import { RateMeter, positionAfterBatch, sequenceOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
 
 const { Partitioners } = kafkajs;
 
@@ -103,7 +103,8 @@ export class ConsumerWorker {
       throw err;
     });
 
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
+    this.consumer.on(END_BATCH_PROCESS, (e) => this.onFilteredBatch(e));
     this.consumer.on(GROUP_JOIN, (e) => {
       const a = (e.payload.memberAssignment?.[o.topic] ?? []).slice().sort((x: number, y: number) => x - y);
       this.assigned = a;
@@ -244,23 +245,20 @@ export class ConsumerWorker {
     const pending: number[] = [];
     let last: string | null = null;
     let sinceCommit = Date.now();
+    let whole = false;
     const flush = async () => {
       if (last === null) return;
-      const upTo = Number(last) + 1;
+      // Once every record of the batch is processed, the position is past the batch's trailing control
+      // records and aborted records too (a Java consumer's position); before that, past the last record.
+      const upTo = whole ? positionAfterBatch(batch.lastOffset(), last) : Number(last) + 1;
       await this.writeAudit(pending.splice(0));
       if (o.faultSigkillAfterAudits && ++this.auditWrites >= o.faultSigkillAfterAudits) process.kill(process.pid, 'SIGKILL');
-      if (!o.faultNoCommit) {
-        // A failed commit (e.g. the group moved on during a rebalance) is not fatal: the records come again.
-        await this.enqueueCommit(async () => {
-          await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(upTo) }]);
-          this.commits++;
-          this.committed.set(batch.partition, upTo);
-        }).catch(() => {});
-      }
+      if (!o.faultNoCommit) await this.commitPosition(batch.topic, batch.partition, upTo);
       last = null;
       sinceCommit = Date.now();
     };
     try {
+      const final = batch.messages[batch.messages.length - 1];
       for (const m of batch.messages) {
         if (this.stopping || !p.isRunning() || p.isStale()) break;
         if (o.processMs > 0) await sleep(o.processMs);
@@ -269,6 +267,7 @@ export class ConsumerWorker {
         if (seq !== null && !(o.faultDropEvery && this.processed % o.faultDropEvery === 0)) pending.push(seq);
         p.resolveOffset(m.offset);
         last = m.offset;
+        whole = m === final;
         if (o.maxMessages !== undefined && this.processed >= o.maxMessages) {
           this.stop('max-messages');
           break;
@@ -284,6 +283,31 @@ export class ConsumerWorker {
       throw err;
     }
     await flush();
+  }
+
+  /** Commits a partition's position; a failed commit (e.g. the group moved on in a rebalance) is not fatal: the records come again. */
+  private commitPosition(topic: string, partition: number, upTo: number): Promise<void> {
+    return this.enqueueCommit(async () => {
+      await this.consumer.commitOffsets([{ topic, partition, offset: String(upTo) }]);
+      this.commits++;
+      this.committed.set(partition, upTo);
+    }).catch(() => {});
+  }
+
+  /**
+   * A fetch that held only control records (transaction markers) or records of aborted transactions never
+   * reaches eachBatch: KafkaJS resolves it internally but, with autoCommit off, commits nothing. A Java
+   * consumer's position moves past such a batch and its next commit says so; without this, a committed
+   * transaction leaves a lag of 1 (its marker) and an aborted one the size of its batch, and KEDA counts both.
+   * KafkaJS reports the batch only through its instrumentation event (batchSize 0, lastOffset its last offset).
+   */
+  private onFilteredBatch(e: { payload: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string } }): void {
+    const { topic, partition, batchSize, firstOffset, lastOffset } = e.payload;
+    if (batchSize !== 0 || firstOffset === null || topic !== this.opts.topic) return;
+    if (this.stopping || this.opts.faultNoCommit || this.stall.has(partition)) return;
+    const upTo = Number(lastOffset) + 1;
+    if ((this.committed.get(partition) ?? -1) >= upTo) return;
+    void this.commitPosition(topic, partition, upTo);
   }
 
   private async writeAudit(seqs: number[]): Promise<void> {

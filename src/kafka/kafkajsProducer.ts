@@ -2,12 +2,14 @@
  * The KafkaJS implementation of our KafkaProducer (the only KafkaJS producer code).
  * The caller picks every message's partition, so the partitioner just returns it: no murmur2 per message and
  * no v2-partitioner warning. Not idempotent: KafkaJS's idempotent producer holds a per-broker lock around each
- * request, i.e. one request in flight per broker, which would cap throughput.
+ * request, i.e. one request in flight per broker, which would cap throughput — except for `produce
+ * --transactional`, where transactions need it (one transaction a request, slower by design).
  */
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Message, Producer } from 'kafkajs';
 import type { KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
+import { CmaError } from '../errors.js';
 import { CONNECT_DEADLINE_MS, kafkaFor, mapKafkaError, withDeadline } from './kafkajs.js';
 
 const { CompressionTypes } = kafkajs;
@@ -72,16 +74,34 @@ class KafkaJsProducer implements KafkaProducer {
     private readonly settings: ProducerSettings,
   ) {}
 
-  async send(topic: string, messages: ProducerMessage[]): Promise<void> {
+  async send(topic: string, messages: ProducerMessage[], opts: { abort?: boolean } = {}): Promise<void> {
+    const record = {
+      topic,
+      messages: messages as Message[],
+      acks: this.settings.acks,
+      timeout: this.settings.timeoutMs,
+      compression: this.settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+    };
+    if (!this.settings.transactionalId) {
+      if (opts.abort) throw new CmaError('only a transactional producer can abort what it sends', { code: 'NOT_TRANSACTIONAL' });
+      try {
+        await this.producer.send(record);
+      } catch (err) {
+        throw mapKafkaError(err, this.conn);
+      }
+      return;
+    }
+    // One transaction a request: the broker writes the records, then a commit or abort marker after them
+    // on every partition the transaction touched.
+    const txn = await this.producer.transaction().catch((err: unknown) => {
+      throw mapKafkaError(err, this.conn);
+    });
     try {
-      await this.producer.send({
-        topic,
-        messages: messages as Message[],
-        acks: this.settings.acks,
-        timeout: this.settings.timeoutMs,
-        compression: this.settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      });
+      await txn.send({ ...record, acks: -1 }); // a transaction needs acks=all
+      if (opts.abort) await txn.abort();
+      else await txn.commit();
     } catch (err) {
+      if (txn.isActive()) await txn.abort().catch(() => {});
       throw mapKafkaError(err, this.conn);
     }
   }
@@ -95,9 +115,12 @@ class KafkaJsProducer implements KafkaProducer {
 export async function openProducer(conn: KafkaConnection, settings: ProducerSettings): Promise<KafkaProducer> {
   installRecordCache();
   const kafka = kafkaFor(conn, { clientId: settings.clientId ?? 'cma-demo-producer' });
+  const tx = settings.transactionalId;
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
-    idempotent: false,
+    // Transactions need the idempotent producer, and KafkaJS allows it one request in flight.
+    idempotent: Boolean(tx),
+    ...(tx ? { transactionalId: tx, maxInFlightRequests: 1 } : {}),
     createPartitioner: () => ({ message }) => (message as { partition?: number }).partition ?? 0,
   });
   await withDeadline(() => producer.connect(), CONNECT_DEADLINE_MS, conn, () => producer.disconnect()).catch(async (err) => {

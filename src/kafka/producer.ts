@@ -31,6 +31,13 @@ export interface ProduceOptions {
   /** Create the topic with this many partitions when missing, and wait for its leaders. */
   createPartitions?: number;
   producerProps?: Record<string, string>;
+  /**
+   * Transactional producer (`produce --transactional`): every request is one transaction; the broker writes a
+   * commit (or abort) marker after its records on each partition, which takes an offset of its own.
+   */
+  transactional?: boolean;
+  /** With transactional: abort every N-th transaction (1 = all of them); its records are never visible to read_committed consumers. */
+  abortEvery?: number;
   signal?: AbortSignal;
   onReport?: (r: PeriodicReport) => void;
   /** Default 5000 (the Java tool's window). */
@@ -41,8 +48,10 @@ export interface ProduceOptions {
 
 export interface ProduceSummary extends SummaryFigures {
   interrupted: boolean;
-  /** Inclusive ranges of acknowledged sequence numbers (with sequenceStart). */
+  /** Inclusive ranges of acknowledged sequence numbers (with sequenceStart); records of aborted transactions are not among them. */
   ackedSequences?: Array<[number, number]>;
+  /** With transactional: transactions committed and aborted, and the records the aborted ones held. */
+  transactions?: { committed: number; aborted: number; abortedRecords: number };
 }
 
 /** I/O the producer needs; tests may pass fakes. */
@@ -171,7 +180,9 @@ export function mergeRanges(ranges: Array<[number, number]>): Array<[number, num
   return out;
 }
 
-export function validateProduceOptions(o: Pick<ProduceOptions, 'numRecords' | 'throughput' | 'recordSize' | 'topic' | 'createPartitions' | 'sequenceStart'>): void {
+export function validateProduceOptions(
+  o: Pick<ProduceOptions, 'numRecords' | 'throughput' | 'recordSize' | 'topic' | 'createPartitions' | 'sequenceStart' | 'transactional' | 'abortEvery'>,
+): void {
   if (!o.topic) throw usageError('--topic is empty', 'name the topic, e.g. --topic test-in');
   if (!Number.isInteger(o.numRecords) || o.numRecords <= 0) throw usageError(`--num-records must be a whole number > 0, got ${o.numRecords}`);
   if (!Number.isFinite(o.throughput) || (o.throughput <= 0 && o.throughput !== -1)) {
@@ -187,6 +198,17 @@ export function validateProduceOptions(o: Pick<ProduceOptions, 'numRecords' | 't
   if (o.sequenceStart !== undefined && (!Number.isInteger(o.sequenceStart) || o.sequenceStart < 0)) {
     throw usageError(`the sequence start must be a whole number ≥ 0, got ${o.sequenceStart}`);
   }
+  if (o.abortEvery !== undefined) {
+    if (!o.transactional) throw usageError('--abort-every needs --transactional', 'add --transactional: only a transaction can be aborted');
+    if (!Number.isInteger(o.abortEvery) || o.abortEvery < 1) {
+      throw usageError(`--abort-every must be a whole number ≥ 1, got ${o.abortEvery}`, '--abort-every 1 aborts every transaction, 3 every third one');
+    }
+  }
+}
+
+/** Whether the k-th transaction (0-based) of a run is aborted under --abort-every N (every N-th: k = N-1, 2N-1, …). */
+export function abortsTransaction(k: number, abortEvery: number | undefined): boolean {
+  return abortEvery !== undefined && abortEvery >= 1 && (k + 1) % abortEvery === 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -208,12 +230,16 @@ export interface SendLoopConfig {
   sequenceStart?: number;
   recordsPerSend: number;
   maxInFlight: number;
+  /** Transactional producer: abort every N-th send (each send is one transaction). */
+  abortEvery?: number;
 }
 
 export interface SendLoopHooks {
   now(): number;
   /** n records of `bytes` bytes acknowledged at t1, sent at t0. */
   onAck(t0: number, t1: number, n: number, bytes: number, firstIndex: number): void;
+  /** A transaction of n records was aborted as asked (abortEvery); not called otherwise. */
+  onAbort?(t0: number, t1: number, n: number, bytes: number, firstIndex: number): void;
 }
 
 /**
@@ -245,6 +271,7 @@ export async function sendLoop(producer: KafkaProducer, c: SendLoopConfig, hooks
   let firstSend: number | null = null;
   let failure: unknown = null;
   let sent = 0;
+  let sends = 0;
   const inflight = new Set<Promise<void>>();
   const start = hooks.now();
   const throttle = new Throttle(c.throughput < 0 ? -1 : c.throughput, start);
@@ -264,10 +291,10 @@ export async function sendLoop(producer: KafkaProducer, c: SendLoopConfig, hooks
     const bytes = n * c.recordSize;
     const t0 = hooks.now();
     if (firstSend === null) firstSend = t0;
-    const tracked: Promise<void> = producer
-      .send(c.topic, msgs)
+    const abort = abortsTransaction(sends++, c.abortEvery);
+    const tracked: Promise<void> = (abort ? producer.send(c.topic, msgs, { abort: true }) : producer.send(c.topic, msgs))
       .then(
-        () => hooks.onAck(t0, hooks.now(), n, bytes, from),
+        () => (abort ? hooks.onAbort?.(t0, hooks.now(), n, bytes, from) : hooks.onAck(t0, hooks.now(), n, bytes, from)),
         (err: unknown) => {
           failure ??= err;
         },
@@ -282,7 +309,7 @@ export async function sendLoop(producer: KafkaProducer, c: SendLoopConfig, hooks
 
 /** Worker threads for an unlimited run: KafkaJS encodes on one core, the machine may have more. */
 function parallelism(opts: ProduceOptions): number {
-  if (opts.throughput >= 0 || opts.numRecords < 200_000) return 1;
+  if (opts.throughput >= 0 || opts.numRecords < 200_000 || opts.transactional) return 1;
   const env = Number(process.env.CMA_DEMO_PRODUCER_THREADS);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 8);
   return os.availableParallelism() >= 2 ? 2 : 1;
@@ -294,6 +321,11 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
   const d = deps ?? (await defaultDeps());
   const now = d.now ?? (() => performance.now());
   const plan = planProducer(opts.producerProps, opts.recordSize);
+  if (opts.transactional) {
+    // One transaction at a time: KafkaJS refuses a second one while the first is open.
+    plan.maxInFlight = 1;
+    plan.settings.transactionalId = `cma-demo-tx-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  }
 
   // Topic and partitions first: the clock starts only once every partition has a leader.
   let parts: number[];
@@ -351,6 +383,19 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
     }
     if (seq !== undefined) acked.push([seq + firstIndex, seq + firstIndex + n - 1]);
   };
+  const tx = { committed: 0, aborted: 0, abortedRecords: 0 };
+  const onTxAck = (t0: number, t1: number, n: number, bytes: number, firstIndex: number): void => {
+    tx.committed++;
+    onAck(t0, t1, n, bytes, firstIndex);
+  };
+  // An aborted transaction was sent and answered (latency, rate) but is not delivered (no acked sequences).
+  const onAbort = (t0: number, t1: number, n: number, bytes: number): void => {
+    tx.aborted++;
+    tx.abortedRecords += n;
+    if (lastAck === null || t1 > lastAck) lastAck = t1;
+    lat.record(t1 - t0, n, bytes);
+    window?.record(t1 - t0, n, bytes);
+  };
   const base: Omit<SendLoopConfig, 'from' | 'count'> = {
     topic: opts.topic,
     throughput: opts.throughput,
@@ -359,6 +404,7 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
     sequenceStart: seq,
     recordsPerSend: perSend,
     maxInFlight: plan.maxInFlight,
+    ...(opts.abortEvery !== undefined ? { abortEvery: opts.abortEvery } : {}),
   };
   opts.onStart?.({ partitions: parts, topicCreated, recordsPerSend: perSend, maxInFlight: plan.maxInFlight, threads: useWorkers ? threads : 1 });
 
@@ -368,7 +414,8 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
     const producer = await d.openProducer(opts.connection, plan.settings);
     try {
       window = new StatsWindow(now());
-      const r = await sendLoop(producer, { ...base, from: 0, count: opts.numRecords }, { now, onAck }, opts.signal);
+      const hooks: SendLoopHooks = opts.transactional ? { now, onAck: onTxAck, onAbort } : { now, onAck };
+      const r = await sendLoop(producer, { ...base, from: 0, count: opts.numRecords }, hooks, opts.signal);
       firstSend = r.firstSend;
       failure = r.failure;
     } finally {
@@ -387,6 +434,7 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
   const s = summarize(lat, firstSend, lastAck);
   const out: ProduceSummary = { ...s, interrupted: Boolean(opts.signal?.aborted) && lat.count < opts.numRecords };
   if (seq !== undefined) out.ackedSequences = mergeRanges(acked);
+  if (opts.transactional) out.transactions = tx;
   return out;
 }
 

@@ -14,6 +14,7 @@ import { ensureKafkaInstalled } from './install.js';
 export const KAFKA_TOOLS = {
   producerPerformance: 'org.apache.kafka.tools.ProducerPerformance',
   consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   topics: 'org.apache.kafka.tools.TopicCommand',
   configs: 'kafka.admin.ConfigCommand',
 } as const;

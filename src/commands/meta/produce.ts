@@ -18,6 +18,8 @@ export function registerProduce(program: Command, bind: Bind): void {
     .addOption(new Option('--producer-props <k=v...>', 'producer settings, e.g. acks=all compression.type=none (override --producer.config)'))
     .addOption(new Option('--partitions <n>', 'partitions when the topic has to be created').default('10'))
     .addOption(new Option('--sequence [start]', 'key each record with a decimal sequence number (also header "seq"), from start (default 0), so a consumer audit can prove nothing was lost'))
+    .addOption(new Option('--transactional', 'send each request as one Kafka transaction (a transactional, idempotent producer; one request in flight); the broker writes a commit marker after it on every partition'))
+    .addOption(new Option('--abort-every <n>', 'with --transactional: abort every n-th transaction (1 = all); its records stay in the log but read_committed consumers skip them'))
     .addOption(new Option('--in-cluster', 'run this command as a Job in the cluster (the consumer\'s image and connection), output streamed back'));
   addKafkaOptions(cmd, { producerConfigAlias: true });
   cmd.addHelpText(
@@ -34,6 +36,7 @@ Examples:
   $ cma-demo produce 1000000 10000 100                       # the seed demo's load, positional form
   $ cma-demo produce --topic t1 --num-records 20000 --throughput 5000 -o json
   $ cma-demo produce --num-records 100000 --sequence --producer-props acks=all
+  $ cma-demo produce --num-records 2000 --throughput 200 --transactional --abort-every 3   # transaction markers, aborted batches
   $ cma-demo produce --bootstrap-server kafka.example:9094 --producer.config client.properties 1000 -1 100
   $ cma-demo produce --in-cluster 1000000 10000 100          # as a Job in the cluster (no external listener)`,
   );
