@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { envError, usageError } from '../errors.js';
 import type { Platform } from '../manifests/params.js';
-import { Kube, platformFromGroups, type KubeOptions } from './kube.js';
+import { Kube, kubectlMessage, platformFromGroups, type KubeOptions } from './kube.js';
 
 export interface ClusterGlobals {
   kubeconfig?: string;
@@ -15,15 +15,17 @@ export function kubeFromGlobals(g: ClusterGlobals, extra: Partial<KubeOptions> =
   return new Kube({ bin: g.kubectl ?? process.env.CMA_DEMO_KUBECTL ?? 'kubectl', kubeconfig: g.kubeconfig, context: g.context, ...extra });
 }
 
-/** Detects the platform from the API groups; exit 3 when the cluster cannot be reached. */
-export async function detectPlatform(kube: Kube): Promise<Platform> {
+/** What to try when the cluster cannot be reached; a command adds its own way around (setup: --dry-run --platform). */
+export const NO_CLUSTER_HINT = 'log in (oc login / kubectl config use-context), or check --kubeconfig/--context and the network';
+
+/**
+ * Detects the platform from the API groups; exit 3 when the cluster cannot be reached. `hint` is the caller's
+ * advice: only a command that has --platform and --dry-run may suggest them.
+ */
+export async function detectPlatform(kube: Kube, hint: string = NO_CLUSTER_HINT): Promise<Platform> {
   const r = await kube.run(['get', '--raw', '/apis'], { timeoutMs: 20_000 });
   if (r.exitCode !== 0) {
-    throw envError(
-      `cannot reach the cluster to detect the platform: ${r.stderr.trim().split('\n')[0] ?? 'no answer'}`,
-      'log in (oc login / kubectl config use-context), or pass --platform openshift|kubernetes with --dry-run to render without a cluster',
-      'NO_CLUSTER',
-    );
+    throw envError(`cannot reach the cluster to detect the platform: ${kubectlMessage(r.stderr, 1) || 'no answer'}`, hint, 'NO_CLUSTER');
   }
   return platformFromGroups(((JSON.parse(r.stdout) as { groups?: Array<{ name: string }> }).groups ?? []).map((x) => x.name));
 }

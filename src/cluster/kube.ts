@@ -247,17 +247,36 @@ export function strimziApiFromServed(served: string[]): 'v1' | 'v1beta2' | null 
 }
 
 export function kubeError(what: string, r: RunResult, hint?: string): CmaError {
-  const msg = firstLines(r.stderr || r.stdout, 6);
   let h = hint;
+  let msg = kubectlMessage(r.stderr || r.stdout, 3);
   if (/Unauthorized|You must be logged in|provide credentials/i.test(r.stderr)) h = 'log in again (oc login / refresh the kubeconfig credentials)';
-  else if (/connection refused|no such host|i\/o timeout|Unable to connect to the server/i.test(r.stderr)) h = 'the API server is unreachable: check --kubeconfig/--context and the network';
-  else if (/forbidden/i.test(r.stderr)) h = 'your user lacks the permission named above; ask a cluster admin or run `cma-demo status` to see what is missing';
+  else if (/connection refused|no such host|i\/o timeout|Unable to connect to the server|dial tcp/i.test(r.stderr)) {
+    h = 'the API server is unreachable: check --kubeconfig/--context and the network';
+    msg = kubectlMessage(r.stderr, 1); // kubectl's own summary line; its retries repeat the same cause
+  } else if (/forbidden/i.test(r.stderr)) h = 'your user lacks the permission named above; ask a cluster admin or run `cma-demo status` to see what is missing';
   return new CmaError(`${what} failed: ${msg}`, { hint: h, exitCode: ExitCode.ENV, code: 'KUBE' });
 }
 
-function firstLines(s: string, n: number): string {
-  const lines = s.trim().split('\n').filter(Boolean);
-  return lines.slice(0, n).join(' | ') + (lines.length > n ? ' …' : '');
+/** A klog header: `E1202 11:31:54.407518    9156 memcache.go:265] `. */
+const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] /;
+
+/**
+ * kubectl's error output as a short message: client-go's klog lines (one per discovery retry, each repeating the
+ * cause) are dropped when kubectl printed its own summary line, otherwise unwrapped; repeats are removed; at most
+ * `n` lines, joined by ' | '.
+ */
+export function kubectlMessage(text: string, n = 3): string {
+  const lines = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const plain = lines.filter((l) => !KLOG.test(l));
+  const chosen = plain.length
+    ? plain
+    : lines.map((l) => {
+        const rest = l.replace(KLOG, '');
+        const err = /\berr="((?:[^"\\]|\\.)*)"/.exec(rest);
+        return err ? err[1]!.replace(/\\"/g, '"') : rest;
+      });
+  const unique = [...new Set(chosen)];
+  return unique.slice(0, n).join(' | ') + (unique.length > n ? ' …' : '');
 }
 
 export const toYaml = (o: unknown): string => YAML.stringify(o);

@@ -6,7 +6,7 @@ import { ExitCode, usageError } from '../errors.js';
 import { validateSetupParams } from '../manifests/params.js';
 import { dryRunDocument, loadTemplates, renderSetup } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
-import { binFor, detectPlatform, kubeFromGlobals, requirePlatformForOffline } from '../cluster/connect.js';
+import { binFor, detectPlatform, kubeFromGlobals, NO_CLUSTER_HINT, requirePlatformForOffline } from '../cluster/connect.js';
 import { paramsFromFlags, parsePlatformFlag, parseStepList, selectSteps, type SetupFlags } from '../cluster/setupParams.js';
 import { runSetup, type SetupRunFlags } from '../cluster/setup.js';
 import { strimziApiFromServed } from '../cluster/kube.js';
@@ -71,7 +71,7 @@ export async function setupAction(flags: Flags, c: Command): Promise<number> {
   }
 
   const kube = kubeFromGlobals(g);
-  const platform = platformFlag === 'auto' ? await detectPlatform(kube) : platformFlag;
+  const platform = platformFlag === 'auto' ? await detectPlatform(kube, `${NO_CLUSTER_HINT}; to see the manifests without a cluster: cma-demo setup --dry-run --platform openshift|kubernetes`) : platformFlag;
   const runKube = kube.withBin(binFor(platform, g));
   const external = await externalKafka(flags);
   return runSetup({ kube: runKube, platform, flags, globals: g, steps, dryRunServer: dryRun === 'server', out, external });

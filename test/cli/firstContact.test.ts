@@ -111,3 +111,30 @@ describe('run takes the Kafka connection options', () => {
     expect(fs.existsSync(path.join(state, 'local-kafka', 'state.json'))).toBe(false);
   }, 320_000);
 });
+
+describe('an unreachable cluster', () => {
+  const kubeconfig = path.join(scratch, 'dead.kubeconfig');
+  fs.writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster: { server: "https://no-such-host.invalid:6443" }\ncontexts:\n- name: dead\n  context: { cluster: dead, user: u }\ncurrent-context: dead\nusers:\n- name: u\n  user: { token: x }\n',
+  );
+
+  it('commands without --platform/--dry-run are not told to use them; setup is', async () => {
+    for (const args of [['teardown', '--yes'], ['lag', '--target', 'cluster'], ['status']]) {
+      const r = await runCli([...args, '--kubeconfig', kubeconfig]);
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+      expect(r.stderr, args.join(' ')).not.toMatch(/--platform|--dry-run/);
+    }
+    const setup = await runCli(['setup', '--kubeconfig', kubeconfig]);
+    expect(setup.exitCode).toBe(3);
+    expect(setup.stderr).toContain('cma-demo setup --dry-run --platform openshift|kubernetes');
+  });
+
+  it('setup --platform kubernetes prints one short message, not kubectl\'s retries', async () => {
+    const r = await runCli(['setup', '--platform', 'kubernetes', '--kubeconfig', kubeconfig]);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr.match(/no such host/g)).toHaveLength(1);
+    expect(r.stderr).not.toContain('memcache.go');
+    expect(r.stderr.length).toBeLessThan(400);
+  });
+});
