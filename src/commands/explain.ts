@@ -121,7 +121,6 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
   const replicasFlag = parseInteger(flags.replicas, '--replicas', { min: 0 });
 
   const subject = await resolveSubject(name, flags, g, out);
-  for (const w of subject.so?.notes ?? []) out.warn(w.code, w.message);
   const settings = settingsOf(subject, flags);
   const group = flags.group ?? subject.so?.trigger.consumerGroup ?? DEMO_DEFAULTS.group;
   const topic = flags.topic ?? subject.so?.trigger.topic;
@@ -129,6 +128,7 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
   const interval = flags.watch ? (parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true }) ?? settings.pollingInterval) : 0;
   const connection = subject.connection!;
   out.info(`explain: ScaledObject ${subject.source.name} (${subject.source.kind}), Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
+  for (const w of subject.so?.notes ?? []) out.warn(w.code, w.message);
 
   const admin = await openAdmin(connection);
   const ac = flags.watch ? catchInterrupts() : null;

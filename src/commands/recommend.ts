@@ -74,8 +74,9 @@ export async function recommendAction(flags: RecommendFlags, c: Command): Promis
     const duration = parseDuration(flags.duration, '--duration', { unit: 's', exclusiveMin: true })!;
     const rate = await measureRate(flags, topic, measure, (s) => out.info(s));
     if (!(rate > 0)) throw usageError(`topic ${topic} received no records in ${measure} s, so there is no load to plan for`, 'give the load with --load RECORDS@RATE, or measure while the producer runs');
-    load = [{ records: Math.round(rate * duration), rate: Math.round(rate * 10) / 10 }];
-    out.info(`recommend: measured ${load[0] && 'rate' in load[0] ? load[0].rate : rate} records/s; planning ${duration} s of it`);
+    const r = Math.round(rate * 10) / 10;
+    load = [{ records: Math.round(r * duration), rate: r }];
+    out.info(`recommend: measured ${r} records/s; planning ${duration} s of it`);
   }
 
   const doc = recommend({ base: base?.settings ?? DEFAULT_SETTINGS, load, consumerRate, drainWithinS, maxReplicas, podStartDelayS });

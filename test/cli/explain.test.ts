@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { cliEnv, produceSequenced, uniqueName, withAdmin } from '../helpers/kafka.js';
 
 const SEED = path.resolve(ROOT, '../shared/seed-demo/ScaledObject.yaml');
@@ -147,5 +148,41 @@ describe('cma-demo recommend', () => {
     const u = await runCli(['recommend', '--load', '1000000@10000', '--drain-within', '120s']);
     expect(u.exitCode).toBe(2);
     expect(u.stderr).toContain('--consumer-rate is required');
+  });
+});
+
+describe('cma-demo recommend without --load', () => {
+  it('measures the topic\'s produce rate while a producer runs', async () => {
+    const topic = uniqueName('rec-m');
+    const env = cliEnv();
+    const producer = execa(process.execPath, [BIN, 'produce', '--topic', topic, '--partitions', '4', '--num-records', '200000', '--throughput', '2000'], { env: { NO_COLOR: '1', ...env }, reject: false });
+    try {
+      // Wait until records arrive (a condition, not a fixed sleep).
+      const t0 = Date.now();
+      for (;;) {
+        const n = await withAdmin(async (a) => ((await a.listTopics()).includes(topic) ? (await a.endOffsets(topic)).reduce((s, p) => s + p.high, 0) : 0));
+        if (n > 0) break;
+        if (Date.now() - t0 > 60_000) throw new Error('the producer sent nothing');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const r = await runCli(['recommend', '--topic', topic, '--measure', '3', '--duration', '60', '--consumer-rate', '500', '--drain-within', '2m', '-o', 'json'], { env });
+      expect([0, 1]).toContain(r.exitCode);
+      expect(r.stderr).toContain(`measuring the produce rate of topic ${topic} for 3 s`);
+      const d = JSON.parse(r.stdout);
+      expect(d.goal.load).toHaveLength(1);
+      expect(d.goal.load[0].rate).toBeGreaterThan(0);
+      expect(d.goal.load[0].records).toBe(Math.round(d.goal.load[0].rate * 60));
+    } finally {
+      producer.kill('SIGINT');
+      await producer;
+    }
+  });
+
+  it('neighbour: a topic nobody writes to → exit 2, there is no load to plan for', async () => {
+    const topic = uniqueName('rec-idle');
+    await withAdmin((a) => a.ensureTopic(topic, 2));
+    const r = await runCli(['recommend', '--topic', topic, '--measure', '1', '--consumer-rate', '500', '--drain-within', '2m'], { env: cliEnv() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`topic ${topic} received no records in 1 s`);
   });
 });
