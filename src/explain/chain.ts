@@ -234,7 +234,11 @@ function partitionSteps(input: ExplainInput, view: KedaView, consumerRuns: boole
   return out;
 }
 
-/** The HPA as KEDA creates it for the ScaledObject (hpa.go: min = max(1, minReplicaCount), target AverageValue = lagThreshold). */
+/**
+ * The HPA as KEDA creates it for the ScaledObject (controllers/keda/hpa.go newHPAForScaledObject with
+ * GetHPAMinReplicas/GetHPAMaxReplicas: min = max(1, minReplicaCount), max = maxReplicaCount, one External metric with
+ * target AverageValue = lagThreshold), and the controller's tolerance and default downscale window from the settings.
+ */
 export function hpaConfigOf(s: ScaledObjectSettings, o: ExplainInput['hpa'] = {}): HpaConfig {
   return {
     minReplicas: Math.max(1, s.minReplicaCount),

@@ -117,15 +117,18 @@ export function consumerOffsetReset(dep: Obj): ConsumerFacts {
   return { deployment: name, offsetReset: null, from: null };
 }
 
-/** The auth parameters the trigger needs from its TriggerAuthentication (kafka scaler: SASL needs username and password). */
-export function requiredAuthParams(sasl: string | undefined, tls: string | undefined): string[] {
-  const need: string[] = [];
+/**
+ * The auth parameters the trigger needs from its TriggerAuthentication. Mirrors KEDA's kafka scaler
+ * (pkg/scalers/kafka_scaler.go, parseKafkaAuthParams): plaintext and the SCRAM modes refuse a missing username or
+ * password, oauthbearer also needs the token endpoint, gssapi a username, realm and kerberosConfig. With tls enabled
+ * ca, cert and key are optional (system roots otherwise), so TLS adds no requirement here.
+ */
+export function requiredAuthParams(sasl: string | undefined): string[] {
   const mode = (sasl ?? 'none').toLowerCase();
-  if (['plaintext', 'scram_sha256', 'scram_sha512'].includes(mode)) need.push('username', 'password');
-  if (mode === 'oauthbearer') need.push('username', 'password', 'oauthTokenEndpointUri');
-  if (mode === 'gssapi') need.push('username', 'realm', 'kerberosConfig');
-  if ((tls ?? '').toLowerCase() === 'enable') need.push('ca');
-  return need;
+  if (['plaintext', 'scram_sha256', 'scram_sha512'].includes(mode)) return ['username', 'password'];
+  if (mode === 'oauthbearer') return ['username', 'password', 'oauthTokenEndpointUri'];
+  if (mode === 'gssapi') return ['username', 'realm', 'kerberosConfig'];
+  return [];
 }
 
 function objectFindings(so: ScaledObjectFacts): Finding[] {
@@ -316,7 +319,7 @@ function consumerFindings(s: ScaledObjectSettings, c: ConsumerFacts): Finding[] 
 
 function authFindings(input: CheckInput, a: AuthFacts): Finding[] {
   const out: Finding[] = [];
-  const need = requiredAuthParams(input.so.trigger.sasl, input.so.trigger.tls);
+  const need = requiredAuthParams(input.so.trigger.sasl);
   if (!a.found) {
     out.push({
       code: 'AUTH_REF_MISSING',
@@ -328,7 +331,7 @@ function authFindings(input: CheckInput, a: AuthFacts): Finding[] {
     return out;
   }
   const mapped = new Set(a.params.map((p) => p.parameter));
-  const missingParams = need.filter((n) => !mapped.has(n) && !(n === 'ca' && mapped.has('cert')));
+  const missingParams = need.filter((n) => !mapped.has(n));
   if (missingParams.length) {
     out.push({
       code: 'AUTH_PARAM_MISSING',

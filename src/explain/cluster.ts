@@ -77,7 +77,10 @@ const boolOf = (cs: Condition[], type: string): boolean | null => {
   return c ? (c.status === 'True' ? true : c.status === 'False' ? false : null) : null;
 };
 
-/** The pause annotations of a ScaledObject (KEDA: paused-replicas wins over paused). */
+/**
+ * The pause annotations of a ScaledObject. As KEDA reads them (pkg/scaling/executor GetPausedReplicaCount, and the
+ * controller's check of autoscaling.keda.sh/paused): a paused-replicas count wins; paused: "true" holds the current count.
+ */
 export function pausedOf(so: Obj): { replicas: number | null } | null {
   const a = (so.metadata?.annotations ?? {}) as Record<string, string>;
   const pr = a['autoscaling.keda.sh/paused-replicas'];
