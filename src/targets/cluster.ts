@@ -139,7 +139,7 @@ export class ClusterTarget implements Target {
 
   supports(feature: string): { ok: true } | { ok: false; reason: string } {
     if (feature === 'stallPartitions' || feature === 'stall-partitions') return { ok: false, reason: 'the cluster consumer cannot stall chosen partitions' };
-    if (feature === 'audit') return { ok: false, reason: 'the cluster consumer writes its audit to a topic, not files this target reads' };
+    // The consumer Deployment setup renders writes every record's sequence number to its --audit-topic: read back after the case.
     return { ok: true };
   }
 
@@ -157,12 +157,57 @@ export class ClusterTarget implements Target {
       { op: 'add', path: '/spec/replicas', value: spec.startReplicas },
     ], { type: 'json' });
     await kube.patch('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace, scaledObjectPatch(so, spec.settings, spec), { type: 'merge' });
+    this.scaleDowns = 0;
+    this.lastReplicas = spec.startReplicas;
+    this.auditStart = null;
+    const i = this.savedArgs.indexOf('--audit-topic');
+    this.auditTopic = i >= 0 ? (this.savedArgs[i + 1] ?? null) : null;
+    if (this.auditTopic) {
+      const { openAdmin } = await import('../kafka/kafkajs.js');
+      const admin = await openAdmin(await this.connection());
+      try {
+        const topics = await admin.listTopics();
+        this.auditStart = new Map(topics.includes(this.auditTopic) ? (await admin.endOffsets(this.auditTopic)).map((e) => [e.partition, e.high]) : []);
+      } finally {
+        await admin.close();
+      }
+    }
+  }
+
+  private auditTopic: string | null = null;
+  /** End offsets of the audit topic when the case started: the case's audit is what comes after. */
+  private auditStart: Map<number, number> | null = null;
+  /** Scale-downs seen in the samples (each a SIGTERM to a consumer that then exits): duplicates are allowed per scale-down. */
+  private scaleDowns = 0;
+  private lastReplicas = 0;
+
+  /** The audit the consumers wrote to their audit topic during the case; null when the Deployment writes none. */
+  async audit(): Promise<{ seqs: Iterable<number>; scaleDowns: number } | null> {
+    if (!this.auditTopic || !this.auditStart) return null;
+    const conn = await this.connection();
+    const { openAdmin } = await import('../kafka/kafkajs.js');
+    const admin = await openAdmin(conn);
+    let to: Map<number, number>;
+    try {
+      to = new Map((await admin.endOffsets(this.auditTopic)).map((e) => [e.partition, e.high]));
+    } finally {
+      await admin.close();
+    }
+    const { readTopicRange } = await import('../kafka/kafkajsReader.js');
+    const values = await readTopicRange(conn, this.auditTopic, this.auditStart, to);
+    const seqs = values.map(Number).filter((n) => Number.isInteger(n));
+    return { seqs, scaleDowns: this.scaleDowns };
   }
 
   /** KEDA's real metric through the external metrics API; null when it cannot be read. */
   async externalMetric(hpa: Obj | null): Promise<number | null> {
     const name = (hpa?.spec?.metrics as Obj[] | undefined)?.find((m) => m.type === 'External')?.external?.metric?.name as string | undefined;
     if (!name) return null;
+    this.metricName = name;
+    return this.externalMetricNamed(name);
+  }
+
+  private async externalMetricNamed(name: string): Promise<number | null> {
     const kube = await this.k();
     const p = `/apis/external.metrics.k8s.io/v1beta1/namespaces/${this.namespace}/${name}?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${this.o.scaledObject}`)}`;
     const r = await kube.run(['get', '--raw', p], { timeoutMs: 20_000 });
@@ -171,17 +216,34 @@ export class ClusterTarget implements Target {
     return items?.length ? parseQuantity(items[0]!.value as string) : null;
   }
 
+  /** The HPA and metric names seen last: a sample then reads all four objects at once instead of one after another. */
+  private hpaName: string | null = null;
+  private metricName: string | null = null;
+
   async sample(): Promise<TargetSample> {
     const kube = await this.k();
-    const [dep, so] = await Promise.all([kube.get('deployment', this.o.app!, this.namespace), kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace)]);
-    const hpaName = (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`;
-    const hpa = await kube.get('horizontalpodautoscalers.autoscaling', hpaName, this.namespace);
+    const hpaName = this.hpaName ?? `keda-hpa-${this.o.scaledObject}`;
+    const [dep, so, hpa, named] = await Promise.all([
+      kube.get('deployment', this.o.app!, this.namespace),
+      kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace),
+      kube.get('horizontalpodautoscalers.autoscaling', hpaName, this.namespace),
+      this.metricName ? this.externalMetricNamed(this.metricName) : Promise.resolve(undefined),
+    ]);
+    const soHpa = so?.status?.hpaName as string | undefined;
+    if (soHpa && soHpa !== hpaName) {
+      // The ScaledObject names another HPA (spec.advanced.horizontalPodAutoscalerConfig.name): read that one from now on.
+      this.hpaName = soHpa;
+      return this.sample();
+    }
+    const replicas = Number(dep?.spec?.replicas ?? 0);
+    if (replicas < this.lastReplicas) this.scaleDowns += this.lastReplicas - replicas;
+    this.lastReplicas = replicas;
     return {
-      replicas: Number(dep?.spec?.replicas ?? 0),
+      replicas,
       readyReplicas: Number(dep?.status?.readyReplicas ?? 0),
       desiredReplicas: hpa?.status?.desiredReplicas === undefined ? null : Number(hpa.status.desiredReplicas),
       active: bool(cond(so, 'Active')),
-      metric: await this.externalMetric(hpa),
+      metric: named !== undefined ? named : await this.externalMetric(hpa),
     };
   }
 
