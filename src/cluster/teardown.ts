@@ -52,8 +52,15 @@ export interface Deleted {
   note?: string;
 }
 
-/** Runs one step: lists labelled objects and deletes them (waiting for finalizers unless wait=false). */
-export async function runTeardownStep(kube: Kube, s: TeardownStep, o: { namespace: string; kedaNamespace: string; timeoutMs: number; log?: (s: string) => void }): Promise<Deleted[]> {
+/**
+ * Runs one step: lists labelled objects and deletes them (waiting for finalizers unless wait=false). With `dryRun`
+ * it only lists them: the objects (and a Subscription's installed CSV) it would delete, nothing deleted.
+ */
+export async function runTeardownStep(
+  kube: Kube,
+  s: TeardownStep,
+  o: { namespace: string; kedaNamespace: string; timeoutMs: number; log?: (s: string) => void; dryRun?: boolean },
+): Promise<Deleted[]> {
   const out: Deleted[] = [];
   const targets: Array<{ ns?: string; obj: Obj }> = [];
   if (s.resource === 'namespaces') {
@@ -62,6 +69,14 @@ export async function runTeardownStep(kube: Kube, s: TeardownStep, o: { namespac
     }
   } else {
     for (const ns of s.namespaces) for (const obj of await kube.list(s.resource, { namespace: ns, selector: SELECTOR })) targets.push({ ns, obj });
+  }
+  if (o.dryRun) {
+    for (const t of targets) {
+      out.push({ object: `${t.obj.kind}/${t.obj.metadata.name}${t.ns ? ` -n ${t.ns}` : ''}` });
+      const csv = s.resource === 'subscriptions.operators.coreos.com' ? (t.obj.status?.installedCSV as string | undefined) : undefined;
+      if (csv) out.push({ object: `ClusterServiceVersion/${csv} -n ${t.ns}` });
+    }
+    return out;
   }
   for (const t of targets) {
     const name = t.obj.metadata.name as string;

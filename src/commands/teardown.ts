@@ -2,7 +2,8 @@
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { globalsOf } from '../options.js';
-import { outputFor } from '../output.js';
+import { outputFor, type Output } from '../output.js';
+import type { Kube } from '../cluster/kube.js';
 import { CmaError, usageError } from '../errors.js';
 import { parseDuration } from '../util/numbers.js';
 import { validateNamespace } from '../manifests/params.js';
@@ -15,10 +16,33 @@ import { resolveClusterTarget } from '../state/resolveTarget.js';
 
 interface Flags {
   yes?: boolean;
+  dryRun?: boolean;
   all?: boolean;
   platform?: string;
   timeout?: string;
   kubectl?: string;
+}
+
+/**
+ * `teardown --dry-run`: what teardown would delete, found the way it finds it (the managed-by label, the topics the
+ * last setup recorded), deleting nothing. Text: one line an object on stdout; -o json|yaml: one document.
+ */
+async function teardownDryRun(
+  kube: Kube,
+  o: { namespace: string; platform: 'openshift' | 'kubernetes'; context: string; server: string; all: boolean; timeoutMs: number; at: ReturnType<typeof resolveClusterTarget>; out: Output },
+): Promise<void> {
+  const would: Deleted[] = [];
+  for (const s of teardownPlan(o.namespace, { all: o.all, platform: o.platform })) {
+    would.push(...(await runTeardownStep(kube, s, { namespace: o.namespace, kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift, timeoutMs: o.timeoutMs, dryRun: true })));
+  }
+  const last = o.at.lastSetup?.namespace === o.namespace ? o.at.lastSetup : null;
+  for (const t of last?.kafka ? (last.createdTopics ?? []) : []) would.push({ object: `topic ${t}`, note: `created by setup --kafka ${last!.kafka!.mode}; deleted if it still exists` });
+  if (o.out.format !== 'text') {
+    o.out.document({ namespace: o.namespace, platform: o.platform, context: o.context, server: o.server, dryRun: true, wouldDelete: would, warnings: o.out.warnings });
+    return;
+  }
+  for (const w of would) o.out.text(`would delete ${w.object}${w.note ? ` (${w.note})` : ''}`);
+  o.out.info(would.length ? `teardown --dry-run: ${would.length} object(s) would be deleted; nothing was deleted` : 'nothing labelled managed-by=cma-demo was found');
 }
 
 /** Deletes what setup created; a failed step stops the run with its own exit code (2 usage, 3 environment). */
@@ -28,22 +52,27 @@ export async function teardownAction(flags: Flags, c: Command): Promise<void> {
   const at = resolveClusterTarget(g, flags);
   const namespace = validateNamespace(at.namespace);
   const timeoutMs = (parseDuration(flags.timeout, '--timeout', { unit: 's', exclusiveMin: true }) ?? 300) * 1000;
+  const dryRun = Boolean(flags.dryRun);
+  // Refused before the cluster is touched: a confirmation a non-interactive run cannot give.
+  if (!flags.yes && !dryRun && (!process.stdin.isTTY || !process.stderr.isTTY)) {
+    throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes (or --dry-run to see what it would delete)', 'CONFIRMATION_REQUIRED');
+  }
+  const kube0 = kubeFromGlobals(at);
+  const platform = at.platform ?? (await detectPlatform(kube0));
+  const kube = kube0.withBin(binFor(platform, at));
+  const server = (await kube.serverUrl()) ?? '?';
+  const context = (await kube.currentContext()) ?? '(no current context)';
+  out.info(`target: cluster ${server} (context ${context}), namespace ${namespace}, platform ${platform}${dryRun ? ', dry run: nothing is deleted' : ''}`);
+  if (dryRun) return teardownDryRun(kube, { namespace, platform, context, server, all: Boolean(flags.all), timeoutMs, at, out });
   if (!flags.yes) {
-    if (!process.stdin.isTTY || !process.stderr.isTTY) {
-      throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes', 'CONFIRMATION_REQUIRED');
-    }
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    const a = await rl.question(`Delete everything cma-demo created in ${namespace}${flags.all ? ' and its operators' : ''}? [y/N] `);
+    const a = await rl.question(`Delete everything cma-demo created in namespace ${namespace}${flags.all ? ' and its operators' : ''} on context ${context} (${server})? [y/N] `);
     rl.close();
     if (!/^y(es)?$/i.test(a.trim())) {
       out.info('nothing deleted');
       return;
     }
   }
-  const kube0 = kubeFromGlobals(at);
-  const platform = at.platform ?? (await detectPlatform(kube0));
-  const kube = kube0.withBin(binFor(platform, at));
-  out.info(`target: cluster ${(await kube.serverUrl()) ?? '?'}, namespace ${namespace}, platform ${platform}`);
   const deleted: Deleted[] = [];
   let failure: CmaError | null = null;
   // `setup --kafka local|existing` created topics with the admin API: read the credentials before their Secret goes.

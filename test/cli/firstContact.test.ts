@@ -138,3 +138,44 @@ describe('an unreachable cluster', () => {
     expect(r.stderr.length).toBeLessThan(400);
   });
 });
+
+describe('teardown --dry-run and its prompt', () => {
+  // A kubectl stand-in: a Kubernetes API with one labelled ScaledObject and Deployment; any delete is recorded.
+  const fake = path.join(scratch, 'kubectl-fake.mjs');
+  const deletes = path.join(scratch, 'deletes.log');
+  fs.writeFileSync(
+    fake,
+    `#!/usr/bin/env node
+import fs from 'node:fs';
+const a = process.argv.slice(2).filter((x, i, all) => !['--kubeconfig', '--context'].includes(x) && !['--kubeconfig', '--context'].includes(all[i - 1]));
+const out = (o) => { process.stdout.write(JSON.stringify(o)); process.exit(0); };
+if (a[0] === 'get' && a[1] === '--raw') out({ groups: [{ name: 'apps' }, { name: 'keda.sh' }] });
+if (a[0] === 'config' && a[1] === 'view') out({ clusters: [{ cluster: { server: 'https://fake.example:6443' } }] });
+if (a[0] === 'config' && a[1] === 'current-context') { process.stdout.write('fake-ctx\\n'); process.exit(0); }
+if (a[0] === 'delete') { fs.appendFileSync(${JSON.stringify(deletes)}, a.join(' ') + '\\n'); process.exit(0); }
+if (a[0] === 'get') {
+  const items = { 'scaledobjects.keda.sh': [{ kind: 'ScaledObject', metadata: { name: 'cma-demo-consumer' } }], 'deployments.apps': [{ kind: 'Deployment', metadata: { name: 'cma-demo-consumer' } }] }[a[1]] ?? [];
+  out({ items });
+}
+process.stderr.write('fake kubectl: unexpected ' + a.join(' ') + '\\n'); process.exit(1);
+`,
+    { mode: 0o755 },
+  );
+
+  it('lists what would be deleted on stdout, deletes nothing, needs no --yes', async () => {
+    const r = await runCli(['teardown', '--dry-run', '-n', 'demo-ns'], { env: { CMA_DEMO_KUBECTL: fake, CMA_DEMO_STATE: scratch } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['would delete ScaledObject/cma-demo-consumer -n demo-ns', 'would delete Deployment/cma-demo-consumer -n demo-ns']);
+    expect(r.stderr).toContain('(context fake-ctx)');
+    expect(fs.existsSync(deletes)).toBe(false);
+    const j = await runCli(['-o', 'json', 'teardown', '--dry-run', '-n', 'demo-ns'], { env: { CMA_DEMO_KUBECTL: fake, CMA_DEMO_STATE: scratch } });
+    expect(JSON.parse(j.stdout)).toMatchObject({ dryRun: true, context: 'fake-ctx', wouldDelete: [{ object: 'ScaledObject/cma-demo-consumer -n demo-ns' }, { object: 'Deployment/cma-demo-consumer -n demo-ns' }] });
+  });
+
+  it('teardown and status --help show examples', async () => {
+    for (const c of ['teardown', 'status']) {
+      const r = await runCli([c, '--help']);
+      expect(r.stdout).toMatch(new RegExp(`Examples:\\n  \\$ cma-demo ${c}`));
+    }
+  });
+});

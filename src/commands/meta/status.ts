@@ -13,5 +13,16 @@ export function registerStatus(program: Command, bind: Bind): void {
     .addOption(new Option('--topic <name>', `topic [default: the last setup's, else ${DEMO_DEFAULTS.topic}]`))
     .addOption(new Option('--audit-topic <name>', `audit topic [default: the last setup's, else ${DEMO_DEFAULTS.auditTopic}]`))
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'))
+    .addHelpText(
+      'after',
+      `
+One line a check (ok / MISSING / …) with a hint under each red line; reads only, changes nothing.
+Exit: 0 everything in place · 3 something is missing or the cluster cannot be reached.
+
+Examples:
+  $ cma-demo status                                      # the last setup's cluster and namespace
+  $ cma-demo status -n my-demo --context prod
+  $ cma-demo -o json status | jq '.checks[] | select(.state != "ok")'`,
+    )
     .action(bind(async () => (await import('../status.js')).statusAction));
 }
