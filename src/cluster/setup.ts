@@ -248,7 +248,9 @@ function stepTitles(p: SetupParams): Record<StepId, string> {
           ? 'Operators: KEDA release manifest'
           : 'Operators: KEDA + Strimzi release manifests',
     keda: `KedaController ${p.kedaNamespace}/keda`,
-    kafka: `Kafka ${p.cluster}: node pool, user ${p.user}, topics ${p.topic}, ${p.auditTopic}`,
+    kafka: p.kafka
+      ? `Kafka (--kafka ${p.kafka.mode}, ${p.kafka.bootstrap}): topics ${p.topic}, ${p.auditTopic}`
+      : `Kafka ${p.cluster}: node pool, user ${p.user}, topics ${p.topic}, ${p.auditTopic}`,
     credentials: `Credentials: Secret ${p.credentialSecret}, TriggerAuthentication, pre-commit of ${p.group}`,
     consumer: `Consumer Deployment ${p.app}${p.platform === 'openshift' ? ' (image built in the cluster)' : ''}`,
     scaledobject: `ScaledObject ${p.scaledObject}`,
@@ -470,7 +472,7 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
   const rendered = renderSetup(p, loadTemplates());
   const server = (await kube.serverUrl()) ?? '?';
   const context = (await kube.currentContext()) ?? '?';
-  out.info(`target: cluster ${server} (context ${context}), namespace ${p.namespace}, platform ${p.platform}, Strimzi API ${p.strimziApi}`);
+  out.info(`target: cluster ${server} (context ${context}), namespace ${p.namespace}, platform ${p.platform}, ${p.kafka ? `Kafka ${p.kafka.bootstrap} (--kafka ${p.kafka.mode}, ${p.kafka.securityProtocol})` : `Strimzi API ${p.strimziApi}`}`);
   if (ctx.dryRunServer) return dryRunServerSteps(ctx, p, rendered);
 
   const run = newSetupRun(ctx, p, rendered);

@@ -132,7 +132,8 @@ export function validateSetupParams(p: SetupParams): Warning[] {
       message: `--max-replicas ${s.maxReplicaCount} is above --partitions ${p.partitions}: without allowIdleConsumers KEDA caps the metric at ${p.partitions} partitions' worth, so at most ${p.partitions} replicas run`,
     });
   }
-  if (p.platform === 'kubernetes' && !p.imageGiven) {
+  // --kafka local only makes sense where the pods run on this machine (cma-demo lab), where no image is pulled.
+  if (p.platform === 'kubernetes' && !p.imageGiven && p.kafka?.mode !== 'local') {
     w.push({ code: 'PLACEHOLDER_IMAGE', message: `no --image given: the consumer Deployment uses the placeholder ${p.image}; build the Containerfile and push it where the cluster can pull it` });
   }
   if (p.settings.activationLagThreshold > 0 && p.settings.offsetResetPolicy === 'latest') {
