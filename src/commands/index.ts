@@ -14,6 +14,7 @@ import { registerConformance } from './meta/conformance.js';
 import { registerExplain } from './meta/explain.js';
 import { registerCheck } from './meta/check.js';
 import { registerRecommend } from './meta/recommend.js';
+import { registerCompletion } from './meta/completion.js';
 
 /**
  * Registers every subcommand from its light metadata (meta/<name>.ts: options, help, examples); a command's
@@ -35,4 +36,5 @@ export function registerCommands(program: Command, bind: Bind): void {
   registerRecommend(program, bind);
   registerConformance(program, bind);
   registerLab(program, bind);
+  registerCompletion(program, bind);
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { BIN, runCli } from '../helpers/cli.js';
 import { cliEnv, requireTestKafka } from '../helpers/kafka.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-first-contact-'));
@@ -177,5 +178,31 @@ process.stderr.write('fake kubectl: unexpected ' + a.join(' ') + '\\n'); process
       const r = await runCli([c, '--help']);
       expect(r.stdout).toMatch(new RegExp(`Examples:\\n  \\$ cma-demo ${c}`));
     }
+  });
+});
+
+describe('cma-demo completion', () => {
+  /** What bash completes for the words typed so far (the last one is being completed). */
+  async function complete(words: string[]): Promise<string[]> {
+    const script = `source <("${process.execPath}" "${BIN}" completion bash)
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _cma_demo; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = await execa('bash', ['-c', script], { reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    return String(r.stdout).split('\n').filter(Boolean);
+  }
+
+  it('bash completes commands, subcommands, options, their values and case names from the program itself', async () => {
+    expect(await complete(['cma-demo', 'lo'])).toEqual(['local']);
+    expect(await complete(['cma-demo', 'local', ''])).toEqual(['up', 'status', 'down']);
+    expect(await complete(['cma-demo', 'teardown', '--dr'])).toEqual(['--dry-run']);
+    expect(await complete(['cma-demo', 'run', '--target', ''])).toEqual(['local', 'cluster']);
+    expect(await complete(['cma-demo', 'run', '-o', 'json', 'case'])).toEqual(['case1', 'case2', 'case3', 'case4']);
+    expect(await complete(['cma-demo', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+  });
+
+  it('an unknown shell exits 2', async () => {
+    const r = await runCli(['completion', 'tcsh']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no completion for shell "tcsh"');
   });
 });
