@@ -22,6 +22,14 @@ export function parseOutputFormat(value: string | undefined, allowed: OutputForm
  * when the format is machine-readable; everything else goes to stderr. Warnings are printed on stderr and
  * collected for the document's warnings[].
  */
+/**
+ * Colour on stderr: only on a TTY, never with TERM=dumb, and never when NO_COLOR is set to a non-empty value
+ * (no-color.org: an empty NO_COLOR does not turn colour off). --no-color overrides all of it (Output's `color`).
+ */
+export function colorWanted(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
 export class Output {
   readonly format: OutputFormat;
   readonly warnings: Warning[] = [];
@@ -42,7 +50,7 @@ export class Output {
     const env = opts.env ?? process.env;
     this.stdoutIsTTY = Boolean((this.out as NodeJS.WriteStream).isTTY);
     this.stderrIsTTY = Boolean((this.err as NodeJS.WriteStream).isTTY);
-    const wantColor = opts.color ?? (this.stderrIsTTY && !('NO_COLOR' in env) && env.TERM !== 'dumb');
+    const wantColor = opts.color ?? colorWanted(this.stderrIsTTY, env);
     this.color = new Chalk({ level: wantColor ? 1 : 0 });
   }
 
