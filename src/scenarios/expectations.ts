@@ -26,6 +26,8 @@ export interface RunEvents {
   loadStart: number | null;
   /** When the last load phase finished. */
   loadEnd: number | null;
+  /** The run was interrupted (Ctrl-C): the consumers were stopped before they could process the backlog. */
+  interrupted?: boolean;
 }
 
 /** The audit's figures live beside the consumer that writes the audit (kafka/audit.ts). */
@@ -161,6 +163,10 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
       if (!final) return { status: 'pending', observed: 'checked when the case ends' };
       if (!audit) return { status: 'fail', observed: 'no audit was recorded (the case has audit: false, or the target cannot audit)' };
       const obs = `produced ${audit.produced}, processed ${audit.processed}, lost ${audit.lost}, duplicates ${audit.duplicates}`;
+      // After Ctrl-C the records not yet consumed are unprocessed, not lost: no verdict (ok: null) unless all arrived.
+      if (ev.interrupted && audit.lost > 0) {
+        return { status: 'pending', observed: `not evaluated: the run was interrupted with ${audit.lost} of ${audit.produced} acknowledged records not yet consumed (processed ${audit.processed}, duplicates ${audit.duplicates})` };
+      }
       const ok = audit.lost === 0 && (e.duplicates !== false || audit.duplicates === 0);
       return { status: ok ? 'pass' : 'fail', observed: obs };
     }

@@ -107,7 +107,7 @@ const legend = `<div class="legend">
 function caseSection(c: CaseReport, tl: TimelinePoint[]): string {
   const s = c.settings;
   const rows = c.expectations
-    .map((e) => `<tr class="${e.ok === true ? 'ok' : e.ok === false ? 'bad' : 'open'}"><td>${e.ok === true ? '✔' : e.ok === false ? '✘' : '…'}</td><td>${esc(e.text)}</td><td>${esc(e.observed)}</td></tr>`)
+    .map((e) => `<tr class="${e.ok === true ? 'ok' : e.ok === false ? 'bad' : 'open'}"><td>${e.ok === true ? '✔' : e.ok === false ? '✘' : '–'}</td><td>${esc(e.text)}</td><td>${esc(e.observed)}</td></tr>`)
     .join('\n');
   const eff = c.effective;
   const settingsList = [

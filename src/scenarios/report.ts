@@ -95,7 +95,7 @@ export function renderText(r: RunReport): string {
       if (e.scaled.length) lines.push(`  --fast: ${e.scaled.map((f) => `${f.path} ${f.from}→${f.to}${f.pinned ? ' (pinned)' : ''}`).join(', ')}`);
     }
     if (c.timeline.length) lines.push(`  replicas ${replicaPath(c.timeline).join(' → ')} (peak ${peakReplicas(c.timeline)}, ${c.timeline.length} samples over ${c.durationSeconds} s)`);
-    for (const x of c.expectations) lines.push(`  ${x.ok === true ? '✔' : x.ok === false ? '✘' : '…'} ${x.text}: ${x.observed}`);
+    for (const x of c.expectations) lines.push(`  ${x.ok === true ? '✔' : x.ok === false ? '✘' : '–'} ${x.text}: ${x.observed}`);
     if (c.audit) lines.push(`  audit: produced ${c.audit.produced}, processed ${c.audit.processed}, lost ${c.audit.lost}, duplicates ${c.audit.duplicates}, graceful scale-downs ${c.audit.scaleDowns}`);
     for (const d of c.diagnostics) lines.push(`  diagnostics: ${d}`);
   }

@@ -445,6 +445,7 @@ async function readAudit(run: CaseRun): Promise<CaseReport['audit']> {
 /** Phase 6: the final expectations, the timeline and the verdict into the report. Returns the case's exit code. */
 function completeReport(run: CaseRun, report: CaseReport, audit: CaseReport['audit'], exitCode: number): number {
   const { def: d, timeline, events } = run;
+  if (exitCode === ExitCode.INTERRUPTED) events.interrupted = true;
   const final = evaluateExpectations(d.expectations, timeline, events, audit, true);
   report.expectations = final.map(({ kind, text, ok, observed }) => ({ kind, text, ok, observed }));
   report.timeline = timeline;

@@ -92,6 +92,16 @@ describe('expectations over synthetic timelines', () => {
     expect(one({ kind: 'no-loss' }, tl([0]), false, ev, ok).status).toBe('pending');
   });
 
+  it('no-loss after Ctrl-C: records never consumed are "not evaluated", not lost; a complete audit still passes', () => {
+    const partial: Audit = { produced: 100000, processed: 6020, lost: 93980, duplicates: 0, scaleDowns: 0 };
+    const interrupted: RunEvents = { ...ev, interrupted: true };
+    const r = one({ kind: 'no-loss' }, tl([0]), true, interrupted, partial);
+    expect(r.ok).toBeNull();
+    expect(r.observed).toMatch(/^not evaluated: the run was interrupted with 93980 of 100000 acknowledged records not yet consumed/);
+    expect(one({ kind: 'no-loss' }, tl([0]), true, ev, partial).ok).toBe(false); // the neighbour: not interrupted = lost
+    expect(one({ kind: 'no-loss' }, tl([0]), true, interrupted, { ...partial, processed: 100000, lost: 0 }).ok).toBe(true);
+  });
+
   it('scale-downs: at least N graceful exits', () => {
     const a: Audit = { produced: 0, processed: 0, lost: 0, duplicates: 0, scaleDowns: 2 };
     expect(one({ kind: 'scale-downs', atLeast: 2 }, tl([0]), true, ev, a).ok).toBe(true);
