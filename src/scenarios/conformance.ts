@@ -161,7 +161,7 @@ export function metricLabel(k: MetricKey): string {
     case 'peak':
       return 'peak (replicas)';
     case 'down':
-      return `down to ${k.count} (s)`;
+      return `down to ${k.count} after the drain (s)`;
     case 'drain':
       return 'lag drained (s)';
     case 'return':
@@ -178,8 +178,11 @@ export function metricValue(l: Landmarks, k: MetricKey): number | null {
       return reachedAt(l, k.count);
     case 'peak':
       return l.peak;
-    case 'down':
-      return fellTo(l, k.count);
+    case 'down': {
+      // The way down follows the backlog (the consumers' throughput): measured from the drain, like the return.
+      const t = fellTo(l, k.count);
+      return t === null || l.drain === null ? t : r1(t - l.drain);
+    }
     case 'drain':
       return l.drain;
     case 'return':
