@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { globalsOf } from '../options.js';
 import { outputFor } from '../output.js';
 import { CmaError, ExitCode } from '../errors.js';
-import { brokerStatus, ensureBroker, stopBroker, type BrokerInfo } from '../local/broker.js';
+import { brokerStatus, ensureBroker, killBrokerNow as killGroupNow, releaseLockNow, stopBroker, type BrokerInfo } from '../local/broker.js';
+import { catchInterrupts } from '../util/interrupt.js';
 import { setKafkaVerbose } from '../kafka/kafkajs.js';
 
 function describe(info: BrokerInfo): string {
@@ -35,7 +36,22 @@ export async function localUp(_o: unknown, cmd: Command): Promise<void> {
   const g = globalsOf(cmd);
   setKafkaVerbose(Boolean(g.verbose));
   const t0 = Date.now();
-  const info = await ensureBroker({ log: (s) => out.info(`local: ${s}`) });
+  // Ctrl-C: the broker this command started is stopped and the lock released before exit 130; a second Ctrl-C
+  // kills the broker's process group at once and removes the lock.
+  let spawned: number | null = null;
+  const abort = catchInterrupts({
+    onFirst: () => out.info('local: interrupted: stopping what this command started (Ctrl-C again to kill it at once)'),
+    onSecond: () => {
+      if (spawned !== null) killGroupNow(spawned);
+      releaseLockNow();
+    },
+  });
+  let info: Awaited<ReturnType<typeof ensureBroker>>;
+  try {
+    info = await ensureBroker({ log: (s) => out.info(`local: ${s}`), signal: abort.signal, onSpawn: (pid) => (spawned = pid) });
+  } finally {
+    abort.dispose();
+  }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   out.info(`local: ${info.started ? `started in ${secs} s` : 'already running'}`);
   if (out.machine) out.document({ ...doc(info, { started: info.started }), warnings: out.warnings });

@@ -36,7 +36,17 @@ const READY_TIMEOUT_MS = 90_000;
 interface Opts {
   log?: (s: string) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Ctrl-C: waits stop, a broker this call started is stopped (its process group, its state file) and the call
+   * throws exit 130; the lock is released on the way out.
+   */
+  signal?: AbortSignal;
+  /** Told the pid (= process group) of a broker as soon as this call has spawned it (a second Ctrl-C kills it). */
+  onSpawn?: (pid: number) => void;
 }
+
+/** The error an interrupted up ends with (exit 130). */
+const interrupted = (what: string): CmaError => new CmaError(`interrupted: ${what}`, { exitCode: ExitCode.INTERRUPTED, code: 'INTERRUPTED' });
 
 export function brokerDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(stateDir(env), 'local-kafka');
@@ -120,7 +130,7 @@ export async function localConnection(info: BrokerInfo, opts: { sasl?: boolean }
 }
 
 /** Serializes up/down of one state dir (an O_EXCL lock file; a dead holder's lock is taken over). */
-async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const f = files(env);
   ensureWritableDir(f.dir, { name: 'CMA_DEMO_STATE', isDefault: !env.CMA_DEMO_STATE }, 0o700); // exit 3 naming it, never a spin
   const t0 = Date.now();
@@ -138,7 +148,7 @@ async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promis
         continue;
       }
       if (Date.now() - t0 > 180_000) throw envError(`another cma-demo (pid ${holder}) holds ${f.lock}`, 'wait for it to finish, or remove the lock file if that process is not cma-demo', 'LOCKED');
-      await sleep(250);
+      if (!(await sleep(250, signal))) throw interrupted(`nothing started (pid ${holder} holds ${f.lock})`);
     }
   }
   try {
@@ -198,11 +208,12 @@ async function runFormat(inst: KafkaInstall, f: ReturnType<typeof files>, cluste
   }
 }
 
-async function waitReady(pid: number, conn: KafkaConnection, logFile: string, timeoutMs: number): Promise<void> {
+async function waitReady(pid: number, conn: KafkaConnection, logFile: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const { openAdmin } = await import('../kafka/kafkajs.js');
   const t0 = Date.now();
   let last: unknown;
   while (Date.now() - t0 < timeoutMs) {
+    if (signal?.aborted) throw interrupted(`the Kafka broker (pid ${pid}) was not ready yet`);
     if (!pidAlive(pid)) {
       const t = await tail(logFile);
       const clash = /Address already in use|BindException/i.test(t);
@@ -220,7 +231,7 @@ async function waitReady(pid: number, conn: KafkaConnection, logFile: string, ti
     } catch (err) {
       last = err;
     }
-    await sleep(250);
+    await sleep(250, signal);
   }
   throw envError(
     `the Kafka broker did not serve metadata within ${timeoutMs / 1000} s (${(last as Error)?.message ?? 'no answer'}); log: ${logFile}`,
@@ -229,7 +240,7 @@ async function waitReady(pid: number, conn: KafkaConnection, logFile: string, ti
   );
 }
 
-async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: string) => void): Promise<BrokerState> {
+async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: string) => void, signal?: AbortSignal, onSpawn?: (pid: number) => void): Promise<BrokerState> {
   const f = files(env);
   await fsp.rm(f.data, { recursive: true, force: true });
   await fsp.mkdir(f.data, { recursive: true });
@@ -239,7 +250,14 @@ async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: s
   await fsp.writeFile(f.props, renderServerProperties({ ports: { plaintext, sasl, controller }, dataDir: f.data }));
   const clusterId = randomClusterId();
   const t0 = Date.now();
-  await runFormat(inst, f, clusterId, password);
+  try {
+    await runFormat(inst, f, clusterId, password);
+  } catch (err) {
+    // The terminal's Ctrl-C reaches the format JVM too: its failure is the interrupt, not a format problem.
+    if (signal?.aborted) throw interrupted('nothing started (the next up formats the storage again)');
+    throw err;
+  }
+  if (signal?.aborted) throw interrupted('nothing started (the next up formats the storage again)');
   log(`formatted KRaft storage in ${f.data} (${Date.now() - t0} ms)`);
 
   const heap = brokerHeap(env);
@@ -270,6 +288,7 @@ async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: s
     throw envError(`java could not be started for the Kafka broker${e ? `: ${e.message}` : ''}`, 'check that java (17+) is on PATH', 'BROKER_START');
   }
   child.unref();
+  onSpawn?.(pid);
   const state: BrokerState = {
     pid,
     pgid: pid,
@@ -285,10 +304,13 @@ async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: s
   // Written before the wait, so a failed start can still be stopped by "local down".
   await fsp.writeFile(f.state, JSON.stringify(state, null, 2) + '\n');
   try {
-    await waitReady(pid, { brokers: [`127.0.0.1:${plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' }, f.log, READY_TIMEOUT_MS);
+    await waitReady(pid, { brokers: [`127.0.0.1:${plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' }, f.log, READY_TIMEOUT_MS, signal);
   } catch (err) {
+    // Also on Ctrl-C: the broker this call started does not outlive it.
+    if (signal?.aborted) log(`stopping the broker it started (pid ${pid})`);
     await killGroup(pid);
     await fsp.rm(f.state, { force: true });
+    if (signal?.aborted) throw interrupted(`the broker it started (pid ${pid}) was stopped`);
     throw err;
   }
   log(`broker pid ${pid} serves metadata on 127.0.0.1:${plaintext} (${Date.now() - t0} ms after format start)`);
@@ -307,7 +329,10 @@ export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { star
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => {});
   brokerHeap(env); // a bad CMA_DEMO_KAFKA_HEAP fails before anything is written
-  const inst = await ensureKafkaInstalled({ log, env });
+  const inst = await ensureKafkaInstalled({ log, env }).catch((err: unknown) => {
+    throw opts.signal?.aborted ? interrupted('nothing started (the download is retried on the next up)') : err;
+  });
+  if (opts.signal?.aborted) throw interrupted('nothing started');
   await requireTool('java');
   return withLock(env, async () => {
     const f = files(env);
@@ -315,21 +340,44 @@ export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { star
     if (existing) {
       if (isOurBroker(existing.pid, f.startArgs)) {
         // It may still be starting (an interrupted up): reuse it once it serves metadata.
-        await waitReady(existing.pid, { brokers: [`127.0.0.1:${existing.ports.plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' }, existing.logFile, READY_TIMEOUT_MS);
+        await waitReady(existing.pid, { brokers: [`127.0.0.1:${existing.ports.plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' }, existing.logFile, READY_TIMEOUT_MS, opts.signal);
         log(`reusing the running broker (pid ${existing.pid})`);
         return { ...infoOf(existing), started: false };
       }
       log(`stale state (pid ${existing.pid} is gone): cleaning up`);
       await cleanup(env);
     }
-    const s = await retry(() => startFresh(inst, env, log), {
+    const s = await retry(() => startFresh(inst, env, log, opts.signal, opts.onSpawn), {
       attempts: 3,
       backoff: { initialMs: 0 },
       retriable: (err) => err instanceof CmaError && err.code === 'PORT_CLASH',
       onRetry: () => log('a port was taken meanwhile; retrying with new ports'),
     });
     return { ...infoOf(s), started: true };
-  });
+  }, opts.signal);
+}
+
+/** For a second Ctrl-C (the process exits next): SIGKILL to a broker's process group, without waiting. */
+export function killBrokerNow(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** For a second Ctrl-C: removes the state dir's lock if this process holds it (synchronous, for an exit path). */
+export function releaseLockNow(env: NodeJS.ProcessEnv = process.env): void {
+  const f = files(env);
+  try {
+    if (Number(fs.readFileSync(f.lock, 'utf8')) === process.pid) fs.rmSync(f.lock, { force: true });
+  } catch {
+    /* no lock */
+  }
 }
 
 /** SIGTERM to the process group, wait, SIGKILL as a fallback. */

@@ -206,3 +206,25 @@ COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length 
     expect(r.stderr).toContain('no completion for shell "tcsh"');
   });
 });
+
+describe('Ctrl-C during local up', () => {
+  it('stops the broker it started, removes its state and lock, exits 130 saying so', async () => {
+    const state = fs.mkdtempSync(path.join(scratch, 'up-state-'));
+    const stateFile = path.join(state, 'local-kafka', 'state.json');
+    const child = execa(process.execPath, [BIN, 'local', 'up'], { env: { NO_COLOR: '1', CMA_DEMO_STATE: state }, reject: false });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    // Wait for the condition "a broker was spawned" (its state file is written right after the spawn).
+    const deadline = Date.now() + 120_000;
+    while (!fs.existsSync(stateFile) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(stateFile), stderr).toBe(true);
+    const pid = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, stderr).toBe(130);
+    expect(stderr).toContain(`stopping the broker it started (pid ${pid})`);
+    expect(() => process.kill(pid, 0)).toThrow(); // the JVM is gone
+    expect(fs.existsSync(stateFile)).toBe(false);
+    expect(fs.existsSync(path.join(state, 'local-kafka', '.lock'))).toBe(false);
+  }, 180_000);
+});
