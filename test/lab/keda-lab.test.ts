@@ -114,14 +114,15 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
     expect(r.stderr).toMatch(/zero-loss: PASS/);
   }, 1_000_000);
 
-  it('conformance case1 case2: the emulator agrees with the real KEDA within one pollingInterval plus one HPA sync', async () => {
-    const r = await runCli(['conformance', 'case1', 'case2', '--fast', '-o', 'json', '-n', NS, '--kubeconfig', lab.kubeconfig, '--report-dir', path.join(kafka.stateDir, uniqueName('lab-conf'))], {
+  it('conformance case1 case2 paused partition-cap: the emulator agrees with the real KEDA within one pollingInterval plus one HPA sync', async () => {
+    const r = await runCli(['conformance', 'case1', 'case2', 'paused', 'partition-cap', '--fast', '-o', 'json', '-n', NS, '--kubeconfig', lab.kubeconfig, '--report-dir', path.join(kafka.stateDir, uniqueName('lab-conf'))], {
       env,
       timeout: 1_500_000,
     });
     const doc = JSON.parse(r.stdout);
     expect(r.exitCode, JSON.stringify(doc.cases?.map((c: { name: string; comparisons: unknown }) => [c.name, c.comparisons]), null, 1).slice(0, 4000)).toBe(0);
-    expect(doc.cases).toHaveLength(2);
+    expect(doc.cases).toHaveLength(4);
+    for (const c of doc.cases) expect(c.comparisons.find((r: { key: { metric: string } }) => r.key.metric === 'peak').ok, c.name).toBe(true);
   }, 1_600_000);
 
   describe('failing variants, each with what the user sees', () => {
