@@ -14,7 +14,7 @@ import { readScaledObject } from '../../src/explain/scaledObject.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SEED = path.resolve(ROOT, '../shared/seed-demo/ScaledObject.yaml');
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** A clean ScaledObject (the seed's, corrected), with patches applied to a copy. */
 function so(patch: (o: Obj) => void = () => undefined): string {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CmaError } from '../../src/errors.js';
 import { RateMeter, renderConsumerMetrics, sequenceOf } from '../../src/kafka/consumer.js';
 
 describe('sequenceOf', () => {

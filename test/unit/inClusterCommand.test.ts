@@ -41,6 +41,6 @@ describe('--in-cluster argument rewriting', () => {
     expect(id).toMatch(/^produce-[0-9a-f]{8}$/);
     expect(inClusterRunId('produce')).not.toBe(id);
     const job = renderInClusterJob({ namespace: 'ns', runId: id, image: 'img', args: inClusterArgs(['produce', '--in-cluster', '10']), bootstrap: 'b:9092', credentialSecret: 's' });
-    expect((job as any).spec.template.spec.containers[0].args).toEqual(['produce', '10']); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect((job as any).spec.template.spec.containers[0].args).toEqual(['produce', '10']);
   });
 });
