@@ -1,7 +1,4 @@
 /** cma-demo run: scripted scaling cases with a verdict and reports (JSON, JUnit, HTML chart). Thin: parse, call, render. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { globalsOf, type GlobalOptions } from '../options.js';
 import { parseSaslMechanism, parseSecurityProtocol, resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
@@ -47,7 +44,7 @@ async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalO
       ...(flags.faultDropEvery ? { dropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 })! } : {}),
       ...(flags.faultSigkillAfterAudits ? { sigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 })! } : {}),
     };
-    return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, kafka: connectionFlagsOf(flags), workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-')) });
+    return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, kafka: connectionFlagsOf(flags) }); // its cma-run-* temp dir is removed when it closes
   }
   // Connection options replace the discovered external listener for the producer and the lag monitor.
   const kafka = flags.bootstrapServer || flags.commandConfig ? () => resolveConnection(connectionFlagsOf(flags)) : undefined;

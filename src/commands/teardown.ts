@@ -33,12 +33,14 @@ async function teardownDryRun(
 ): Promise<void> {
   const would: Deleted[] = [];
   for (const s of teardownPlan(o.namespace, { all: o.all, platform: o.platform })) {
-    would.push(...(await runTeardownStep(kube, s, { namespace: o.namespace, kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift, timeoutMs: o.timeoutMs, dryRun: true })));
+    const step = { namespace: o.namespace, kedaNamespace: DEMO_DEFAULTS.kedaNamespaceOpenShift, timeoutMs: o.timeoutMs, dryRun: true };
+    would.push(...(await runTeardownStep(kube, s, step)));
   }
   const last = o.at.lastSetup?.namespace === o.namespace ? o.at.lastSetup : null;
   for (const t of last?.kafka ? (last.createdTopics ?? []) : []) would.push({ object: `topic ${t}`, note: `created by setup --kafka ${last!.kafka!.mode}; deleted if it still exists` });
   if (o.out.format !== 'text') {
-    o.out.document({ namespace: o.namespace, platform: o.platform, context: o.context, server: o.server, dryRun: true, wouldDelete: would, warnings: o.out.warnings });
+    const { namespace, platform, context, server } = o;
+    o.out.document({ namespace, platform, context, server, dryRun: true, wouldDelete: would, warnings: o.out.warnings });
     return;
   }
   for (const w of would) o.out.text(`would delete ${w.object}${w.note ? ` (${w.note})` : ''}`);

@@ -240,7 +240,13 @@ async function waitReady(pid: number, conn: KafkaConnection, logFile: string, ti
   );
 }
 
-async function startFresh(inst: KafkaInstall, env: NodeJS.ProcessEnv, log: (s: string) => void, signal?: AbortSignal, onSpawn?: (pid: number) => void): Promise<BrokerState> {
+async function startFresh(
+  inst: KafkaInstall,
+  env: NodeJS.ProcessEnv,
+  log: (s: string) => void,
+  signal?: AbortSignal,
+  onSpawn?: (pid: number) => void,
+): Promise<BrokerState> {
   const f = files(env);
   await fsp.rm(f.data, { recursive: true, force: true });
   await fsp.mkdir(f.data, { recursive: true });

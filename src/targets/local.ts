@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +16,33 @@ import { readPartitionOffsets } from '../kafka/lag.js';
 import { resolveConnection, type ConnectionFlags } from '../kafka/connection.js';
 import { ensureBroker, stopBroker, type BrokerInfo } from '../local/broker.js';
 import { EmulatorDriver } from '../scaling/emulator.js';
+import type { PartitionOffsets } from '../scaling/kedaLag.js';
 import { parseAuditText } from '../kafka/audit.js';
 import { sleep } from '../util/sleep.js';
 import type { CaseSpec, Target, TargetSample } from './target.js';
+
+/** Brokers paused by any LocalTarget of this process: resumed if the process exits before the target does. */
+const pausedPids = new Set<number>();
+function resumeOnExit(): void {
+  for (const pid of pausedPids) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** The promise's value, or `onTimeout()`'s error after ms (the promise keeps running; its outcome is dropped). */
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer.unref?.();
+  });
+  p.catch(() => {}); // a late rejection after the timeout is not unhandled
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'cma-demo.js');
 
@@ -36,8 +61,11 @@ export interface LocalTargetOptions {
   warn: (code: string, message: string) => void;
   faults?: LocalFaults;
   env?: NodeJS.ProcessEnv;
-  /** Where consumer logs go (default: a temp dir). */
-  workDir: string;
+  /**
+   * Where consumer logs go. Default: a temp dir (cma-run-*) this target creates and removes when it closes; a
+   * directory given here belongs to the caller and is left in place.
+   */
+  workDir?: string;
   /**
    * Kafka connection options (run's flags; their CMA_DEMO_* twins are read from env). When they name a Kafka
    * (--bootstrap-server, or bootstrap.servers in --command-config) the case runs against it and no local broker is
@@ -83,8 +111,16 @@ export class LocalTarget implements Target {
   private auditFiles: string[] = [];
   private killedOnce = false;
   private closed = false;
+  /** The broker pid this target stopped with SIGSTOP (null when it is running). */
+  private pausedPid: number | null = null;
 
-  constructor(private readonly opts: LocalTargetOptions) {}
+  private readonly workDir: string;
+  private readonly ownsWorkDir: boolean;
+
+  constructor(private readonly opts: LocalTargetOptions) {
+    this.ownsWorkDir = opts.workDir === undefined;
+    this.workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cma-run-'));
+  }
 
   async connection(): Promise<KafkaConnection> {
     if (this.conn) return this.conn;
@@ -125,6 +161,9 @@ export class LocalTarget implements Target {
   supports(feature: string): { ok: true } | { ok: false; reason: string } {
     if (feature === 'fallback') return { ok: false, reason: 'cluster only: fallback needs a real KEDA whose scaler fails (the local emulator reads a healthy broker)' };
     if (feature === 'cluster') return { ok: false, reason: 'cluster only' };
+    if (feature === 'broker-pause' && this.conn && !this.broker) {
+      return { ok: false, reason: 'the run names another Kafka (no local broker process to pause)' };
+    }
     return { ok: true };
   }
 
@@ -154,7 +193,7 @@ export class LocalTarget implements Target {
         pausedReplicas: paused !== undefined ? Number(paused) : null,
       },
       {
-        readOffsets: () => readPartitionOffsets(this.admin!, spec.group, spec.topic),
+        readOffsets: () => this.readOffsets(spec),
         setReplicas: async (n) => this.scaleTo(n),
         getReplicas: () => this.desired,
         getStatusReplicas: () => this.pods.filter((p) => p.proc && !p.terminating).length,
@@ -162,6 +201,41 @@ export class LocalTarget implements Target {
       },
     );
     this.driver.start();
+  }
+
+  /**
+   * One read of the scaler: the group's offsets on the trigger's topic (or on every topic it committed to, for a
+   * trigger without topic). A read the broker leaves unanswered longer than KEDA's Kafka client waits fails, as
+   * it does for KEDA: a scaler error (a paused broker answers once it resumes, so a short pause is only a delay).
+   */
+  private readOffsets(spec: CaseSpec): Promise<PartitionOffsets[]> {
+    const read = readPartitionOffsets(this.admin!, spec.group, spec.allTopics ? undefined : spec.topic);
+    return withTimeout(read, spec.kafkaReadTimeoutMs ?? 30_000, () => new Error(`kafka: no answer from the broker within ${((spec.kafkaReadTimeoutMs ?? 30_000) / 1000).toFixed(1)} s (i/o timeout)`));
+  }
+
+  /** SIGSTOP to the local broker's process: connections stay open, requests wait unanswered until resumeBroker. */
+  async pauseBroker(): Promise<void> {
+    if (!this.broker) throw envError('no local broker process to pause (the run names another Kafka)', 'run the case against the local broker (no --bootstrap-server)');
+    if (this.pausedPid !== null) return;
+    process.kill(this.broker.pid, 'SIGSTOP');
+    this.pausedPid = this.broker.pid;
+    if (pausedPids.size === 0) process.once('exit', resumeOnExit);
+    pausedPids.add(this.broker.pid);
+    this.opts.log(`local target: broker paused (SIGSTOP to pid ${this.broker.pid})`);
+  }
+
+  /** SIGCONT to a broker this target paused; a no-op otherwise. */
+  async resumeBroker(): Promise<void> {
+    const pid = this.pausedPid;
+    if (pid === null) return;
+    this.pausedPid = null;
+    pausedPids.delete(pid);
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+    this.opts.log(`local target: broker resumed (SIGCONT to pid ${pid})`);
   }
 
   async sample(): Promise<TargetSample> {
@@ -197,7 +271,7 @@ export class LocalTarget implements Target {
   private addPod(delayMs: number): void {
     const spec = this.spec!;
     const id = ++this.nextId;
-    const pod: Pod = { id, proc: null, timer: null, ready: false, terminating: false, exited: Promise.resolve(), logFile: path.join(this.opts.workDir, `consumer-${id}.log`), auditFile: null };
+    const pod: Pod = { id, proc: null, timer: null, ready: false, terminating: false, exited: Promise.resolve(), logFile: path.join(this.workDir, `consumer-${id}.log`), auditFile: null };
     this.pods.push(pod);
     const start = () => {
       pod.timer = null;
@@ -213,7 +287,7 @@ export class LocalTarget implements Target {
     const args = [
       BIN, 'consume',
       '--group', spec.group,
-      '--topic', spec.topic,
+      '--topic', [spec.topic, ...(spec.consumerTopics ?? [])].join(','),
       '--offset-reset', spec.consumer.offsetReset,
       '--process-ms', String(Math.max(0, Math.round(spec.consumer.processMs))),
       '--session-timeout-ms', '6000',
@@ -281,6 +355,7 @@ export class LocalTarget implements Target {
 
   /** Stops the emulator and every consumer (SIGTERM, graceful); safe to call twice. */
   async restore(): Promise<void> {
+    await this.resumeBroker();
     await this.driver?.stop();
     this.driver = null;
     this.desired = 0;
@@ -304,9 +379,9 @@ export class LocalTarget implements Target {
   async diagnostics(dir: string): Promise<string[]> {
     fs.mkdirSync(dir, { recursive: true });
     const out: string[] = [];
-    for (const f of fs.readdirSync(this.opts.workDir).filter((x) => x.endsWith('.log'))) {
+    for (const f of fs.readdirSync(this.workDir).filter((x) => x.endsWith('.log'))) {
       const to = path.join(dir, f);
-      fs.copyFileSync(path.join(this.opts.workDir, f), to);
+      fs.copyFileSync(path.join(this.workDir, f), to);
       out.push(to);
     }
     return out;
@@ -324,7 +399,11 @@ export class LocalTarget implements Target {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.restore();
+    try {
+      await this.restore();
+    } finally {
+      if (this.ownsWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });
+    }
     if (this.broker?.started && !this.opts.keepBroker) {
       this.opts.log('local target: stopping the broker it started (--keep-broker keeps it)');
       await stopBroker({ log: this.opts.log, env: this.opts.env } as Parameters<typeof stopBroker>[0]).catch((err) => {

@@ -98,9 +98,12 @@ describe('run takes the Kafka connection options', () => {
 
   it('CMA_DEMO_SECURITY_PROTOCOL=SASL_PLAINTEXT runs case1 through the local broker\'s SCRAM listener', async () => {
     const k = requireTestKafka();
-    const r = await runCli(['run', 'case1', '--target', 'local', '--fast', '--run-id', `sasl${process.pid}`], { env: cliEnv({ CMA_DEMO_SECURITY_PROTOCOL: 'SASL_PLAINTEXT' }), timeout: 300_000 });
+    const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-')); // the run's TMPDIR: its temp dirs must be gone afterwards
+    const env = cliEnv({ CMA_DEMO_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', TMPDIR: tmp });
+    const r = await runCli(['run', 'case1', '--target', 'local', '--fast', '--run-id', `sasl${process.pid}`], { env, timeout: 300_000 });
     expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toContain(`local target: Kafka at ${k.saslBootstrap} (SASL_PLAINTEXT as ${k.username}, from local broker)`);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('cma-'))).toEqual([]); // no cma-run-* (consumer logs) or cma-audit-* left
   }, 320_000);
 
   it('--bootstrap-server on the local target runs the case against that Kafka and starts no broker', async () => {
