@@ -69,8 +69,11 @@ export async function consumeAction(flags: ConsumeFlags, c: Command): Promise<nu
   const worker = new ConsumerWorker(
     { ...opts, connection },
     {
-      onAssigned: (parts, first) =>
-        out.info(first ? `consume: ready (group ${opts.group}, partitions ${parts.join(',') || 'none'})` : `consume: assigned partitions ${parts.join(',') || 'none'}`),
+      onAssigned: (parts, first, byTopic) => {
+        const several = byTopic && Object.keys(byTopic).length > 1;
+        const list = several ? Object.entries(byTopic).map(([t, ps]) => `${t}:${ps.join(',') || 'none'}`).join(' ') : parts.join(',') || 'none';
+        out.info(first ? `consume: ready (group ${opts.group}, partitions ${list})` : `consume: assigned partitions ${list}`);
+      },
       onProgress: (n) => {
         if (Date.now() - lastReport >= 10_000) {
           lastReport = Date.now();

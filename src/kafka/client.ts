@@ -79,6 +79,8 @@ export interface KafkaAdmin {
   commitOffsets(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<void>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   deleteTopics(topics: string[]): Promise<void>;
+  /** Deletes every record below the log end of these partitions (the log start moves up to the log end), as retention would. */
+  deleteRecords?(topic: string, partitions: number[]): Promise<void>;
   deleteGroups(groupIds: string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ export type StopReason = 'max-messages' | 'SIGTERM' | 'SIGINT' | 'error';
 export interface ConsumeOptions {
   connection: KafkaConnection;
   group: string;
+  /** The topic, or several separated by commas: one group consuming them all (see topicsOf). */
   topic: string;
   offsetReset: 'earliest' | 'latest';
   /** Simulated work per record (ms); 0 = none. */
@@ -35,8 +36,8 @@ export interface ConsumeOptions {
 }
 
 export interface ConsumeEvents {
-  /** Every (re)assignment; the first one is the "ready" moment. */
-  onAssigned?(partitions: number[], first: boolean): void;
+  /** Every (re)assignment; the first one is the "ready" moment. With several topics, `byTopic` tells them apart. */
+  onAssigned?(partitions: number[], first: boolean, byTopic?: Record<string, number[]>): void;
   onProgress?(processed: number): void;
   /** Something worth a line on stderr (non-fatal). */
   onNotice?(message: string): void;
@@ -51,8 +52,13 @@ export interface ConsumeSummary {
   reason: StopReason;
   durationMs: number;
   recordsPerSec: number;
-  /** Offsets this consumer committed last, per partition. */
-  committed: { partition: number; offset: number }[];
+  /** Offsets this consumer committed last, per partition (with the topic when it consumes several). */
+  committed: { topic?: string; partition: number; offset: number }[];
+}
+
+/** The topics of `--topic a,b`: Kafka topic names cannot hold commas, so a comma list is unambiguous. */
+export function topicsOf(topic: string): string[] {
+  return [...new Set(topic.split(',').map((t) => t.trim()).filter(Boolean))];
 }
 
 /**

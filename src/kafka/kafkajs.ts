@@ -349,6 +349,11 @@ class KafkaJsAdmin implements KafkaAdmin {
     return this.call(() => this.admin.deleteTopics({ topics }));
   }
 
+  deleteRecords(topic: string, partitions: number[]): Promise<void> {
+    // Offset -1 = up to the high watermark (DeleteRecords, as kafka-delete-records with offset -1).
+    return this.call(() => this.admin.deleteTopicRecords({ topic, partitions: partitions.map((partition) => ({ partition, offset: '-1' })) }));
+  }
+
   deleteGroups(groupIds: string[]): Promise<void> {
     return this.call(async () => {
       await this.admin.deleteGroups(groupIds);

@@ -10,7 +10,7 @@ import { CmaError, ExitCode } from '../errors.js';
 import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { kafkaFor, mapKafkaError, withDeadline, destroySockets, CONNECT_DEADLINE_MS } from './kafkajs.js';
-import { RateMeter, positionAfterBatch, sequenceOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
+import { RateMeter, positionAfterBatch, sequenceOf, topicsOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
 
 const { Partitioners } = kafkajs;
 
@@ -28,7 +28,10 @@ export class ConsumerWorker {
   private commits = 0;
   private assigned: number[] = [];
   private joins = 0;
-  private readonly committed = new Map<number, number>();
+  /** Last committed offset per `topic/partition`. */
+  private readonly committed = new Map<string, number>();
+  /** The topics subscribed to: `--topic a,b` is one group over several topics (as a trigger without topic sees it). */
+  private readonly topics: string[];
   private commitChain: Promise<unknown> = Promise.resolve();
   private readonly rate = new RateMeter(10_000);
   private rateTimer: NodeJS.Timeout | null = null;
@@ -46,6 +49,7 @@ export class ConsumerWorker {
     this.opts = opts;
     this.ev = events;
     this.stall = new Set(opts.stallPartitions ?? []);
+    this.topics = topicsOf(opts.topic);
   }
 
   stats() {
@@ -106,14 +110,17 @@ export class ConsumerWorker {
     const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
     this.consumer.on(END_BATCH_PROCESS, (e) => this.onFilteredBatch(e));
     this.consumer.on(GROUP_JOIN, (e) => {
-      const a = (e.payload.memberAssignment?.[o.topic] ?? []).slice().sort((x: number, y: number) => x - y);
-      this.assigned = a;
+      const byTopic: Record<string, number[]> = {};
+      for (const t of this.topics) byTopic[t] = (e.payload.memberAssignment?.[t] ?? []).slice().sort((x: number, y: number) => x - y);
+      this.assigned = this.topics.flatMap((t) => byTopic[t]!);
       const first = this.joins++ === 0;
       this.ready = true;
-      const stalled = a.filter((p: number) => this.stall.has(p));
-      if (stalled.length) this.consumer.pause([{ topic: o.topic, partitions: stalled }]);
-      this.ev.onAssigned?.(a, first);
-      if (!o.faultNoCommit) void this.enqueueCommit(() => this.commitStartPositionsWithRetry(a)).catch(() => {});
+      for (const t of this.topics) {
+        const stalled = byTopic[t]!.filter((p: number) => this.stall.has(p));
+        if (stalled.length) this.consumer.pause([{ topic: t, partitions: stalled }]);
+      }
+      this.ev.onAssigned?.(this.topics.length === 1 ? byTopic[o.topic]! : this.assigned, first, byTopic);
+      if (!o.faultNoCommit) void this.enqueueCommit(() => this.commitStartPositionsWithRetry(byTopic)).catch(() => {});
     });
     this.consumer.on(CRASH, (e) => {
       if (!e.payload.restart && !this.stopping) this.fail(mapKafkaError(e.payload.error, conn));
@@ -129,8 +136,12 @@ export class ConsumerWorker {
 
     try {
       // Like a Java consumer, wait for a topic that does not exist yet (a worker may start before the load).
-      for (let announced = false; !(await this.admin.listTopics()).includes(o.topic); ) {
-        if (!announced) this.ev.onNotice?.(`waiting for topic ${o.topic} to exist`);
+      const missing = async () => {
+        const have = await this.admin.listTopics();
+        return this.topics.filter((t) => !have.includes(t));
+      };
+      for (let announced = false, m = await missing(); m.length > 0; m = await missing()) {
+        if (!announced) this.ev.onNotice?.(`waiting for topic ${m.join(', ')} to exist`);
         announced = true;
         if (await Promise.race([this.stopRequested.then(() => true), sleep(500).then(() => false)])) break;
       }
@@ -139,7 +150,7 @@ export class ConsumerWorker {
         if (this.rateTimer) clearInterval(this.rateTimer);
         return this.summary();
       }
-      await this.consumer.subscribe({ topic: o.topic, fromBeginning: o.offsetReset === 'earliest' });
+      await this.consumer.subscribe({ topics: this.topics, fromBeginning: o.offsetReset === 'earliest' });
       await this.consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -181,7 +192,10 @@ export class ConsumerWorker {
       reason: this.stopping ?? 'error',
       durationMs,
       recordsPerSec: durationMs > 0 ? Math.round((this.processed * 1000 * 10) / durationMs) / 10 : 0,
-      committed: [...this.committed.entries()].sort((a, b) => a[0] - b[0]).map(([partition, offset]) => ({ partition, offset })),
+      committed: [...this.committed.entries()]
+        .map(([key, offset]) => ({ ...splitKey(key), offset }))
+        .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+        .map(({ topic, partition, offset }) => (this.topics.length > 1 ? { topic, partition, offset } : { partition, offset })),
     };
   }
 
@@ -204,9 +218,11 @@ export class ConsumerWorker {
     return next;
   }
 
-  private commitStartPositionsWithRetry(partitions: number[]): Promise<void> {
+  private commitStartPositionsWithRetry(byTopic: Record<string, number[]>): Promise<void> {
     // Any error, e.g. the group coordinator is still loading; not once the worker is stopping.
-    return retry(() => this.commitStartPositions(partitions), {
+    return retry(async () => {
+      for (const [topic, partitions] of Object.entries(byTopic)) await this.commitStartPositions(topic, partitions);
+    }, {
       attempts: 5,
       backoff: { initialMs: 200, factor: 1.5 },
       retriable: () => !this.stopping,
@@ -214,19 +230,19 @@ export class ConsumerWorker {
   }
 
   /** Like a Java consumer with auto-commit: partitions without a commit get their starting position committed. */
-  private async commitStartPositions(partitions: number[]): Promise<void> {
+  private async commitStartPositions(topic: string, partitions: number[]): Promise<void> {
     if (partitions.length === 0 || this.stopping) return;
     const o = this.opts;
-    const [committed] = await this.admin.fetchOffsets({ groupId: o.group, topics: [o.topic] });
+    const [committed] = await this.admin.fetchOffsets({ groupId: o.group, topics: [topic] });
     const missing = partitions.filter((p) => {
       const c = committed?.partitions.find((x) => x.partition === p);
-      return (!c || Number(c.offset) < 0) && !this.committed.has(p);
+      return (!c || Number(c.offset) < 0) && !this.committed.has(keyOf(topic, p));
     });
     if (missing.length === 0) return;
-    const ends = await this.admin.fetchTopicOffsets(o.topic);
+    const ends = await this.admin.fetchTopicOffsets(topic);
     const offsets = missing.map((p) => {
       const e = ends.find((x) => x.partition === p);
-      return { topic: o.topic, partition: p, offset: o.offsetReset === 'earliest' ? (e?.low ?? '0') : (e?.high ?? '0') };
+      return { topic, partition: p, offset: o.offsetReset === 'earliest' ? (e?.low ?? '0') : (e?.high ?? '0') };
     });
     try {
       await this.consumer.commitOffsets(offsets);
@@ -235,7 +251,7 @@ export class ConsumerWorker {
       return;
     }
     this.commits++;
-    for (const x of offsets) if (!this.committed.has(x.partition)) this.committed.set(x.partition, Number(x.offset));
+    for (const x of offsets) if (!this.committed.has(keyOf(topic, x.partition))) this.committed.set(keyOf(topic, x.partition), Number(x.offset));
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
@@ -290,7 +306,7 @@ export class ConsumerWorker {
     return this.enqueueCommit(async () => {
       await this.consumer.commitOffsets([{ topic, partition, offset: String(upTo) }]);
       this.commits++;
-      this.committed.set(partition, upTo);
+      this.committed.set(keyOf(topic, partition), upTo);
     }).catch(() => {});
   }
 
@@ -303,10 +319,10 @@ export class ConsumerWorker {
    */
   private onFilteredBatch(e: { payload: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string } }): void {
     const { topic, partition, batchSize, firstOffset, lastOffset } = e.payload;
-    if (batchSize !== 0 || firstOffset === null || topic !== this.opts.topic) return;
+    if (batchSize !== 0 || firstOffset === null || !this.topics.includes(topic)) return;
     if (this.stopping || this.opts.faultNoCommit || this.stall.has(partition)) return;
     const upTo = Number(lastOffset) + 1;
-    if ((this.committed.get(partition) ?? -1) >= upTo) return;
+    if ((this.committed.get(keyOf(topic, partition)) ?? -1) >= upTo) return;
     void this.commitPosition(topic, partition, upTo);
   }
 
@@ -323,6 +339,12 @@ export class ConsumerWorker {
     this.audited += seqs.length;
   }
 }
+
+const keyOf = (topic: string, partition: number): string => `${topic}/${partition}`;
+const splitKey = (key: string): { topic: string; partition: number } => {
+  const i = key.lastIndexOf('/');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+};
 
 export function exitCodeOf(reason: StopReason): number {
   return reason === 'SIGINT' ? ExitCode.INTERRUPTED : reason === 'error' ? ExitCode.ENV : ExitCode.OK;

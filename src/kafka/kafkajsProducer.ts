@@ -8,7 +8,8 @@
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Message, Producer } from 'kafkajs';
-import type { KafkaConnection, KafkaProducer, ProducerMessage, ProducerSettings } from './client.js';
+import { isRetriableKafkaAnswer, type KafkaConnection, type KafkaProducer, type ProducerMessage, type ProducerSettings } from './client.js';
+import { retry } from '../util/retry.js';
 import { CmaError } from '../errors.js';
 import { CONNECT_DEADLINE_MS, kafkaFor, mapKafkaError, withDeadline } from './kafkajs.js';
 
@@ -92,18 +93,25 @@ class KafkaJsProducer implements KafkaProducer {
       return;
     }
     // One transaction a request: the broker writes the records, then a commit or abort marker after them
-    // on every partition the transaction touched.
-    const txn = await this.producer.transaction().catch((err: unknown) => {
-      throw mapKafkaError(err, this.conn);
-    });
-    try {
-      await txn.send({ ...record, acks: -1 }); // a transaction needs acks=all
-      if (opts.abort) await txn.abort();
-      else await txn.commit();
-    } catch (err) {
-      if (txn.isActive()) await txn.abort().catch(() => {});
-      throw mapKafkaError(err, this.conn);
-    }
+    // on every partition the transaction touched. A transaction that failed with an answer worth asking again
+    // (e.g. a just-created topic the transaction coordinator does not know yet) is aborted and sent again as a
+    // new one: the aborted attempt stays invisible to read_committed consumers, so nothing is delivered twice.
+    await retry(
+      async () => {
+        const txn = await this.producer.transaction().catch((err: unknown) => {
+          throw mapKafkaError(err, this.conn);
+        });
+        try {
+          await txn.send({ ...record, acks: -1 }); // a transaction needs acks=all
+          if (opts.abort) await txn.abort();
+          else await txn.commit();
+        } catch (err) {
+          if (txn.isActive()) await txn.abort().catch(() => {});
+          throw mapKafkaError(err, this.conn);
+        }
+      },
+      { attempts: 5, backoff: { initialMs: 200, factor: 2 }, retriable: isRetriableKafkaAnswer },
+    );
   }
 
   close(): Promise<void> {

@@ -26,6 +26,9 @@ export interface RunEvents {
   loadStart: number | null;
   /** When the last load phase finished. */
   loadEnd: number | null;
+  /** A case with an outage: when the broker was paused and resumed (s); null while not (yet) happened. */
+  outageStart?: number | null;
+  outageEnd?: number | null;
   /** The run was interrupted (Ctrl-C): the consumers were stopped before they could process the backlog. */
   interrupted?: boolean;
 }
@@ -55,8 +58,35 @@ const DEFAULT_ANCHOR: Record<string, Anchor> = {
   'lag-drains': 'load-end',
 };
 
-const anchorText = (a: Anchor): string =>
-  a === 'start' ? 'from the first sample' : a === 'load-start' ? 'after the load starts' : a === 'load-end' ? 'after the load ends' : 'after the previous expectation';
+const ANCHOR_TEXT: Record<Anchor, string> = {
+  start: 'from the first sample',
+  'load-start': 'after the load starts',
+  'load-end': 'after the load ends',
+  previous: 'after the previous expectation',
+  'outage-start': 'after the broker is paused',
+  'outage-end': 'after the broker resumes',
+};
+const anchorText = (a: Anchor): string => ANCHOR_TEXT[a];
+
+/** The time of an event anchor, null while it has not happened. */
+function anchorTime(a: Exclude<Anchor, 'start' | 'previous'>, ev: RunEvents): number | null {
+  switch (a) {
+    case 'load-start':
+      return ev.loadStart;
+    case 'load-end':
+      return ev.loadEnd;
+    case 'outage-start':
+      return ev.outageStart ?? null;
+    case 'outage-end':
+      return ev.outageEnd ?? null;
+  }
+}
+const EVENT_WORDS: Record<Exclude<Anchor, 'start' | 'previous'>, [string, string]> = {
+  'load-start': ['the load never started', 'waiting for the load to start'],
+  'load-end': ['the load never ended', 'waiting for the load to end'],
+  'outage-start': ['the broker was never paused', 'waiting for the broker to be paused'],
+  'outage-end': ['the broker never resumed', 'waiting for the broker to resume'],
+};
 
 export function describeExpectation(e: ExpectationDef): string {
   const a = (x?: Anchor) => anchorText(x ?? DEFAULT_ANCHOR[e.kind]!);
@@ -79,7 +109,18 @@ export function describeExpectation(e: ExpectationDef): string {
       return e.duplicates === false ? 'nothing lost and nothing processed twice' : 'nothing lost (every acknowledged record is in the audit)';
     case 'scale-downs':
       return `at least ${e.atLeast} graceful scale-downs (consumers that exited 0 after SIGTERM)`;
+    case 'replicas-in':
+      return `replicas only ever ${e.replicas.join(', ')}`;
+    case 'step':
+      return `replicas step from ${e.from} straight to ${e.to}`;
   }
+}
+
+/** The replica counts of a timeline with repeats dropped: [0, 1, 3, 5, …]. */
+export function replicaPath(tl: TimelinePoint[]): number[] {
+  const out: number[] = [];
+  for (const p of tl) if (out[out.length - 1] !== p.replicas) out.push(p.replicas);
+  return out;
 }
 
 const fmt = (t: number) => `${Math.round(t * 10) / 10} s`;
@@ -123,9 +164,10 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
       else if (prev.status === 'fail') return { status: 'fail', observed: 'not checked: the previous expectation failed' };
       else if (prev.status === 'pending' || prev.at === undefined) return final ? { status: 'fail', observed: 'the previous expectation was never decided' } : { status: 'pending', observed: 'waiting for the previous expectation' };
       else A = prev.at;
-    } else if (anchor === 'load-start' || anchor === 'load-end') {
-      const v = anchor === 'load-start' ? ev.loadStart : ev.loadEnd;
-      if (v === null) return final ? { status: 'fail', observed: `the load never ${anchor === 'load-start' ? 'started' : 'ended'}` } : { status: 'pending', observed: `waiting for the load to ${anchor === 'load-start' ? 'start' : 'end'}` };
+    } else if (anchor !== 'start') {
+      const v = anchorTime(anchor, ev);
+      const [never, waiting] = EVENT_WORDS[anchor];
+      if (v === null) return final ? { status: 'fail', observed: never } : { status: 'pending', observed: waiting };
       A = v;
     }
   }
@@ -175,6 +217,22 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
       if (n >= e.atLeast) return { status: 'pass', observed: `${n} graceful scale-downs` };
       return final ? { status: 'fail', observed: `${n} graceful scale-downs` } : { status: 'pending', observed: `${n} so far` };
     }
+    case 'replicas-in': {
+      const allowed = new Set(e.replicas);
+      const bad = tl.find((p) => !allowed.has(p.replicas));
+      const path = replicaPath(tl).join(' → ');
+      if (bad) return { status: 'fail', observed: `replicas ${bad.replicas} at t=${fmt(bad.t)} (path ${path})`, at: bad.t };
+      return final ? { status: 'pass', observed: `path ${path || 'no sample'}`, at: tl[tl.length - 1]?.t ?? 0 } : { status: 'pending', observed: `path ${path} so far` };
+    }
+    case 'step': {
+      const path = replicaPath(tl);
+      const i = path.findIndex((r, k) => k > 0 && path[k - 1] === e.from && r === e.to);
+      if (i > 0) {
+        const at = tl.find((p, k) => k > 0 && p.replicas === e.to && tl[k - 1]!.replicas === e.from)?.t;
+        return { status: 'pass', observed: `path ${path.join(' → ')}`, ...(at !== undefined ? { at } : {}) };
+      }
+      return final ? { status: 'fail', observed: `path ${path.join(' → ') || 'no sample'}` } : { status: 'pending', observed: `path ${path.join(' → ')} so far` };
+    }
   }
 }
 
@@ -194,9 +252,11 @@ export function evaluateExpectations(
   return out;
 }
 
+const FINAL_CHECKS = new Set<ExpectationDef['kind']>(['never-exceed', 'never-below', 'no-loss', 'scale-downs', 'replicas-in']);
+
 /** True when nothing but end-of-run checks (never-exceed, no-loss, scale-downs) is still pending. */
 export function onlyFinalChecksPending(results: ExpectationResult[]): boolean {
-  return results.every((r) => r.status !== 'pending' || r.kind === 'never-exceed' || r.kind === 'never-below' || r.kind === 'no-loss' || r.kind === 'scale-downs');
+  return results.every((r) => r.status !== 'pending' || FINAL_CHECKS.has(r.kind));
 }
 
 /** The latest time any time-bound expectation can still need (for the runner's stop condition). */
@@ -205,7 +265,7 @@ export function horizon(exps: ExpectationDef[], events: RunEvents): number | nul
   for (const e of exps) {
     const w = 'within' in e ? e.within : e.kind === 'stay' ? e.for : 0;
     const anchor = (e as { after?: Anchor }).after ?? DEFAULT_ANCHOR[e.kind] ?? 'start';
-    const base = anchor === 'start' ? 0 : anchor === 'load-start' ? events.loadStart : anchor === 'load-end' ? events.loadEnd : null;
+    const base = anchor === 'start' ? 0 : anchor === 'previous' ? null : anchorTime(anchor, events);
     if (base === null) return null;
     h = Math.max(h, base + w);
   }

@@ -7,6 +7,7 @@
 import { usageError } from '../errors.js';
 import { parseNumber } from '../util/numbers.js';
 import { DEFAULT_SETTINGS, validateSettings, type HpaBehavior, type ScaledObjectSettings } from '../scaling/settings.js';
+import { parseKedaVersion } from '../scaling/kedaVersion.js';
 import type { CaseDef, ExpectationDef } from './model.js';
 
 export interface Profile {
@@ -51,6 +52,7 @@ export function baseSettings(def: CaseDef): ScaledObjectSettings {
   const s = { ...DEFAULT_SETTINGS, ...def.settings } as ScaledObjectSettings;
   if (def.settings.behavior !== undefined) s.behavior = def.settings.behavior;
   try {
+    if (def.settings.kedaVersion !== undefined) s.kedaVersion = parseKedaVersion(def.settings.kedaVersion, 'settings.kedaVersion');
     return validateSettings(s);
   } catch (err) {
     throw usageError(`${def.file}: case ${def.name}: ${(err as Error).message}`, 'fix the settings of the scenario');
@@ -94,6 +96,14 @@ export function applyProfile(def: CaseDef, profile: Profile): ResolvedCase {
   apply('consumer.startupDelaySeconds', () => out.consumer.startupDelaySeconds, (v) => (out.consumer.startupDelaySeconds = v));
   apply('hpa.syncSeconds', () => out.hpa.syncSeconds, (v) => (out.hpa.syncSeconds = v));
   apply('hpa.downscaleWindowSeconds', () => out.hpa.downscaleWindowSeconds, (v) => (out.hpa.downscaleWindowSeconds = v));
+  apply('kafkaReadTimeoutSeconds', () => out.kafkaReadTimeoutSeconds, (v) => (out.kafkaReadTimeoutSeconds = v));
+  const pre = out.preconditions;
+  if (pre.deletedRecords) apply('preconditions.deletedRecords', () => pre.deletedRecords!, (v) => (pre.deletedRecords = v));
+  const outage = out.outage;
+  if (outage) {
+    apply('outage.after', () => outage.after, (v) => (outage.after = v));
+    apply('outage.for', () => outage.for, (v) => (outage.for = v));
+  }
   out.load.forEach((ph, i) => {
     apply(`load.${i}.records`, () => ph.records, (v) => (ph.records = v));
     apply(`load.${i}.after`, () => ph.after, (v) => (ph.after = v));

@@ -14,6 +14,7 @@ import {
   DEFAULT_LOAD_RECORD_SIZE,
   DEFAULT_TIMEOUT_SECONDS,
   HPA_DEFAULTS,
+  KAFKA_READ_TIMEOUT_SECONDS,
   type CaseDef,
   type LoadPhase,
   type ScenarioBody,
@@ -105,7 +106,7 @@ function ajvProblem(doc: YAML.Document, lc: LineCounter, e: ErrorObject, all: Er
   return { line: lineOf(doc, lc, segs), field: fieldName(segs), message };
 }
 
-const PINNABLE_TOP = new Set(['settings', 'consumer', 'load', 'expectations', 'timeout', 'hpa']);
+const PINNABLE_TOP = new Set(['settings', 'consumer', 'load', 'expectations', 'timeout', 'hpa', 'preconditions', 'outage', 'kafkaReadTimeoutSeconds']);
 
 /** Checks the schema cannot express. */
 function semanticProblems(s: ScenarioFile, where: (segs: Seg[]) => number): ScenarioProblem[] {
@@ -126,6 +127,18 @@ function semanticProblems(s: ScenarioFile, where: (segs: Seg[]) => number): Scen
       (ph.partitions ?? []).forEach((p, j) => {
         if (p >= partitions) add([...prefix, 'load', i, 'partitions', j], `partition ${p} does not exist (the topic has ${partitions})`);
       });
+    });
+    const tp = body.topics ?? s.topics;
+    const extra = new Set(tp?.extra ?? []);
+    (body.load ?? []).forEach((ph, i) => {
+      if ('pause' in ph) return;
+      if (ph.topic !== undefined && !extra.has(ph.topic)) {
+        add([...prefix, 'load', i, 'topic'], extra.size ? `names no extra topic (topics.extra: ${[...extra].join(', ')})` : 'needs topics.extra to name it');
+      }
+      if (ph.abortEvery !== undefined && !ph.transactional) add([...prefix, 'load', i, 'abortEvery'], 'needs transactional: true (only a transaction can be aborted)');
+    });
+    (body.topics?.consumed ?? []).forEach((c, j) => {
+      if (!extra.has(c)) add([...prefix, 'topics', 'consumed', j], `names no extra topic (topics.extra: ${[...extra].join(', ') || 'none'})`);
     });
     (body.consumer?.stallPartitions ?? []).forEach((p, j) => {
       if (p >= partitions) add([...prefix, 'consumer', 'stallPartitions', j], `partition ${p} does not exist (the topic has ${partitions})`);
@@ -294,14 +307,21 @@ export function expandCases(s: ScenarioFile, file: string, runId?: string): Case
     const pick = <K extends keyof ScenarioBody>(k: K): ScenarioBody[K] => (body[k] !== undefined ? body[k] : s[k]);
     const consumer = { ...s.consumer, ...body.consumer };
     const pre = { ...s.preconditions, ...body.preconditions };
+    const tp = { ...s.topics, ...body.topics };
+    const topic = `${s.topic ?? 'cma-' + slug}${variant && s.topic ? '-' + variant : ''}${suffix}`;
+    const extraTopics = (tp.extra ?? []).map((n) => ({ name: n, topic: `${topic}-${n}` }));
+    const full = (n: string) => extraTopics.find((x) => x.name === n)?.topic ?? `${topic}-${n}`;
+    const outage = pick('outage') ?? null;
+    const requires = [...(s.requires ?? [])];
+    if (outage && !requires.includes('broker-pause')) requires.push('broker-pause');
     return {
       name,
       file,
       ...(runId ? { runId } : {}),
       description: (body.description ?? s.description).trim(),
       targets: s.targets ?? ['local', 'cluster'],
-      requires: s.requires ?? [],
-      topic: `${s.topic ?? 'cma-' + slug}${variant && s.topic ? '-' + variant : ''}${suffix}`,
+      requires,
+      topic,
       group: `${s.group ?? 'cma-' + slug}${variant && s.group ? '-' + variant : ''}${suffix}`,
       partitions: pick('partitions') ?? s.partitions,
       settings: { ...s.settings, ...body.settings },
@@ -312,13 +332,18 @@ export function expandCases(s: ScenarioFile, file: string, runId?: string): Case
         offsetReset: consumer.offsetReset,
         stallPartitions: consumer.stallPartitions ?? [],
       },
-      preconditions: { group: pre.group ?? 'committed-at-end', replicas: pre.replicas ?? 0, topic: pre.topic ?? 'fresh' },
-      load: phases(pick('load')),
+      preconditions: { group: pre.group ?? 'committed-at-end', replicas: pre.replicas ?? 0, topic: pre.topic ?? 'fresh', ...(pre.deletedRecords ? { deletedRecords: pre.deletedRecords } : {}) },
+      load: phases(pick('load')).map((ph) => (ph.topic !== undefined ? { ...ph, topic: full(ph.topic) } : ph)),
+      extraTopics,
+      consumedTopics: (tp.consumed ?? []).map(full),
+      triggerTopic: tp.trigger !== 'none',
+      outage: outage ? { ...outage } : null,
       expectations: pick('expectations') ?? [],
       audit: pick('audit') ?? true,
       pin: [...(s.pin ?? []), ...(body.pin ?? [])],
       timeout: pick('timeout') ?? DEFAULT_TIMEOUT_SECONDS,
       hpa: { ...HPA_DEFAULTS },
+      kafkaReadTimeoutSeconds: KAFKA_READ_TIMEOUT_SECONDS,
     } satisfies CaseDef;
   });
 }

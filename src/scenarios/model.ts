@@ -7,7 +7,7 @@
  */
 import type { HpaBehavior, OffsetResetPolicy } from '../scaling/settings.js';
 
-export type Anchor = 'start' | 'load-start' | 'load-end' | 'previous';
+export type Anchor = 'start' | 'load-start' | 'load-end' | 'previous' | 'outage-start' | 'outage-end';
 
 export type ExpectationDef =
   | { kind: 'reach'; replicas: number; within: number; after?: Anchor }
@@ -18,7 +18,11 @@ export type ExpectationDef =
   | { kind: 'active'; active: boolean; within: number; after?: Anchor }
   | { kind: 'lag-drains'; lag: number; within: number; after?: Anchor }
   | { kind: 'no-loss'; duplicates?: boolean }
-  | { kind: 'scale-downs'; atLeast: number };
+  | { kind: 'scale-downs'; atLeast: number }
+  /** Every sample's replica count is one of these (e.g. the divisors of the partition count). */
+  | { kind: 'replicas-in'; replicas: number[] }
+  /** The replica count goes from `from` straight to `to` (two consecutive distinct counts) at least once. */
+  | { kind: 'step'; from: number; to: number };
 
 export type ExpectationKind = ExpectationDef['kind'];
 
@@ -36,6 +40,12 @@ export interface ScenarioLoadPhase {
   after?: number;
   /** Wait until at least one consumer is ready (it joined the group) before this phase starts. */
   when?: 'consumers-ready';
+  /** Produce to one of the case's extra topics (`topics.extra`) instead of its own topic. */
+  topic?: string;
+  /** Each request is one Kafka transaction (produce --transactional). */
+  transactional?: boolean;
+  /** With transactional: abort every N-th transaction (produce --abort-every N). */
+  abortEvery?: number;
 }
 
 /** A pause between load phases, in seconds (added to the next phase's `after`). */
@@ -65,6 +75,12 @@ export interface ScenarioSettings {
   allowIdleConsumers?: boolean;
   limitToPartitionsWithLag?: boolean;
   ensureEvenDistributionOfPartitions?: boolean;
+  /** KEDA's partitionLimitation syntax ("0,2-3,7"). */
+  partitionLimitation?: string;
+  /** ScaledObject spec.fallback (behavior static). */
+  fallback?: { failureThreshold: number; replicas: number };
+  /** The KEDA release the emulator models (2.18, 2.19, 2.20, main or an exact release); default: the CMA release's. */
+  kedaVersion?: string;
   behavior?: HpaBehavior | null;
 }
 
@@ -83,6 +99,33 @@ export interface ScenarioPreconditions {
   group?: 'committed-at-end' | 'never-committed' | 'as-is';
   replicas?: number;
   topic?: 'fresh' | 'reuse';
+  /**
+   * Before the first sample: this many records (no sequence numbers, spread over the partitions) are written to
+   * the topic and then deleted (DeleteRecords up to the log end), as retention would: the log start moves up to
+   * the log end. Scaled by --fast like every record count.
+   */
+  deletedRecords?: number;
+}
+
+/** More topics than the case's own (multi-topic cases). */
+export interface ScenarioTopics {
+  /** Extra topics, named `<topic>-<name>`, created (fresh) with the case's partition count. */
+  extra?: string[];
+  /** Extra topics the consumers subscribe to as well (one group over all of them). */
+  consumed?: string[];
+  /**
+   * `none`: the trigger leaves `topic` out, so KEDA reads every topic the group has commits for (the
+   * preconditions commit the group on the case's topic and the consumed extras only). Default `case`.
+   */
+  trigger?: 'case' | 'none';
+}
+
+/** A broker outage during the case: the local target pauses the broker process (SIGSTOP) and resumes it (SIGCONT). */
+export interface ScenarioOutage {
+  /** Seconds after the load starts (scaled by --fast). */
+  after: number;
+  /** How long the broker stays paused, seconds (scaled by --fast). */
+  for: number;
 }
 
 export interface ScenarioBody {
@@ -93,6 +136,8 @@ export interface ScenarioBody {
   partitions?: number;
   preconditions?: ScenarioPreconditions;
   load?: Array<ScenarioLoadPhase | ScenarioPause>;
+  topics?: ScenarioTopics;
+  outage?: ScenarioOutage;
   expectations?: ExpectationDef[];
   /** Record the consumers' audit and compare with what was acknowledged (default true). */
   audit?: boolean;
@@ -139,17 +184,32 @@ export interface CaseDef {
     offsetReset?: OffsetResetPolicy;
     stallPartitions: number[];
   };
-  preconditions: Required<ScenarioPreconditions>;
+  preconditions: Required<Omit<ScenarioPreconditions, 'deletedRecords'>> & Pick<ScenarioPreconditions, 'deletedRecords'>;
   load: LoadPhase[];
+  /** Extra topics by their short name → full name (suffixed like the case's topic). */
+  extraTopics: Array<{ name: string; topic: string }>;
+  /** Full names of the extra topics the consumers also subscribe to. */
+  consumedTopics: string[];
+  /** False when the trigger leaves `topic` out (KEDA reads every topic the group has commits for). */
+  triggerTopic: boolean;
+  outage: ScenarioOutage | null;
   expectations: ExpectationDef[];
   audit: boolean;
   pin: string[];
   timeout: number;
   /** HPA controller timing the emulator uses (scaled by --fast). */
   hpa: { syncSeconds: number; downscaleWindowSeconds: number; tolerance: number };
+  /**
+   * How long KEDA's Kafka client waits for a broker's answer before the read fails (Sarama's Net.ReadTimeout,
+   * 30 s by default, which KEDA's kafka scaler keeps; scaled by --fast). The local emulator fails a read that
+   * takes longer, so a paused broker is a scaler error only once it has been silent this long.
+   */
+  kafkaReadTimeoutSeconds: number;
 }
 
 export const DEFAULT_CONSUMER = { processMs: 1, startupDelaySeconds: 10 } as const;
 export const DEFAULT_LOAD_RECORD_SIZE = 100;
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 export const HPA_DEFAULTS = { syncSeconds: 15, downscaleWindowSeconds: 300, tolerance: 0.1 } as const;
+/** Sarama's default Net.ReadTimeout (config.go NewConfig), which KEDA's kafka scaler does not change. */
+export const KAFKA_READ_TIMEOUT_SECONDS = 30;

@@ -145,48 +145,73 @@ export function skipReason(rc: ResolvedCase, target: Target): string | null {
 /** Errors the admin has already waited out (or that no wait fixes): ensureTopic is not tried again for them. */
 const NOT_RETRIED = ['KAFKA_UNREACHABLE', 'KAFKA_AUTH', 'KAFKA_SASL', 'KAFKA_TLS', 'KAFKA_PROTOCOL'];
 
-async function establishPreconditions(admin: KafkaAdmin, rc: ResolvedCase, log: (s: string) => void): Promise<void> {
-  const d = rc.def;
-  const topics = await admin.listTopics();
-  if (d.preconditions.topic === 'fresh' && topics.includes(d.topic)) {
-    log(`${d.name}: deleting topic ${d.topic} (precondition topic: fresh)`);
-    await admin.deleteTopics([d.topic]);
+/** A fresh (or reused) topic with the case's partition count. */
+async function prepareTopic(admin: KafkaAdmin, d: CaseDef, topic: string, existing: string[], log: (s: string) => void): Promise<void> {
+  if (d.preconditions.topic === 'fresh' && existing.includes(topic)) {
+    log(`${d.name}: deleting topic ${topic} (precondition topic: fresh)`);
+    await admin.deleteTopics([topic]);
     const t0 = Date.now();
-    while ((await admin.listTopics()).includes(d.topic)) {
-      if (Date.now() - t0 > 30_000) throw envError(`topic ${d.topic} is still being deleted after 30 s`, 'pass --run-id to use fresh names, or wait and retry');
+    while ((await admin.listTopics()).includes(topic)) {
+      if (Date.now() - t0 > 30_000) throw envError(`topic ${topic} is still being deleted after 30 s`, 'pass --run-id to use fresh names, or wait and retry');
       await sleep(300);
     }
   }
   // A topic marked for deletion cannot be re-created at once: try again for about 5 s, unless the broker is
   // unreachable or refuses us (the admin has already waited for those).
-  const { created } = await retry(() => admin.ensureTopic(d.topic, d.partitions), {
+  const { created } = await retry(() => admin.ensureTopic(topic, d.partitions), {
     attempts: 11,
     backoff: { initialMs: 500, factor: 1 },
     retriable: (err) => !(err instanceof CmaError && (err.exitCode === ExitCode.USAGE || NOT_RETRIED.includes(err.code))),
   });
-  const parts = await admin.partitions(d.topic);
+  const parts = await admin.partitions(topic);
   if (parts.length !== d.partitions) {
     throw envError(
-      `topic ${d.topic} has ${parts.length} partitions, the case needs ${d.partitions}`,
+      `topic ${topic} has ${parts.length} partitions, the case needs ${d.partitions}`,
       'use preconditions.topic: fresh, or --run-id for new names',
     );
   }
-  if (created) log(`${d.name}: created topic ${d.topic} (${d.partitions} partitions)`);
+  if (created) log(`${d.name}: created topic ${topic} (${d.partitions} partitions)`);
+}
+
+/**
+ * preconditions.deletedRecords: records written and then deleted below the log end (DeleteRecords), as retention
+ * removes them: the log start moves up to the log end. They carry no sequence numbers (not part of the audit).
+ */
+async function writeDeletedRecords(admin: KafkaAdmin, conn: KafkaConnection, d: CaseDef, log: (s: string) => void): Promise<void> {
+  const n = d.preconditions.deletedRecords;
+  if (!n) return;
+  if (!admin.deleteRecords) throw envError('this Kafka client cannot delete records', 'run the case with the KafkaJS client');
+  await produce({ connection: conn, topic: d.topic, numRecords: n, throughput: -1, recordSize: 100 });
+  await admin.deleteRecords(d.topic, await admin.partitions(d.topic));
+  const ends = await admin.endOffsets(d.topic);
+  log(`${d.name}: wrote ${n} records to ${d.topic} and deleted them (log start = log end: ${ends.map((e) => `${e.partition}:${e.low}`).join(' ')})`);
+}
+
+async function establishPreconditions(admin: KafkaAdmin, conn: KafkaConnection, rc: ResolvedCase, log: (s: string) => void): Promise<void> {
+  const d = rc.def;
+  const existing = await admin.listTopics();
+  for (const topic of [d.topic, ...d.extraTopics.map((x) => x.topic)]) await prepareTopic(admin, d, topic, existing, log);
+  await writeDeletedRecords(admin, conn, d, log);
   const group = d.preconditions.group;
+  const allTopics = [d.topic, ...d.extraTopics.map((x) => x.topic)];
   if (group === 'never-committed') {
-    const c = await admin.committedOffsets(d.group, [d.topic]);
+    const c = await admin.committedOffsets(d.group, allTopics);
     if (c.some((x) => x.offset !== null)) {
       log(`${d.name}: deleting group ${d.group} (precondition group: never-committed)`);
       await admin.deleteGroups([d.group]);
     }
-    const after = await admin.committedOffsets(d.group, [d.topic]);
+    const after = await admin.committedOffsets(d.group, allTopics);
     if (after.some((x) => x.offset !== null)) {
       throw envError(`group ${d.group} still has committed offsets`, 'stop its consumers, or pass --run-id for a new group name');
     }
   } else if (group === 'committed-at-end') {
-    const ends = await admin.endOffsets(d.topic);
-    await admin.commitOffsets(d.group, d.topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
-    log(`${d.name}: committed group ${d.group} at the log end of ${d.topic}`);
+    // The topics the consumers read; an extra topic they do not read stays without commits (KEDA then does not
+    // discover it when the trigger has no topic).
+    for (const topic of [d.topic, ...d.consumedTopics]) {
+      const ends = await admin.endOffsets(topic);
+      await admin.commitOffsets(d.group, topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
+      log(`${d.name}: committed group ${d.group} at the log end of ${topic}`);
+    }
   }
 }
 
@@ -218,6 +243,8 @@ interface CaseRun {
   /** The background load; resolves once every phase ended or the load was stopped (never rejects). */
   loadDone: Promise<void>;
   loadError: unknown;
+  /** The broker outage of the case (if any), in the background beside the load; never rejects. */
+  outageDone: Promise<void>;
 }
 
 function newRun(rc: ResolvedCase, opts: RunCaseOptions): CaseRun {
@@ -237,6 +264,7 @@ function newRun(rc: ResolvedCase, opts: RunCaseOptions): CaseRun {
     loadAbort: new AbortController(),
     loadDone: Promise.resolve(),
     loadError: null,
+    outageDone: Promise.resolve(),
   };
 }
 
@@ -247,7 +275,7 @@ const elapsed = (run: CaseRun): number => (Date.now() - run.t0) / 1000;
 async function prepareKafka(run: CaseRun): Promise<KafkaConnection> {
   const conn = await run.opts.target.connection();
   run.admin = await openAdmin(conn);
-  await establishPreconditions(run.admin, run.rc, run.opts.log);
+  await establishPreconditions(run.admin, conn, run.rc, run.opts.log);
   return conn;
 }
 
@@ -270,6 +298,9 @@ function caseSpec(run: CaseRun): CaseSpec {
     annotations: d.annotations,
     hpa: d.hpa,
     stallPartitions: d.consumer.stallPartitions,
+    ...(d.consumedTopics.length ? { consumerTopics: d.consumedTopics } : {}),
+    ...(d.triggerTopic ? {} : { allTopics: true }),
+    kafkaReadTimeoutMs: d.kafkaReadTimeoutSeconds * 1000,
     ...(run.auditDir ? { auditDir: run.auditDir } : {}),
   };
 }
@@ -286,14 +317,19 @@ async function startTarget(run: CaseRun): Promise<void> {
   if (opts.signal.aborted) throw new CmaError('interrupted', { exitCode: ExitCode.INTERRUPTED });
 }
 
-/** Total lag as KEDA computes it from the group's offsets; null when unreadable. */
+/**
+ * Total lag as KEDA computes it from the group's offsets (on every topic the group committed to when the trigger
+ * has no topic); null when unreadable, or when the broker does not answer within two sample intervals (a paused
+ * broker), so sampling goes on.
+ */
 async function readLag(run: CaseRun): Promise<number | null> {
-  try {
-    const parts = await readPartitionOffsets(run.admin!, run.def.group, run.def.topic);
-    return computeKedaView(parts, run.rc.settings).totalLagWithPersistent;
-  } catch {
-    return null;
-  }
+  const read = (async () => {
+    const parts = await readPartitionOffsets(run.admin!, run.def.group, run.def.triggerTopic ? run.def.topic : undefined);
+    return computeKedaView(parts, run.rc.settings, undefined, { allTopics: !run.def.triggerTopic }).totalLagWithPersistent;
+  })().catch(() => null);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2 * run.intervalMs)));
+  return Promise.race([read, late]).finally(() => clearTimeout(timer));
 }
 
 /** One timeline point: the target's replicas and the lag, read together. */
@@ -329,10 +365,13 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       while (!loadAbort.signal.aborted && lastReady() < 1) await sleep(200, loadAbort.signal);
     }
     if (loadAbort.signal.aborted) return;
-    run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}`);
+    const topic = ph.topic ?? d.topic;
+    const tx = ph.transactional ? `, transactional${ph.abortEvery ? `, every ${ph.abortEvery}. aborted` : ''}` : '';
+    run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}${topic !== d.topic ? ` to ${topic}` : ''}${tx}`);
     const summary = await produce({
       connection: conn,
-      topic: d.topic,
+      topic,
+      ...(ph.transactional ? { transactional: true, ...(ph.abortEvery ? { abortEvery: ph.abortEvery } : {}) } : {}),
       numRecords: ph.records,
       throughput: ph.throughput,
       recordSize: ph.recordSize,
@@ -353,12 +392,41 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
   events.loadEnd = round1(elapsed(run));
 }
 
-/** Phase 3a: the first sample (before any load), then the load in the background; a load error stops it. */
+/**
+ * The case's broker outage: `outage.after` seconds after the load started the target pauses the broker, and
+ * resumes it `outage.for` seconds later (also when the load is stopped first). Events outageStart/outageEnd.
+ */
+async function driveOutage(run: CaseRun): Promise<void> {
+  const { def: d, events, loadAbort, opts } = run;
+  const o = d.outage;
+  if (!o || !opts.target.pauseBroker || !opts.target.resumeBroker) return;
+  while (events.loadStart === null && !loadAbort.signal.aborted) await sleep(100, loadAbort.signal);
+  if (loadAbort.signal.aborted) return;
+  await sleep(Math.max(0, (events.loadStart! + o.after - elapsed(run)) * 1000), loadAbort.signal);
+  if (loadAbort.signal.aborted) return;
+  await opts.target.pauseBroker();
+  events.outageStart = round1(elapsed(run));
+  opts.log(`${d.name}: broker paused at t=${events.outageStart} s for ${o.for} s`);
+  try {
+    await sleep(o.for * 1000, loadAbort.signal);
+  } finally {
+    await opts.target.resumeBroker();
+    events.outageEnd = round1(elapsed(run));
+    opts.log(`${d.name}: broker resumed at t=${events.outageEnd} s`);
+  }
+}
+
+/** Phase 3a: the first sample (before any load), then the load (and the outage) in the background; a load error stops it. */
 async function startLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
   run.t0 = Date.now();
+  if (run.def.outage) Object.assign(run.events, { outageStart: null, outageEnd: null });
   await takeSample(run);
   run.loadDone = driveLoad(run, conn).catch((err) => {
     run.loadError = err;
+    run.loadAbort.abort();
+  });
+  run.outageDone = driveOutage(run).catch((err) => {
+    run.loadError ??= err;
     run.loadAbort.abort();
   });
 }
@@ -403,9 +471,10 @@ function drained(d: CaseDef, p: TimelinePoint): boolean {
   return !needsDrain || (p.totalLag !== null && p.totalLag <= 0) || p.t >= d.timeout;
 }
 
-/** Stops the load and waits until the producer has stopped. */
+/** Stops the load (and resumes a paused broker) and waits until the producer has stopped. */
 async function stopLoad(run: CaseRun): Promise<void> {
   run.loadAbort.abort();
+  await run.outageDone;
   await run.loadDone;
 }
 

@@ -16,9 +16,11 @@ import type {
   ScenarioConsumer,
   ScenarioFile,
   ScenarioLoadPhase,
+  ScenarioOutage,
   ScenarioPause,
   ScenarioPreconditions,
   ScenarioSettings,
+  ScenarioTopics,
 } from './model.js';
 
 /** The members of T that are not optional. */
@@ -54,7 +56,7 @@ const bool = { type: 'boolean' } as const;
 const enumOf =
   <T extends string>() =>
   <const V extends readonly T[]>(...values: V & AllOf<T, V>): { type: 'string'; enum: T[] } => ({ type: 'string', enum: [...values] });
-const anchor: JSONSchemaType<Anchor> = enumOf<Anchor>()('start', 'load-start', 'load-end', 'previous');
+const anchor: JSONSchemaType<Anchor> = enumOf<Anchor>()('start', 'load-start', 'load-end', 'previous', 'outage-start', 'outage-end');
 const offsetReset = enumOf<OffsetResetPolicy>()('latest', 'earliest');
 const partitionList = { type: 'array', items: nonNegInt } as const;
 
@@ -98,6 +100,14 @@ const settings: JSONSchemaType<ScenarioSettings> = {
     allowIdleConsumers: bool,
     limitToPartitionsWithLag: bool,
     ensureEvenDistributionOfPartitions: bool,
+    partitionLimitation: { type: 'string', minLength: 1 },
+    fallback: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['failureThreshold', 'replicas'],
+      properties: { failureThreshold: nonNegInt, replicas: nonNegInt },
+    },
+    kedaVersion: { type: 'string', minLength: 1 },
     behavior: { ...behavior, nullable: true },
   }),
 };
@@ -120,7 +130,26 @@ const preconditions: JSONSchemaType<ScenarioPreconditions> = {
     group: enumOf<NonNullable<ScenarioPreconditions['group']>>()('committed-at-end', 'never-committed', 'as-is'),
     replicas: nonNegInt,
     topic: enumOf<NonNullable<ScenarioPreconditions['topic']>>()('fresh', 'reuse'),
+    deletedRecords: posInt,
   }),
+};
+
+const topicSuffix = { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', maxLength: 40 } as const;
+const topics: JSONSchemaType<ScenarioTopics> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: allOptional({
+    extra: { type: 'array', items: topicSuffix, minItems: 1 },
+    consumed: { type: 'array', items: topicSuffix },
+    trigger: enumOf<NonNullable<ScenarioTopics['trigger']>>()('case', 'none'),
+  }),
+};
+
+const outage: JSONSchemaType<ScenarioOutage> = {
+  type: 'object',
+  additionalProperties: false,
+  required: requiredOf<ScenarioOutage>()('after', 'for'),
+  properties: { after: seconds, for: { type: 'number', exclusiveMinimum: 0 } },
 };
 
 const loadPhase: JSONSchemaType<ScenarioLoadPhase> = {
@@ -135,6 +164,9 @@ const loadPhase: JSONSchemaType<ScenarioLoadPhase> = {
       partitions: { ...partitionList, minItems: 1 },
       after: seconds,
       when: enumOf<NonNullable<ScenarioLoadPhase['when']>>()('consumers-ready'),
+      topic: topicSuffix,
+      transactional: bool,
+      abortEvery: posInt,
     }),
   },
 };
@@ -184,6 +216,8 @@ const EXPECTATIONS: { [K in ExpectationKind]: JSONSchemaType<Expectation<K>> } =
   'lag-drains': expectationOf('lag-drains')({ lag: nonNegInt, within: seconds, after }, 'lag', 'within'),
   'no-loss': expectationOf('no-loss')({ duplicates: optional(bool) }),
   'scale-downs': expectationOf('scale-downs')({ atLeast: posInt }, 'atLeast'),
+  'replicas-in': expectationOf('replicas-in')({ replicas: { type: 'array', items: nonNegInt, minItems: 1 } }, 'replicas'),
+  step: expectationOf('step')({ from: nonNegInt, to: nonNegInt }, 'from', 'to'),
 };
 
 /** The expectation kinds in the schema's order (for messages). */
@@ -209,6 +243,8 @@ const bodyProps: PropertiesSchema<ScenarioBody> = allOptional({
   partitions,
   preconditions,
   load: { type: 'array', items: loadItem },
+  topics,
+  outage,
   expectations: { type: 'array', items: expectation },
   audit: bool,
   pin: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } },

@@ -36,6 +36,15 @@ export interface CaseSpec {
   hpa?: { syncSeconds: number; downscaleWindowSeconds: number; tolerance: number };
   /** Partitions the consumers never advance (persistent-lag cases). */
   stallPartitions?: number[];
+  /** More topics the consumers subscribe to, in the same group (multi-topic cases). */
+  consumerTopics?: string[];
+  /** The trigger has no topic: the scaler reads every topic the group has commits for. */
+  allTopics?: boolean;
+  /**
+   * How long the (emulated) scaler waits for the broker before a read fails: KEDA's Kafka client read timeout
+   * (local target; divided by --fast).
+   */
+  kafkaReadTimeoutMs?: number;
 }
 
 /** One observation; fields a target cannot know are null. */
@@ -71,6 +80,10 @@ export interface Target {
   audit?(): Promise<{ seqs: Iterable<number>; scaleDowns: number } | null>;
   /** Component versions for the report. */
   versions(): Promise<Record<string, string>>;
+  /** Pauses the Kafka broker (feature 'broker-pause'; the local target stops its process with SIGSTOP). */
+  pauseBroker?(): Promise<void>;
+  /** Resumes a paused broker; a no-op when it is not paused. */
+  resumeBroker?(): Promise<void>;
   /** Releases everything (broker started by the target, child processes). */
   close(): Promise<void>;
 }

@@ -24,7 +24,16 @@ async function waitFor(cond: () => Promise<boolean>, ms = 60_000): Promise<void>
 
 /** Transactions of `records` records on the given partitions, committed or aborted (one request = one transaction). */
 const txn = (topic: string, records: number, partitions: number[], abort: boolean) =>
-  produce({ connection: plainConnection(), topic, numRecords: records, throughput: -1, recordSize: 20, partitions, transactional: true, ...(abort ? { abortEvery: 1 } : {}) });
+  produce({
+    connection: plainConnection(),
+    topic,
+    numRecords: records,
+    throughput: -1,
+    recordSize: 20,
+    partitions,
+    transactional: true,
+    ...(abort ? { abortEvery: 1 } : {}),
+  });
 
 const committedOf = (group: string, topic: string) =>
   withAdmin(async (a) => Object.fromEntries((await a.committedOffsets(group, [topic])).map((c) => [c.partition, c.offset])));
@@ -55,8 +64,9 @@ describe('transactions: the consumer commits its position past control records',
     await txn(topic, 5, [2], false);
     expect(s1.transactions).toEqual({ committed: 1, aborted: 0, abortedRecords: 0 });
     expect(s2.transactions).toEqual({ committed: 0, aborted: 1, abortedRecords: 10 });
-    const ends = await withAdmin((a) => a.endOffsets(topic));
-    expect(Object.fromEntries(ends.map((e) => [e.partition, e.high]))).toEqual({ 0: 11, 1: 11, 2: 18 });
+    // 11/11/18 — more if a transaction had to be sent again (its failed attempt is aborted: invisible, but in the log).
+    const end = Object.fromEntries((await withAdmin((a) => a.endOffsets(topic))).map((e) => [e.partition, e.high])) as Record<number, number>;
+    expect([end[0]! >= 11, end[1]! >= 11, end[2]! >= 18]).toEqual([true, true, true]);
 
     // cma-demo's consumer: 10 + 0 + 10 visible records; then it must move past the markers and the aborted batch.
     const seen: number[] = [];
@@ -67,9 +77,9 @@ describe('transactions: the consumer commits its position past control records',
     const done = w.run();
     await waitFor(async () => {
       const c = await committedOf(ours, topic);
-      return c[0] === 11 && c[1] === 11 && c[2] === 18;
+      return c[0] === end[0] && c[1] === end[1] && c[2] === end[2];
     }).catch(async (err) => {
-      throw new Error(`${(err as Error).message}: cma-demo committed ${JSON.stringify(await committedOf(ours, topic))}, log ends 11/11/18`);
+      throw new Error(`${(err as Error).message}: cma-demo committed ${JSON.stringify(await committedOf(ours, topic))}, log ends ${JSON.stringify(end)}`);
     });
     w.stop('SIGTERM');
     const summary = await done;
@@ -83,7 +93,8 @@ describe('transactions: the consumer commits its position past control records',
     ], { reject: false });
     const javaRows = await javaDescribe(java, topic);
     const oursRows = await javaDescribe(ours, topic);
-    expect(javaRows).toEqual({ 0: { committed: 11, end: 11, lag: 0 }, 1: { committed: 11, end: 11, lag: 0 }, 2: { committed: 18, end: 18, lag: 0 } });
+    const atEnd = (p: number) => ({ committed: end[p]!, end: end[p]!, lag: 0 });
+    expect(javaRows).toEqual({ 0: atEnd(0), 1: atEnd(1), 2: atEnd(2) });
     expect(oursRows).toEqual(javaRows);
 
     // What KEDA counts for the group: nothing left.
@@ -99,10 +110,14 @@ describe('transactions: the consumer commits its position past control records',
     const w = new ConsumerWorker({ connection: plainConnection(), group, topic, offsetReset: 'earliest', processMs: 0 });
     const done = w.run();
     await waitFor(async () => w.stats().ready);
-    await txn(topic, 7, [0], true); // aborted: the consumer gets a fetch with nothing it may see
-    await waitFor(async () => (await committedOf(group, topic))[0] === 8);
+    const endNow = async () => (await withAdmin((a) => a.endOffsets(topic)))[0]!.high;
+    await txn(topic, 7, [0], true); // aborted: the consumer gets a fetch with nothing it may see (7 records + marker)
+    const e1 = await endNow();
+    expect(e1).toBeGreaterThanOrEqual(8);
+    await waitFor(async () => (await committedOf(group, topic))[0] === e1);
     await txn(topic, 7, [0], false);
-    await waitFor(async () => (await committedOf(group, topic))[0] === 16);
+    const e2 = await endNow();
+    await waitFor(async () => (await committedOf(group, topic))[0] === e2);
     w.stop('SIGTERM');
     expect((await done).records).toBe(7);
   }, 120_000);
@@ -113,13 +128,14 @@ describe('produce --transactional (the binary)', () => {
     const topic = uniqueName('txcli');
     const r = await runCli(['produce', '--topic', topic, '--partitions', '1', '--num-records', '300', '--throughput', '1000', '--record-size', '10', '--sequence', '--transactional', '--abort-every', '1', '-o', 'json'], { env: cliEnv() });
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { records: number; transactions: { committed: number; aborted: number; abortedRecords: number }; ackedSequences: unknown[] };
+    type Doc = { records: number; transactions: { committed: number; aborted: number; abortedRecords: number }; ackedSequences: unknown[] };
+    const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.transactions.committed).toBe(0);
     expect(doc.transactions.aborted).toBeGreaterThan(0);
     expect(doc.transactions.abortedRecords).toBe(300);
     expect(doc.ackedSequences).toEqual([]);
     const ends = await withAdmin((a) => a.endOffsets(topic));
-    expect(ends[0]!.high).toBe(300 + doc.transactions.aborted);
+    expect(ends[0]!.high).toBeGreaterThanOrEqual(300 + doc.transactions.aborted); // more only if a failed attempt was sent again
   }, 120_000);
 
   it('--abort-every without --transactional, or below 1, exits 2 before connecting', async () => {

@@ -9,7 +9,7 @@ export function registerConsume(program: Command, bind: Bind): void {
     .command('consume')
     .description('the consumer worker: consume a topic in a group with a bounded per-record work time')
     .addOption(new Option('--group <id>', 'consumer group').default(DEMO_DEFAULTS.group).env('CMA_DEMO_GROUP'))
-    .addOption(new Option('--topic <name>', 'topic to consume').default(DEMO_DEFAULTS.topic).env('CMA_DEMO_TOPIC'))
+    .addOption(new Option('--topic <name>', 'topic to consume, or several separated by commas (one group over all of them)').default(DEMO_DEFAULTS.topic).env('CMA_DEMO_TOPIC'))
     .addOption(new Option('--offset-reset <policy>', 'where a group with no commit starts: earliest|latest').default('latest').env('CMA_DEMO_OFFSET_RESET'))
     .addOption(new Option('--process-ms <ms>', 'simulated work per record, bounds one consumer to ~1000/ms rec/s').default('0').env('CMA_DEMO_PROCESS_MS'))
     .addOption(new Option('--max-messages <n>', 'stop (exit 0) after this many records').env('CMA_DEMO_MAX_MESSAGES'))
