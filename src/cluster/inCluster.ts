@@ -88,7 +88,13 @@ export async function runInCluster(kube: Kube, p: InClusterJobParams, o: InClust
 }
 
 /** Reads the consumer Deployment (default `kafka-consumer`) and derives the Job's parameters from it. */
-export async function discoverInClusterParams(kube: Kube, namespace: string, runId: string, args: string[], app: string = DEMO_DEFAULTS.app): Promise<InClusterJobParams> {
+export async function discoverInClusterParams(
+  kube: Kube,
+  namespace: string,
+  runId: string,
+  args: string[],
+  app: string = DEMO_DEFAULTS.app,
+): Promise<InClusterJobParams> {
   const d = await kube.get('deployment', app, namespace);
   if (!d) throw new CmaError(`Deployment ${namespace}/${app} does not exist: the in-cluster mode uses the consumer's image and credentials`, { exitCode: ExitCode.ENV, code: 'NO_CONSUMER', hint: 'run `cma-demo setup` (or --only consumer) first' });
   return jobParamsFromConsumer(d, runId, args);

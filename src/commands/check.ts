@@ -73,7 +73,13 @@ export async function checkAction(name: string | undefined, flags: CheckFlags, c
 
   // The consumer's auto.offset.reset.
   let consumer: ConsumerFacts | null = null;
-  const dep = subject.facts?.deployment ?? (flags.deployment ? await deploymentFromFile(flags.deployment, so.scaleTarget.name) : subject.source.file ? await deploymentFromFile(subject.source.file, so.scaleTarget.name) : null);
+  const dep =
+    subject.facts?.deployment ??
+    (flags.deployment
+      ? await deploymentFromFile(flags.deployment, so.scaleTarget.name)
+      : subject.source.file
+        ? await deploymentFromFile(subject.source.file, so.scaleTarget.name)
+        : null);
   if (dep) consumer = consumerOffsetReset(dep);
   else skipped.push(`the consumer's auto.offset.reset: no Deployment ${so.scaleTarget.name ?? ''} (give --deployment FILE, or check on the cluster)`.replace('  ', ' '));
 

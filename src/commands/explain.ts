@@ -63,7 +63,13 @@ export interface Subject {
  * Resolves what the command is about. `name` (positional) or the last setup selects the cluster; --scaledobject
  * selects a file (Kafka from the connection flags, or the cluster's listener with --target cluster).
  */
-export async function resolveSubject(name: string | undefined, flags: ExplainFlags & { kedaVersion?: string }, g: GlobalOptions, out: Output, o: { kafka?: boolean } = {}): Promise<Subject> {
+export async function resolveSubject(
+  name: string | undefined,
+  flags: ExplainFlags & { kedaVersion?: string },
+  g: GlobalOptions,
+  out: Output,
+  o: { kafka?: boolean } = {},
+): Promise<Subject> {
   const kafkaGiven = Boolean(flags.bootstrapServer || flags.commandConfig);
   const wantKafka = o.kafka ?? true;
   if (flags.scaledobject) {
@@ -107,7 +113,8 @@ async function readOnce(admin: KafkaAdmin, group: string, topic: string | undefi
 }
 
 /** A second read is worth its wait only when a partition with a commit has lag and a consumer runs. */
-const worthRereading = (r: Read, replicas: number): boolean => ((r.members ?? 0) > 0 || replicas > 0) && r.offsets.some((o) => o.committedOffset !== null && o.committedOffset >= 0 && o.logEndOffset > o.committedOffset);
+const worthRereading = (r: Read, replicas: number): boolean =>
+  ((r.members ?? 0) > 0 || replicas > 0) && r.offsets.some((o) => o.committedOffset !== null && o.committedOffset >= 0 && o.logEndOffset > o.committedOffset);
 
 export async function explainAction(name: string | undefined, flags: ExplainFlags & { kedaVersion?: string }, c: Command): Promise<number | void> {
   const out = outputFor(c);

@@ -18,7 +18,16 @@ export async function labUpAction(flags: { hpaSyncPeriod: string }, cmd: Command
   try {
     const s = await labUp({ hpaSyncPeriodSeconds: sync, log: (m) => out.info(`lab: ${m}`), signal: ac.signal });
     out.info(`lab: ${s.reused ? 'already running' : `up in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
-    if (out.machine) out.document({ running: true, reused: s.reused, server: s.server, kubeconfig: s.kubeconfig, versions: s.versions, hpaSyncPeriodSeconds: s.hpaSyncPeriodSeconds, warnings: out.warnings });
+    if (out.machine)
+      out.document({
+        running: true,
+        reused: s.reused,
+        server: s.server,
+        kubeconfig: s.kubeconfig,
+        versions: s.versions,
+        hpaSyncPeriodSeconds: s.hpaSyncPeriodSeconds,
+        warnings: out.warnings,
+      });
     else {
       out.text(
         [

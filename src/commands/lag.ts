@@ -33,7 +33,13 @@ interface LagFlags extends ConnectionFlags, SettingsFlags {
 /** What the cluster shows now (Deployment, ScaledObject, HPA, KEDA's external metric), for the side-by-side view. */
 async function observe(t: ClusterTarget): Promise<ClusterObservation> {
   const [s, c] = await Promise.all([t.sample(), t.conditions()]);
-  return { metric: s.metric, active: c.active, fallback: c.fallback, hpa: { currentReplicas: c.hpa.current, desiredReplicas: c.hpa.desired }, deploymentReplicas: s.replicas };
+  return {
+    metric: s.metric,
+    active: c.active,
+    fallback: c.fallback,
+    hpa: { currentReplicas: c.hpa.current, desiredReplicas: c.hpa.desired },
+    deploymentReplicas: s.replicas,
+  };
 }
 
 /** Adds the cluster comparison to a sample's result (document field, warnings) and returns its text lines. */
@@ -57,7 +63,11 @@ async function loadSettings(flags: LagFlags, out: Output): Promise<{ settings: S
   }
   const so = settingsFromScaledObjectYaml(text, flags.scaledobject, { kedaVersion: flags.kedaVersion });
   for (const w of so.warnings) out.warn(w.code, w.message);
-  return { settings: settingsFromFlags(flags, so.settings, { topic: flags.topic ?? so.settings.topic ?? null }), group: so.settings.consumerGroup, topic: so.settings.topic };
+  return {
+    settings: settingsFromFlags(flags, so.settings, { topic: flags.topic ?? so.settings.topic ?? null }),
+    group: so.settings.consumerGroup,
+    topic: so.settings.topic,
+  };
 }
 
 async function sample(admin: KafkaAdmin, group: string, topic: string | undefined, settings: ScaledObjectSettings): Promise<LagInput> {

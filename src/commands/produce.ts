@@ -53,7 +53,13 @@ export function resolveProduceNumbers(
 }
 
 /** Produces the load; exit 130 when SIGINT stopped it (SIGTERM stops it gracefully: 0). */
-export async function produceAction(posRecords: string | undefined, posRate: string | undefined, posSize: string | undefined, flags: ProduceFlags, c: Command): Promise<number> {
+export async function produceAction(
+  posRecords: string | undefined,
+  posRate: string | undefined,
+  posSize: string | undefined,
+  flags: ProduceFlags,
+  c: Command,
+): Promise<number> {
   const out = outputFor(c);
   const g = globalsOf(c);
   setKafkaVerbose(Boolean(g.verbose));

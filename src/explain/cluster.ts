@@ -71,7 +71,12 @@ export interface ClusterSide {
 
 const num = (v: unknown): number | null => (v === undefined || v === null || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
 const conditionsOf = (o: Obj | null): Condition[] =>
-  ((o?.status?.conditions ?? []) as Obj[]).map((c) => ({ type: String(c.type), status: String(c.status), reason: c.reason ? String(c.reason) : null, message: c.message ? String(c.message) : null }));
+  ((o?.status?.conditions ?? []) as Obj[]).map((c) => ({
+    type: String(c.type),
+    status: String(c.status),
+    reason: c.reason ? String(c.reason) : null,
+    message: c.message ? String(c.message) : null,
+  }));
 const boolOf = (cs: Condition[], type: string): boolean | null => {
   const c = cs.find((x) => x.type === type);
   return c ? (c.status === 'True' ? true : c.status === 'False' ? false : null) : null;
@@ -203,7 +208,9 @@ export function compareChainWithCluster(chain: Chain, facts: ClusterFacts, lagTh
         name: String(so.metadata?.name ?? ''),
         conditions: soConditions,
         lastActiveTime: so.status?.lastActiveTime ? String(so.status.lastActiveTime) : null,
-        annotations: Object.fromEntries(Object.entries((so.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k.startsWith('autoscaling.keda.sh/'))),
+        annotations: Object.fromEntries(
+          Object.entries((so.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k.startsWith('autoscaling.keda.sh/')),
+        ),
       },
       hpa: facts.hpa
         ? {
@@ -217,7 +224,12 @@ export function compareChainWithCluster(chain: Chain, facts: ClusterFacts, lagTh
           }
         : null,
       deployment: facts.deployment
-        ? { name: depName, specReplicas: deploymentReplicas, statusReplicas: num(facts.deployment.status?.replicas), readyReplicas: num(facts.deployment.status?.readyReplicas) }
+        ? {
+            name: depName,
+            specReplicas: deploymentReplicas,
+            statusReplicas: num(facts.deployment.status?.replicas),
+            readyReplicas: num(facts.deployment.status?.readyReplicas),
+          }
         : null,
       metric,
       metricSource,

@@ -136,7 +136,14 @@ export function recommend(input: RecommendInput): RecommendDocument {
     limitToPartitionsWithLag: false,
     behavior: { ...(base.behavior ?? {}), scaleUp: up.rules },
   });
-  const inputFor = (settings: ScaledObjectSettings, M: number, stepS?: number): PlanInput => ({ settings, partitions: M, load, consumerRate: R, podStartDelayS, ...(stepS ? { stepS } : {}) });
+  const inputFor = (settings: ScaledObjectSettings, M: number, stepS?: number): PlanInput => ({
+    settings,
+    partitions: M,
+    load,
+    consumerRate: R,
+    podStartDelayS,
+    ...(stepS ? { stepS } : {}),
+  });
   const start = base.idleReplicaCount ?? base.minReplicaCount;
 
   let searched = 0;
@@ -215,7 +222,15 @@ export function recommend(input: RecommendInput): RecommendDocument {
     const doc = plan(inputFor(c.settings, c.partitions));
     const ok = meets(doc.drainedS, doc.loadEndS, drainWithinS);
     const robust = ok && doc.variants.every((v) => meets(v.drainedS, doc.loadEndS, drainWithinS));
-    const replayed: Candidate = { ...c, drainedS: doc.drainedS, drainDelayS: doc.drainedS === null ? null : Math.round((doc.drainedS - doc.loadEndS) * 1000) / 1000, peak: doc.peak, returnToZeroS: doc.returnToZeroS, steps: doc.steps.map((s) => ({ t: s.t, replicas: s.to })), robust };
+    const replayed: Candidate = {
+      ...c,
+      drainedS: doc.drainedS,
+      drainDelayS: doc.drainedS === null ? null : Math.round((doc.drainedS - doc.loadEndS) * 1000) / 1000,
+      peak: doc.peak,
+      returnToZeroS: doc.returnToZeroS,
+      steps: doc.steps.map((s) => ({ t: s.t, replicas: s.to })),
+      robust,
+    };
     if (robust) chosen.push(replayed);
     else if (ok) fallback.push(replayed);
     if (chosen.length >= top) break;

@@ -62,7 +62,10 @@ function refusals(err: CmaError): ScaledObjectFacts['rejected'] {
 const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
 
 /** Reads the one ScaledObject of a (multi-document) YAML text, or a ScaledObject object from a cluster. */
-export function readScaledObject(source: { text: string; file: string } | { object: Obj; where: string }, opts: { kedaVersion?: string } = {}): ScaledObjectFacts {
+export function readScaledObject(
+  source: { text: string; file: string } | { object: Obj; where: string },
+  opts: { kedaVersion?: string } = {},
+): ScaledObjectFacts {
   let docs: Obj[];
   let file: string;
   let text: string;
@@ -124,7 +127,9 @@ export function readScaledObject(source: { text: string; file: string } | { obje
     notes,
     trigger,
     scaleTarget: { kind: str(target.kind), name: str(target.name) },
-    annotations: isObj(meta.annotations) ? (Object.fromEntries(Object.entries(meta.annotations).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {},
+    annotations: isObj(meta.annotations)
+      ? (Object.fromEntries(Object.entries(meta.annotations).map(([k, v]) => [k, String(v)])) as Record<string, string>)
+      : {},
     triggerAuthentication: ta,
     object: so,
   };

@@ -56,7 +56,14 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
   const T = s.lagThreshold;
   const A = s.activationLagThreshold;
   const target = r.target;
-  const v = (kind: VerdictKind, level: VerdictLevel, setting: string | null, text: string, fix: string | null = null): Verdict => ({ kind, level, replicas: target, setting, text, fix });
+  const v = (kind: VerdictKind, level: VerdictLevel, setting: string | null, text: string, fix: string | null = null): Verdict => ({
+    kind,
+    level,
+    replicas: target,
+    setting,
+    text,
+    fix,
+  });
 
   if (ctx.paused) {
     const ann = ctx.paused.replicas !== null ? 'autoscaling.keda.sh/paused-replicas' : 'autoscaling.keda.sh/paused';

@@ -295,7 +295,11 @@ export type LocalBrokerLookup = (env: NodeJS.ProcessEnv) => Promise<LocalBrokerR
  * flags > CMA_DEMO_* env > --command-config > the running local broker (exit 3 when none and no bootstrap).
  * Without `localBroker` there is no local fallback.
  */
-export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, localBroker?: LocalBrokerLookup): Promise<KafkaConnection> {
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  localBroker?: LocalBrokerLookup,
+): Promise<KafkaConnection> {
   const ccFile = flags.commandConfig || env.CMA_DEMO_COMMAND_CONFIG;
   const props = ccFile ? await readCommandConfig(ccFile) : null;
   let local: LocalBrokerRef | null = null;

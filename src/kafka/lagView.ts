@@ -168,7 +168,9 @@ export function lagWarnings(input: LagInput, view: KedaView): Warning[] {
       message: `${plural(negative.length, 'partition')} ${negative.length === 1 ? 'shows' : 'show'} a committed offset beyond the log end (${names(negative)}): the commit was read after the end offset, or the topic was recreated${metricNote}`,
     });
   }
-  const below = counted.filter((p) => p.committedOffset !== null && p.committedOffset >= 0 && p.logStartOffset !== undefined && p.committedOffset < p.logStartOffset);
+  const below = counted.filter(
+    (p) => p.committedOffset !== null && p.committedOffset >= 0 && p.logStartOffset !== undefined && p.committedOffset < p.logStartOffset,
+  );
   if (below.length) {
     const gone = below.reduce((a, p) => a + (p.logStartOffset! - p.committedOffset!), 0);
     w.push({

@@ -247,7 +247,12 @@ export interface SendLoopHooks {
  * partitions, with at most maxInFlight requests outstanding. On abort it stops sending and waits for what is
  * in flight. Returns the time of the first send (null when nothing was sent) and the first failure.
  */
-export async function sendLoop(producer: KafkaProducer, c: SendLoopConfig, hooks: SendLoopHooks, signal?: AbortSignal): Promise<{ firstSend: number | null; failure: unknown }> {
+export async function sendLoop(
+  producer: KafkaProducer,
+  c: SendLoopConfig,
+  hooks: SendLoopHooks,
+  signal?: AbortSignal,
+): Promise<{ firstSend: number | null; failure: unknown }> {
   const P = c.partitions.length;
   const payload = makePayload(c.recordSize);
   const seq = c.sequenceStart;
@@ -484,7 +489,8 @@ async function runWorkers(
           for (let k = 0; k < m.acks.length; k += 5) onAck(m.acks[k]!, m.acks[k + 1]!, m.acks[k + 2]!, m.acks[k + 3]!, m.acks[k + 4]!);
         } else if (m.type === 'done') {
           if (m.firstSend !== null && (firstSend === null || m.firstSend < firstSend)) firstSend = m.firstSend;
-          if (m.error && failure === null) failure = new CmaError(m.error.message, { hint: m.error.hint, exitCode: (m.error.exitCode ?? 3) as 3, code: m.error.code });
+          if (m.error && failure === null)
+            failure = new CmaError(m.error.message, { hint: m.error.hint, exitCode: (m.error.exitCode ?? 3) as 3, code: m.error.code });
           resolve();
         }
       });

@@ -154,9 +154,31 @@ export function formatSummary(s: SummaryFigures): string {
 export const SUMMARY_RE =
   /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$/m;
 
-export function parseSummaryLine(text: string): { records: number; recordsPerSec: number; mbPerSec: number; avgLatencyMs: number; maxLatencyMs: number; p50Ms: number; p95Ms: number; p99Ms: number; p999Ms: number } | null {
+export function parseSummaryLine(
+  text: string,
+): {
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  avgLatencyMs: number;
+  maxLatencyMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+} | null {
   const m = SUMMARY_RE.exec(text);
   if (!m) return null;
   const n = m.slice(1).map(Number);
-  return { records: n[0]!, recordsPerSec: n[1]!, mbPerSec: n[2]!, avgLatencyMs: n[3]!, maxLatencyMs: n[4]!, p50Ms: n[5]!, p95Ms: n[6]!, p99Ms: n[7]!, p999Ms: n[8]! };
+  return {
+    records: n[0]!,
+    recordsPerSec: n[1]!,
+    mbPerSec: n[2]!,
+    avgLatencyMs: n[3]!,
+    maxLatencyMs: n[4]!,
+    p50Ms: n[5]!,
+    p95Ms: n[6]!,
+    p99Ms: n[7]!,
+    p999Ms: n[8]!,
+  };
 }

@@ -148,7 +148,11 @@ function checkAbort(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CmaError('interrupted while starting the lab', { exitCode: ExitCode.INTERRUPTED, code: 'INTERRUPTED' });
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, o: { timeoutMs: number; proc?: ChildProcess; logFile?: string; signal?: AbortSignal }): Promise<void> {
+async function waitFor(
+  what: string,
+  cond: () => Promise<boolean>,
+  o: { timeoutMs: number; proc?: ChildProcess; logFile?: string; signal?: AbortSignal },
+): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   for (;;) {
     checkAbort(o.signal);

@@ -240,7 +240,11 @@ export async function labUp(o: LabUpOptions = {}): Promise<LabState & { reused: 
   }
 }
 
-async function waitForNode(kubectl: (a: string[]) => Promise<{ exitCode: number; stdout: string }>, signal: AbortSignal | undefined, logFile: string): Promise<void> {
+async function waitForNode(
+  kubectl: (a: string[]) => Promise<{ exitCode: number; stdout: string }>,
+  signal: AbortSignal | undefined,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new CmaError('interrupted while starting the lab', { exitCode: ExitCode.INTERRUPTED, code: 'INTERRUPTED' });

@@ -100,7 +100,8 @@ export function jobVerdict(job: Record<string, any> | null): JobState { // eslin
  */
 export function jobParamsFromConsumer(deployment: Record<string, any>, runId: string, args: string[]): InClusterJobParams { // eslint-disable-line @typescript-eslint/no-explicit-any
   const where = `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name}`;
-  const c = (deployment.spec?.template?.spec?.containers ?? [])[0] as { image?: string; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }> } | undefined;
+  const c = (deployment.spec?.template?.spec?.containers ?? [])[0] as
+    { image?: string; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }> } | undefined;
   const env = c?.env ?? [];
   const val = (n: string): string | undefined => env.find((e) => e.name === n)?.value;
   const secret = env.find((e) => e.name === 'CMA_DEMO_KAFKA_PASSWORD')?.valueFrom?.secretKeyRef?.name;

@@ -9,7 +9,11 @@
 import YAML from 'yaml';
 
 export type Params = Record<string, unknown>;
-export type K8sObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
+export type K8sObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
 
 const WHOLE = /^\{\{\s*([A-Za-z0-9_.]+)\s*\}\}$/;
 const INNER = /\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g;

@@ -85,7 +85,12 @@ function memorySpanSeconds(cfg: EmulatorConfig): number {
   const s = cfg.settings;
   const b = s.behavior ? fillBehavior(s.behavior, cfg.defaultDownscaleWindowSeconds) : null;
   const hpa = b
-    ? Math.max(b.scaleUp.stabilizationWindowSeconds, b.scaleDown.stabilizationWindowSeconds, ...b.scaleUp.policies.map((p) => p.periodSeconds), ...b.scaleDown.policies.map((p) => p.periodSeconds))
+    ? Math.max(
+        b.scaleUp.stabilizationWindowSeconds,
+        b.scaleDown.stabilizationWindowSeconds,
+        ...b.scaleUp.policies.map((p) => p.periodSeconds),
+        ...b.scaleDown.policies.map((p) => p.periodSeconds),
+      )
     : cfg.defaultDownscaleWindowSeconds;
   return Math.max(hpa, s.cooldownPeriod, s.initialCooldownPeriod);
 }

@@ -337,7 +337,15 @@ function locate(doc: Document, lc: LineCounter, path: Array<string | number>): {
 }
 
 /** KEDA's own defaults (not the seed's) for fields a ScaledObject file leaves out. */
-const KEDA_FILE_DEFAULTS = { pollingInterval: 30, cooldownPeriod: 300, initialCooldownPeriod: 0, minReplicaCount: 0, maxReplicaCount: 100, lagThreshold: 10, activationLagThreshold: 0 } as const;
+const KEDA_FILE_DEFAULTS = {
+  pollingInterval: 30,
+  cooldownPeriod: 300,
+  initialCooldownPeriod: 0,
+  minReplicaCount: 0,
+  maxReplicaCount: 100,
+  lagThreshold: 10,
+  activationLagThreshold: 0,
+} as const;
 
 /**
  * Reads the only ScaledObject of a (multi-document) YAML text. Exit 2 when there is none or several, and when

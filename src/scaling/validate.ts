@@ -551,7 +551,13 @@ export function checkSpecInt(field: string, v: unknown): Parsed<number> {
  * (verifyName, ≥ 2.20), the fallback block's shape, the scale target. `fields` use spec paths.
  */
 export function checkScaledObjectShape(
-  so: { name?: unknown; triggers: Array<{ type?: unknown; name?: unknown }>; scaleTargetName?: unknown; fallback?: Record<string, unknown> | null; hpaName?: unknown },
+  so: {
+    name?: unknown;
+    triggers: Array<{ type?: unknown; name?: unknown }>;
+    scaleTargetName?: unknown;
+    fallback?: Record<string, unknown> | null;
+    hpaName?: unknown;
+  },
   version: KedaVersion,
 ): KedaViolation[] {
   const b = kedaBehaviour(version);

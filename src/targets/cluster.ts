@@ -248,7 +248,12 @@ export class ClusterTarget implements Target {
   }
 
   /** The ScaledObject's Ready/Active/Fallback conditions and the HPA's view (for lag --watch and reports). */
-  async conditions(): Promise<{ ready: boolean | null; active: boolean | null; fallback: boolean | null; hpa: { current: number | null; desired: number | null; metric: number | null } }> {
+  async conditions(): Promise<{
+    ready: boolean | null;
+    active: boolean | null;
+    fallback: boolean | null;
+    hpa: { current: number | null; desired: number | null; metric: number | null };
+  }> {
     const kube = await this.k();
     const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
     const hpa = await kube.get('horizontalpodautoscalers.autoscaling', (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`, this.namespace);
@@ -270,7 +275,14 @@ export class ClusterTarget implements Target {
    * cluster has them, KEDA's real metric (external metrics API), the HPA's status value of it, and the namespace's
    * events (explain keeps those about these objects). A missing ScaledObject is an environment error naming it.
    */
-  async explainSnapshot(): Promise<{ scaledObject: Obj; hpa: Obj | null; deployment: Obj | null; metric: number | null; hpaMetric: number | null; events: Obj[] }> {
+  async explainSnapshot(): Promise<{
+    scaledObject: Obj;
+    hpa: Obj | null;
+    deployment: Obj | null;
+    metric: number | null;
+    hpaMetric: number | null;
+    events: Obj[];
+  }> {
     const kube = await this.k();
     const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
     if (!so) {
@@ -288,7 +300,14 @@ export class ClusterTarget implements Target {
       kube.list('events', { namespace: this.namespace }).catch(() => [] as Obj[]),
     ]);
     const cur = ((hpa?.status?.currentMetrics ?? []) as Obj[]).find((m) => m.type === 'External')?.external?.current;
-    return { scaledObject: so, hpa, deployment, metric: await this.externalMetric(hpa), hpaMetric: parseQuantity((cur?.averageValue ?? cur?.value) as string | undefined), events };
+    return {
+      scaledObject: so,
+      hpa,
+      deployment,
+      metric: await this.externalMetric(hpa),
+      hpaMetric: parseQuantity((cur?.averageValue ?? cur?.value) as string | undefined),
+      events,
+    };
   }
 
   /** A TriggerAuthentication's secretTargetRef and the key names (never the values) of the Secrets it names. */
@@ -309,7 +328,10 @@ export class ClusterTarget implements Target {
    * This target's Kafka connection with the username and password a TriggerAuthentication's Secret holds, for a
    * handshake as KEDA would make it; null when the Secret lacks them. The password stays in memory, never printed.
    */
-  async connectionWithTriggerAuth(params: Array<{ parameter: string; secret: string; key: string }>, sasl: string | undefined): Promise<KafkaConnection | null> {
+  async connectionWithTriggerAuth(
+    params: Array<{ parameter: string; secret: string; key: string }>,
+    sasl: string | undefined,
+  ): Promise<KafkaConnection | null> {
     const mechanism = ({ scram_sha512: 'scram-sha-512', scram_sha256: 'scram-sha-256', plaintext: 'plain' } as const)[(sasl ?? '').toLowerCase() as 'plaintext'];
     if (!mechanism) return null;
     const kube = await this.k();
