@@ -62,7 +62,8 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
   };
 }
 
-const fmt = (n: number): string => n.toLocaleString('en-US');
+/** 1,234,567 (en-US); whole numbers without Intl, which is slow over the thousands of rows of a long plan. */
+const fmt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : n.toLocaleString('en-US'));
 
 function behaviourText(s: ScaledObjectSettings): string {
   if (s.behavior === null) return 'HPA behaviour: none (legacy: 300 s downscale window, ≤ max(2·C, 4) per sync)';
@@ -78,6 +79,13 @@ function loadText(l: LoadPhase[]): string {
   return l
     .map((p) => ('pauseS' in p ? `pause ${p.pauseS} s` : `${fmt(p.records)} @ ${fmt(p.rate)}/s${p.partitions ? ` on partitions ${p.partitions.join(',')}` : ''}`))
     .join(', then ');
+}
+
+/** A variant's steps as `1 @15, 3 @20, …`; a long list keeps its start and end and says how many. */
+function shortSteps(steps: Array<{ t: number; replicas: number }>): string {
+  const text = (xs: typeof steps): string => xs.map((x) => `${x.replicas} @${x.t}`).join(', ');
+  if (steps.length <= 40) return text(steps);
+  return `${text(steps.slice(0, 30))}, …, ${text(steps.slice(-5))}; ${fmt(steps.length)} steps`;
 }
 
 export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { ascii?: boolean } = {}): string {
@@ -102,12 +110,20 @@ export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { asci
     while (i < doc.timeline.length - 1 && doc.timeline[i]!.t < t) i++;
     return doc.timeline[i];
   };
-  for (const st of doc.steps) {
+  // A long run can have tens of thousands of steps: the table shows its start and its end (-o json has them all).
+  const HEAD = 100;
+  const TAIL = 20;
+  doc.steps.forEach((st, k) => {
+    const hidden = doc.steps.length - HEAD - TAIL;
+    if (hidden > 0 && k >= HEAD && k < HEAD + hidden) {
+      if (k === HEAD) lines.push(`      … ${fmt(hidden)} more steps (-o json lists every step)`);
+      return;
+    }
     const p = at(st.t);
     lines.push(
       `${`${st.t}s`.padStart(7)}  ${`${st.from} → ${st.to}`.padEnd(9)}  ${st.by.toUpperCase().padEnd(4)}  ${fmt(p?.lag ?? 0).padStart(9)}  ${String(p?.metric ?? '').padStart(6)}  ${st.note}`,
     );
-  }
+  });
   if (doc.steps.length === 0) lines.push('      (the replicas never change)');
   lines.push('');
   lines.push(...renderChart(doc.timeline, { ascii: opts.ascii }));
@@ -122,7 +138,7 @@ export function renderPlanText(doc: PlanDocument, input: PlanInput, opts: { asci
     for (const v of doc.variants) {
       lines.push(
         `  ${v.name}: peak ${v.peak}, ${v.returnToZeroS !== null ? `back to 0 at ${v.returnToZeroS} s` : 'no return to 0'} ` +
-          `(${v.steps.map((x) => `${x.replicas} @${x.t}`).join(', ')}) — ${v.description}`,
+          `(${shortSteps(v.steps)}) — ${v.description}`,
       );
     }
   }

@@ -321,6 +321,10 @@ class Ticks {
   get next(): number {
     return this.first + this.k * this.period;
   }
+  /** The first tick at or after x. */
+  atOrAfter(x: number): number {
+    return this.first + Math.ceil((x - this.first - EPS) / this.period) * this.period;
+  }
   /** Skips `n` periods (a fast-forward). */
   skip(n: number): void {
     this.k += n;
@@ -348,8 +352,11 @@ class PlanSimulation {
   private readonly delay: number;
   private readonly polls: Ticks;
   private readonly syncs: Ticks;
-  private readonly samples: Ticks;
-  private readonly step: number;
+  private samples: Ticks;
+  private step: number;
+  /** The step was chosen here (not by the caller), so a cycle may adjust it (once). */
+  private readonly autoStep: boolean;
+  private stepFitted = false;
   private readonly maxT: number;
   private readonly quietS: number;
   private st: EmulatorState;
@@ -388,6 +395,7 @@ class PlanSimulation {
     this.topicName = s.topic ?? 'topic';
     this.delay = input.podStartDelayS ?? 10;
     this.step = input.stepS ?? autoStep(loadEnd);
+    this.autoStep = input.stepS === undefined;
     this.maxT = input.maxDurationS ?? loadEnd + 4 * 3600;
     this.polls = new Ticks(input.firstPollS ?? s.pollingInterval / 2, s.pollingInterval);
     const firstSync = input.firstHpaSyncS ?? 5;
@@ -471,7 +479,18 @@ class PlanSimulation {
     const period = t - then.t;
     const whole = (x: number): boolean => Math.abs(x - Math.round(x)) < 1e-9;
     // Whole seconds keep KEDA's whole-second timestamps in step; whole ticks keep the ticks' phase.
-    if (!whole(period) || !whole(period / this.s.pollingInterval) || !whole(period / this.cfg.hpaSyncSeconds) || !whole(period / this.step)) return;
+    if (!whole(period) || !whole(period / this.s.pollingInterval) || !whole(period / this.cfg.hpaSyncSeconds)) return;
+    if (!whole(period / this.step)) {
+      // A cycle shorter than a coarse sample step would repeat only every lcm(cycle, step): sample every whole
+      // number of cycles instead (about the same resolution), from the next sample on.
+      if (this.autoStep && !this.stepFitted && period < this.step && !whole(this.step / period)) {
+        this.stepFitted = true; // once: every later repeat of this cycle then falls on a whole number of steps
+        this.step = period * Math.max(1, Math.round(this.step / period));
+        this.samples = new Ticks(this.samples.next, this.step);
+        this.anchors.clear();
+      }
+      return;
+    }
     const n = Math.floor((end - EPS - t) / period);
     if (n >= 1) this.repeat(then, n, period);
     this.anchors.clear();
@@ -597,7 +616,7 @@ class PlanSimulation {
     const loadEnd = this.topic.loadEnd;
     if (t < loadEnd - EPS || !this.pods.settled(t)) return false;
     // The lag is compared sample to sample: it last changed at the first sample after it became steady.
-    const lagChange = Math.ceil((this.topic.lagSteadySince - EPS) / this.step) * this.step;
+    const lagChange = this.samples.atOrAfter(this.topic.lagSteadySince);
     return t - Math.max(this.lastChange, lagChange, loadEnd) >= this.quietS;
   }
 
@@ -647,7 +666,7 @@ export function predictTimeline(input: PlanInput): TimelinePoint[] {
 }
 
 const stepsOf = (run: PlanRun): Array<{ t: number; replicas: number }> => run.steps.map((x) => ({ t: x.t, replicas: x.to }));
-const sameSteps = (a: PlanRun, b: PlanRun): boolean => JSON.stringify(stepsOf(a)) === JSON.stringify(stepsOf(b));
+const sameSteps = (a: PlanRun, b: PlanRun): boolean => a.steps.length === b.steps.length && a.steps.every((x, i) => x.t === b.steps[i]!.t && x.to === b.steps[i]!.to);
 
 export function assumptionsOf(input: PlanInput): Record<string, unknown> {
   const s = input.settings;

@@ -290,11 +290,19 @@ describe('plan: an event loop whose cost follows the events (issue 10)', () => {
       { ...worked, partitions: 3, consumerRate: 5, model: 'per-partition', load: [{ records: 30_000, rate: 1 }], settings: { ...DEFAULT_SETTINGS, minReplicaCount: 2, idleReplicaCount: 0, pollingInterval: 10, cooldownPeriod: 15 } },
       { ...worked, consumerRate: 50, load: [{ records: 30_000, rate: 7 }], settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true, minReplicaCount: 1 }, cooldownEdge: 'expire', boundary: 'inclusive' },
     ];
-    for (const c of cases) {
+    for (const c0 of cases) {
+      const c = { ...c0, stepS: 10 }; // a given step (an automatic one may be fitted to the cycle)
       const fast = simulate(c);
       expect(fast.fastForwardedS, JSON.stringify(c.load)).toBeGreaterThan(0);
       expect(strip(fast)).toEqual(strip(simulate(c, { fastForward: false })));
     }
+  });
+  it('fits an automatic sample step to the cycle, and keeps the timeline to about a thousand samples plus the changes', () => {
+    const r = simulate({ ...worked, load: [{ records: 1_000_000, rate: 1 }] });
+    const samples = r.timeline.filter((p, i, a) => i === 0 || p.replicas === a[i - 1]!.replicas);
+    expect(samples.length).toBeGreaterThan(500);
+    expect(samples.length).toBeLessThan(2500);
+    expect(r.fastForwardedS).toBeGreaterThan(990_000);
   });
   it('a load of 11.6 virtual days that cycles 0 → 1 → 0 is predicted whole: 11,112 returns to 0, drained 15 s after the load', () => {
     const d = plan({ ...worked, load: [{ records: 1_000_000, rate: 1 }] });
