@@ -16,7 +16,13 @@ describe('cma-demo lag: KEDA parity', () => {
     // produce spreads over all four partitions: move the commits so the lags are the example's.
     const ends = await withAdmin((a) => a.endOffsets(topic));
     const e = (p: number) => ends.find((x) => x.partition === p)!.high;
-    await withAdmin((a) => a.commitOffsets(group, topic, [{ partition: 0, offset: e(0) - 700 }, { partition: 1, offset: e(1) - 800 }, { partition: 2, offset: e(2) }]));
+    await withAdmin((a) =>
+      a.commitOffsets(group, topic, [
+        { partition: 0, offset: e(0) - 700 },
+        { partition: 1, offset: e(1) - 800 },
+        { partition: 2, offset: e(2) },
+      ]),
+    );
     const limited = await runCli(['lag', '--group', group, '--topic', topic, '--partition-limitation', '0,2-3', '-o', 'json'], { env });
     expect(limited.exitCode, limited.stderr).toBe(0);
     const d = JSON.parse(limited.stdout);

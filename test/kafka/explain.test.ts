@@ -25,7 +25,11 @@ async function read(group: string, topic: string) {
   });
 }
 
-async function explainLive(group: string, topic: string, o: { settings?: Partial<ScaledObjectSettings>; twoReads?: boolean; between?: () => Promise<void>; replicas?: number } = {}) {
+async function explainLive(
+  group: string,
+  topic: string,
+  o: { settings?: Partial<ScaledObjectSettings>; twoReads?: boolean; between?: () => Promise<void>; replicas?: number } = {},
+) {
   const first = await read(group, topic);
   let cur = first;
   if (o.twoReads) {

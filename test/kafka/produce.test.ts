@@ -67,7 +67,16 @@ describe('produce against a real broker', () => {
 
   it('only the given partitions; sequence keys and acknowledged ranges', async () => {
     const topic = uniqueName('seq');
-    const s = await produce({ connection: plainConnection(), topic, numRecords: 1000, throughput: -1, recordSize: 20, createPartitions: 4, partitions: [1, 3], sequenceStart: 500 });
+    const s = await produce({
+      connection: plainConnection(),
+      topic,
+      numRecords: 1000,
+      throughput: -1,
+      recordSize: 20,
+      createPartitions: 4,
+      partitions: [1, 3],
+      sequenceStart: 500,
+    });
     expect(s.ackedSequences).toEqual([[500, 1499]]);
     const ends = await withAdmin((a) => a.endOffsets(topic));
     expect(ends.map((e) => e.high)).toEqual([0, 500, 0, 500]);
@@ -88,7 +97,15 @@ describe('produce against a real broker', () => {
     const topic = uniqueName('abort');
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 1500);
-    const s = await produce({ connection: plainConnection(), topic, numRecords: 100_000, throughput: 1000, recordSize: 10, createPartitions: 2, signal: ac.signal });
+    const s = await produce({
+      connection: plainConnection(),
+      topic,
+      numRecords: 100_000,
+      throughput: 1000,
+      recordSize: 10,
+      createPartitions: 2,
+      signal: ac.signal,
+    });
     expect(s.interrupted).toBe(true);
     expect(s.records).toBeGreaterThan(0);
     expect(s.records).toBeLessThan(100_000);

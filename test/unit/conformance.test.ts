@@ -23,7 +23,10 @@ import { sampleCase } from './reportFixture.js';
  * A series sampled every second from 0 to `end`: the replicas follow `steps` ([t, count], the count holds from t
  * on), the lag is `lag(t)`; the load runs from loadStart to loadEnd.
  */
-function series(steps: Array<[number, number]>, o: { end: number; loadStart: number | null; loadEnd: number | null; lag?: (t: number) => number | null; start?: number }): Series {
+function series(
+  steps: Array<[number, number]>,
+  o: { end: number; loadStart: number | null; loadEnd: number | null; lag?: (t: number) => number | null; start?: number },
+): Series {
   const points = [];
   for (let t = o.start ?? 0; t <= o.end; t++) {
     let replicas = steps[0]![1];
@@ -70,7 +73,14 @@ describe('landmarks of a timeline', () => {
     expect(l.end).toBe(198);
   });
 
-  it.each<[string, Array<[number, number]>, Partial<{ loadEnd: number | null; lag: (t: number) => number | null }>, { baseline: number; floor: number; drainLag?: number }, Partial<Landmarks>]>([
+  type LandmarkCase = [
+    string,
+    Array<[number, number]>,
+    Partial<{ loadEnd: number | null; lag: (t: number) => number | null }>,
+    { baseline: number; floor: number; drainLag?: number },
+    Partial<Landmarks>,
+  ];
+  it.each<LandmarkCase>([
     ['minReplicaCount 1: activation is the first scale-up, return is back to 1', [[0, 1], [30, 3], [60, 5], [150, 1]], {}, { baseline: 1, floor: 1 }, { activation: 28, peak: 5, peakAt: 58, return: 148 }],
     ['never activates: nothing but the drain', [[0, 0]], {}, { baseline: 0, floor: 0 }, { activation: null, peak: 0, peakAt: null, return: null, steps: [], drain: 100 }],
     ['paused: the first sample already shows 2, held there (never back to 0)', [[0, 2]], {}, { baseline: 0, floor: 0 }, { activation: -2, peak: 2, peakAt: -2, return: null }],
@@ -85,7 +95,16 @@ describe('landmarks of a timeline', () => {
   });
 
   it('an observed timeline: the load start is the origin; a prediction: its own load start', () => {
-    const tl: TimelinePoint[] = [0, 1, 2, 3].map((t) => ({ t: t + 0.4, replicas: t >= 2 ? 1 : 0, readyReplicas: 0, desiredReplicas: null, active: null, totalLag: 5, metric: null, produceRate: 0 }));
+    const tl: TimelinePoint[] = [0, 1, 2, 3].map((t) => ({
+      t: t + 0.4,
+      replicas: t >= 2 ? 1 : 0,
+      readyReplicas: 0,
+      desiredReplicas: null,
+      active: null,
+      totalLag: 5,
+      metric: null,
+      produceRate: 0,
+    }));
     const obs = landmarks(seriesFromTimeline(tl, { loadStart: 1.2, loadEnd: 3 }), { baseline: 0, floor: 0 });
     expect(obs.activation).toBe(1.2); // t 2.4 − load start 1.2
     const pred = landmarks(seriesFromPrediction([{ t: 0, replicas: 0 }, { t: 12, replicas: 1, lag: 0 }], 10, 15), { baseline: 0, floor: 0 });
@@ -158,7 +177,11 @@ describe('comparing two timelines', () => {
     [-9, true],
     [-9.1, false],
   ])('on a 0.1 s grid: activation %s s apart is within the 9 s tolerance: %s', (d, ok) => {
-    const at = (t0: number) => landmarks({ points: Array.from({ length: 400 }, (_, i) => ({ t: i / 10, replicas: i / 10 >= t0 ? 1 : 0, lag: 0 })), loadStart: 0, loadEnd: 1 }, { baseline: 0, floor: 0 });
+    const at = (t0: number) =>
+      landmarks(
+        { points: Array.from({ length: 400 }, (_, i) => ({ t: i / 10, replicas: i / 10 >= t0 ? 1 : 0, lag: 0 })), loadStart: 0, loadEnd: 1 },
+        { baseline: 0, floor: 0 },
+      );
     const row = cmp(at(20), at(20 + d))[0]!;
     expect(row).toMatchObject({ metric: 'activation (s)', delta: d, ok });
   });
@@ -228,7 +251,16 @@ describe('the conformance report', () => {
     return {
       ...base,
       settings: { ...base.settings, pollingInterval: 6 },
-      timeline: s.points.map((p) => ({ t: p.t, replicas: p.replicas, readyReplicas: p.replicas, desiredReplicas: p.replicas, active: p.replicas > 0, totalLag: p.lag, metric: p.lag, produceRate: 0 })),
+      timeline: s.points.map((p) => ({
+        t: p.t,
+        replicas: p.replicas,
+        readyReplicas: p.replicas,
+        desiredReplicas: p.replicas,
+        active: p.replicas > 0,
+        totalLag: p.lag,
+        metric: p.lag,
+        produceRate: 0,
+      })),
       events: { loadStart, loadEnd: loadStart + 20, end: 60 },
     };
   };

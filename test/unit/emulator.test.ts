@@ -70,7 +70,10 @@ describe('emulator state machine (synthetic observations, fake clock)', () => {
   });
 
   it('shares persistent-lag memory between the KEDA and HPA reads, and loses it after an error', () => {
-    const cfg = cfgOf({ excludePersistentLag: true, minReplicaCount: 1 }, { settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true, minReplicaCount: 1, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } });
+    const cfg = cfgOf(
+      { excludePersistentLag: true, minReplicaCount: 1 },
+      { settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true, minReplicaCount: 1, behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
+    );
     let st = createEmulatorState(-1000, { hpaInitialRecommendation: { replicas: 4, t: -1000 } });
     const stuck = { offsets: offsets(1, 500, 2500) }; // one partition, 2 000 behind, commit not moving
     // KEDA poll: first read, nothing remembered yet → lag counts; active.

@@ -91,7 +91,13 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
     c: { offsets: [[50, 350], [0, 0], [0, 0], [100, 600]], previous: [[0, 250], [0, 0], [0, 0], [100, 600]], replicas: 4, members: 4 },
     neighbour: {
       change: 'excludePersistentLag on',
-      c: { offsets: [[50, 350], [0, 0], [0, 0], [100, 600]], previous: [[0, 250], [0, 0], [0, 0], [100, 600]], replicas: 4, members: 4, settings: { excludePersistentLag: true } },
+      c: {
+        offsets: [[50, 350], [0, 0], [0, 0], [100, 600]],
+        previous: [[0, 250], [0, 0], [0, 0], [100, 600]],
+        replicas: 4,
+        members: 4,
+        settings: { excludePersistentLag: true },
+      },
       kind: 'scale-down-limit',
     },
   },

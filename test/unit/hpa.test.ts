@@ -217,7 +217,11 @@ describe('what the HPA records, and which boundaries matter', () => {
     const r5 = hpaReconcile(seed, st, { now: 5, specReplicas: 1, statusReplicas: 1, metric: 2000 });
     expect(r5).toMatchObject({ rescale: false, reason: 'ScaleUpStabilized' });
     st = r5.state;
-    expect(hpaReconcile(seed, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({ rescale: true, desiredReplicas: 3, edge: true });
+    expect(hpaReconcile(seed, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({
+      rescale: true,
+      desiredReplicas: 3,
+      edge: true,
+    });
     expect(hpaReconcile({ ...seed, boundary: 'inclusive' }, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({ rescale: false, edge: true });
   });
   it('a sample on a boundary that changes nothing is not an edge', () => {

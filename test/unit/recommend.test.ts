@@ -79,6 +79,8 @@ describe('recommend', () => {
 
   it('bad goals are usage errors', () => {
     expect(() => recommend({ base: DEFAULT_SETTINGS, load, consumerRate: 0, drainWithinS: 120 })).toThrow(expect.objectContaining({ exitCode: 2 }));
-    expect(() => recommend({ base: DEFAULT_SETTINGS, load: [{ pauseS: 10 }], consumerRate: 10, drainWithinS: 120 })).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(() => recommend({ base: DEFAULT_SETTINGS, load: [{ pauseS: 10 }], consumerRate: 10, drainWithinS: 120 })).toThrow(
+      expect.objectContaining({ exitCode: 2 }),
+    );
   });
 });

@@ -69,7 +69,18 @@ describe('Java line formats', () => {
   });
 
   it('summary line, round-tripped through the parser', () => {
-    const line = formatSummary({ records: 20000, recordsPerSec: 4999.84, mbPerSec: 0.477, avgLatencyMs: 1.234, maxLatencyMs: 9, p50Ms: 1.2, p95Ms: 2.4, p99Ms: 4, p999Ms: 8.6, durationMs: 4000 });
+    const line = formatSummary({
+      records: 20000,
+      recordsPerSec: 4999.84,
+      mbPerSec: 0.477,
+      avgLatencyMs: 1.234,
+      maxLatencyMs: 9,
+      p50Ms: 1.2,
+      p95Ms: 2.4,
+      p99Ms: 4,
+      p999Ms: 8.6,
+      durationMs: 4000,
+    });
     expect(line).toBe(
       '20000 records sent, 4999.8 records/sec (0.48 MB/sec), 1.23 ms avg latency, 9.00 ms max latency, 1 ms 50th, 2 ms 95th, 4 ms 99th, 9 ms 99.9th.',
     );
