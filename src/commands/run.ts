@@ -89,7 +89,11 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
 
   if (flags.list) {
     const entries = listCatalogue();
-    if (out.machine) out.document({ cases: entries.map((e) => ({ name: e.name, summary: e.summary, targets: e.targets, variants: e.variants, file: e.file })), warnings: out.warnings });
+    if (out.machine)
+      out.document({
+        cases: entries.map((e) => ({ name: e.name, summary: e.summary, targets: e.targets, variants: e.variants, file: e.file })),
+        warnings: out.warnings,
+      });
     else {
       const w = Math.max(...entries.map((e) => e.name.length));
       for (const e of entries) out.text(`${e.name.padEnd(w)}  ${e.summary}${e.targets.includes('local') ? '' : ' [cluster only]'}`);
@@ -146,7 +150,15 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
         continue;
       }
       out.info(`run: ${rc.def.name}: ${rc.def.description.split('\n')[0]!.slice(0, 160)}`);
-      const r = await runCase(rc, { target, signal: abort.signal, sampleIntervalMs, log, warn, onSample: (s) => live.update(s), ...(flags.reportDir ? { reportDir: flags.reportDir } : {}) });
+      const r = await runCase(rc, {
+        target,
+        signal: abort.signal,
+        sampleIntervalMs,
+        log,
+        warn,
+        onSample: (s) => live.update(s),
+        ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
+      });
       live.done();
       const { exitCode, ...rep } = r;
       reports.push(rep);

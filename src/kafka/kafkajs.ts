@@ -245,7 +245,11 @@ class KafkaJsAdmin implements KafkaAdmin {
     return (await this.call(() => this.admin.describeCluster())).brokers.length;
   }
 
-  async ensureTopic(topic: string, partitions: number, opts: { replicationFactor?: number; timeoutMs?: number } = {}): Promise<{ created: boolean; partitions: number }> {
+  async ensureTopic(
+    topic: string,
+    partitions: number,
+    opts: { replicationFactor?: number; timeoutMs?: number } = {},
+  ): Promise<{ created: boolean; partitions: number }> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     let created = false;
     const existing = await this.call(() => this.admin.listTopics());

@@ -407,7 +407,14 @@ class PlanSimulation {
     const longest = Math.max(
       s.cooldownPeriod,
       s.initialCooldownPeriod,
-      b ? Math.max(b.scaleDown.stabilizationWindowSeconds, b.scaleUp.stabilizationWindowSeconds, ...b.scaleDown.policies.map((p) => p.periodSeconds), ...b.scaleUp.policies.map((p) => p.periodSeconds)) : this.cfg.defaultDownscaleWindowSeconds,
+      b
+        ? Math.max(
+            b.scaleDown.stabilizationWindowSeconds,
+            b.scaleUp.stabilizationWindowSeconds,
+            ...b.scaleDown.policies.map((p) => p.periodSeconds),
+            ...b.scaleUp.policies.map((p) => p.periodSeconds),
+          )
+        : this.cfg.defaultDownscaleWindowSeconds,
     );
     this.quietS = longest + s.pollingInterval + 2 * this.cfg.hpaSyncSeconds;
     this.hpaWindow = b ? Math.max(b.scaleUp.stabilizationWindowSeconds, b.scaleDown.stabilizationWindowSeconds) : this.cfg.defaultDownscaleWindowSeconds;
@@ -473,7 +480,14 @@ class PlanSimulation {
     const key = this.signature();
     const then = this.anchors.get(key);
     if (!then) {
-      this.anchors.set(key, { t, steps: this.steps.length, timeline: this.timeline.length, edges: { ...this.edges }, totals: this.topic.totals(), committed: this.committedOffsets() });
+      this.anchors.set(key, {
+        t,
+        steps: this.steps.length,
+        timeline: this.timeline.length,
+        edges: { ...this.edges },
+        totals: this.topic.totals(),
+        committed: this.committedOffsets(),
+      });
       return;
     }
     const period = t - then.t;
@@ -554,7 +568,12 @@ class PlanSimulation {
     this.st = {
       ...this.st,
       keda: { ...keda, lastActiveTime: keda.lastActiveTime === null ? null : keda.lastActiveTime + d },
-      hpa: { ...hpa, recommendations: hpa.recommendations?.map(later) ?? null, scaleUpEvents: hpa.scaleUpEvents.map(later), scaleDownEvents: hpa.scaleDownEvents.map(later) },
+      hpa: {
+        ...hpa,
+        recommendations: hpa.recommendations?.map(later) ?? null,
+        scaleUpEvents: hpa.scaleUpEvents.map(later),
+        scaleDownEvents: hpa.scaleDownEvents.map(later),
+      },
       memory,
     };
     this.pods.shift(t, d);
@@ -666,7 +685,8 @@ export function predictTimeline(input: PlanInput): TimelinePoint[] {
 }
 
 const stepsOf = (run: PlanRun): Array<{ t: number; replicas: number }> => run.steps.map((x) => ({ t: x.t, replicas: x.to }));
-const sameSteps = (a: PlanRun, b: PlanRun): boolean => a.steps.length === b.steps.length && a.steps.every((x, i) => x.t === b.steps[i]!.t && x.to === b.steps[i]!.to);
+const sameSteps = (a: PlanRun, b: PlanRun): boolean =>
+  a.steps.length === b.steps.length && a.steps.every((x, i) => x.t === b.steps[i]!.t && x.to === b.steps[i]!.to);
 
 export function assumptionsOf(input: PlanInput): Record<string, unknown> {
   const s = input.settings;

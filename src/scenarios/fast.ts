@@ -139,7 +139,14 @@ function peakLagWithoutConsumers(def: CaseDef, s: ScaledObjectSettings): number 
  * A factor that takes the load from above the threshold to at or below it makes a case that expects activation
  * impossible: refused, naming the fields, the largest factor that keeps the case possible and the pin that does.
  */
-function refuseImpossible(before: CaseDef, settings: ScaledObjectSettings, after: CaseDef, afterSettings: ScaledObjectSettings, F: number, scaled: ScaledField[]): void {
+function refuseImpossible(
+  before: CaseDef,
+  settings: ScaledObjectSettings,
+  after: CaseDef,
+  afterSettings: ScaledObjectSettings,
+  F: number,
+  scaled: ScaledField[],
+): void {
   const act = afterSettings.activationLagThreshold;
   const i = activationExpectation(after, afterSettings);
   if (i < 0) return;

@@ -286,9 +286,27 @@ describe('plan: an event loop whose cost follows the events (issue 10)', () => {
   it('repeating a cycle gives exactly what stepping through every event gives (fluid, per-partition, persistent lag)', () => {
     const cases: PlanInput[] = [
       { ...worked, load: [{ records: 20_000, rate: 1 }] },
-      { ...worked, load: [{ records: 20_000, rate: 3 }, { pauseS: 2000 }, { records: 5000, rate: 2 }], settings: { ...DEFAULT_SETTINGS, pollingInterval: 15, cooldownPeriod: 30 } },
-      { ...worked, partitions: 3, consumerRate: 5, model: 'per-partition', load: [{ records: 30_000, rate: 1 }], settings: { ...DEFAULT_SETTINGS, minReplicaCount: 2, idleReplicaCount: 0, pollingInterval: 10, cooldownPeriod: 15 } },
-      { ...worked, consumerRate: 50, load: [{ records: 30_000, rate: 7 }], settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true, minReplicaCount: 1 }, cooldownEdge: 'expire', boundary: 'inclusive' },
+      {
+        ...worked,
+        load: [{ records: 20_000, rate: 3 }, { pauseS: 2000 }, { records: 5000, rate: 2 }],
+        settings: { ...DEFAULT_SETTINGS, pollingInterval: 15, cooldownPeriod: 30 },
+      },
+      {
+        ...worked,
+        partitions: 3,
+        consumerRate: 5,
+        model: 'per-partition',
+        load: [{ records: 30_000, rate: 1 }],
+        settings: { ...DEFAULT_SETTINGS, minReplicaCount: 2, idleReplicaCount: 0, pollingInterval: 10, cooldownPeriod: 15 },
+      },
+      {
+        ...worked,
+        consumerRate: 50,
+        load: [{ records: 30_000, rate: 7 }],
+        settings: { ...DEFAULT_SETTINGS, excludePersistentLag: true, minReplicaCount: 1 },
+        cooldownEdge: 'expire',
+        boundary: 'inclusive',
+      },
     ];
     for (const c0 of cases) {
       const c = { ...c0, stepS: 10 }; // a given step (an automatic one may be fitted to the cycle)
