@@ -32,6 +32,7 @@ interface ConsumeFlags extends ConnectionFlags {
   faultNoCommit?: boolean;
   faultDropEvery?: string;
   faultSigkillAfterAudits?: string;
+  faultCommitRecordOffsets?: boolean;
 }
 
 /** The worker; 0 after a graceful SIGTERM or --max-messages, 130 after SIGINT. */
@@ -61,6 +62,7 @@ export async function consumeAction(flags: ConsumeFlags, c: Command): Promise<nu
     faultNoCommit: Boolean(flags.faultNoCommit),
     faultDropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 }),
     faultSigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 }),
+    faultCommitRecordOffsets: Boolean(flags.faultCommitRecordOffsets),
   };
   const connection = await connectionFromFlags(flags);
   out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);

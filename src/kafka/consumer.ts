@@ -33,6 +33,11 @@ export interface ConsumeOptions {
   faultDropEvery?: number;
   /** Fault injection (hidden flags): SIGKILL itself after the N-th audit write, before committing (mid-batch crash). */
   faultSigkillAfterAudits?: number;
+  /**
+   * Fault injection (hidden flag): commit last record + 1 instead of the position past control records and aborted
+   * batches (cma-demo before issue 8), so transaction markers and aborted batches stay as lag.
+   */
+  faultCommitRecordOffsets?: boolean;
 }
 
 export interface ConsumeEvents {

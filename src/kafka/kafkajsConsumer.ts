@@ -283,7 +283,7 @@ export class ConsumerWorker {
         if (seq !== null && !(o.faultDropEvery && this.processed % o.faultDropEvery === 0)) pending.push(seq);
         p.resolveOffset(m.offset);
         last = m.offset;
-        whole = m === final;
+        whole = m === final && !o.faultCommitRecordOffsets;
         if (o.maxMessages !== undefined && this.processed >= o.maxMessages) {
           this.stop('max-messages');
           break;
@@ -320,7 +320,7 @@ export class ConsumerWorker {
   private onFilteredBatch(e: { payload: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string } }): void {
     const { topic, partition, batchSize, firstOffset, lastOffset } = e.payload;
     if (batchSize !== 0 || firstOffset === null || !this.topics.includes(topic)) return;
-    if (this.stopping || this.opts.faultNoCommit || this.stall.has(partition)) return;
+    if (this.stopping || this.opts.faultNoCommit || this.opts.faultCommitRecordOffsets || this.stall.has(partition)) return;
     const upTo = Number(lastOffset) + 1;
     if ((this.committed.get(keyOf(topic, partition)) ?? -1) >= upTo) return;
     void this.commitPosition(topic, partition, upTo);

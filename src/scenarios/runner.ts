@@ -15,6 +15,7 @@ import { computeKedaView } from '../scaling/kedaLag.js';
 import { predictTimeline, type PlanInput } from '../scaling/plan.js';
 import type { CaseSpec, Target } from '../targets/target.js';
 import { computeAudit } from '../kafka/audit.js';
+import { expectationDeadlines } from './deadlines.js';
 import { evaluateExpectations, onlyFinalChecksPending, type ExpectationResult, type RunEvents, type TimelinePoint } from './expectations.js';
 import type { ResolvedCase } from './fast.js';
 import type { CaseDef } from './model.js';
@@ -368,6 +369,8 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
     const topic = ph.topic ?? d.topic;
     const tx = ph.transactional ? `, transactional${ph.abortEvery ? `, every ${ph.abortEvery}. aborted` : ''}` : '';
     run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}${topic !== d.topic ? ` to ${topic}` : ''}${tx}`);
+    // Records on a topic the consumers do not read are not theirs to process: no sequence numbers, no audit.
+    const audited = topic === d.topic || d.consumedTopics.includes(topic);
     const summary = await produce({
       connection: conn,
       topic,
@@ -376,7 +379,7 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       throughput: ph.throughput,
       recordSize: ph.recordSize,
       ...(ph.partitions ? { partitions: ph.partitions } : {}),
-      sequenceStart: seq,
+      ...(audited ? { sequenceStart: seq } : {}),
       signal: loadAbort.signal,
       reportIntervalMs: 1000,
       onStart: () => {
@@ -385,7 +388,7 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       onReport: (r) => (run.produceRate = r.recordsPerSec),
     });
     run.produceRate = 0;
-    seq += ph.records;
+    if (audited) seq += ph.records;
     for (const r of summary.ackedSequences ?? []) run.acked.push([r[0], r[1]]);
     if (summary.interrupted) return;
   }
@@ -517,6 +520,7 @@ function completeReport(run: CaseRun, report: CaseReport, audit: CaseReport['aud
   if (exitCode === ExitCode.INTERRUPTED) events.interrupted = true;
   const final = evaluateExpectations(d.expectations, timeline, events, audit, true);
   report.expectations = final.map(({ kind, text, ok, observed }) => ({ kind, text, ok, observed }));
+  report.deadlines = expectationDeadlines(d.expectations, final, events);
   report.timeline = timeline;
   report.audit = audit;
   report.events = { ...events, end: timeline.length ? timeline[timeline.length - 1]!.t : null };

@@ -25,6 +25,12 @@ export function registerConsume(program: Command, bind: Bind): void {
     .addOption(new Option('--fault-no-commit', 'fault injection: never commit offsets').hideHelp())
     .addOption(new Option('--fault-drop-every <n>', 'fault injection: leave every n-th record out of the audit').hideHelp())
     .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: SIGKILL itself after the n-th audit write, before its commit').hideHelp())
+    .addOption(
+      // An environment twin so a run's consumer processes inherit it (negative control of the transactions case).
+      new Option('--fault-commit-record-offsets', 'fault injection: commit last record + 1, not the position past transaction markers')
+        .env('CMA_DEMO_FAULT_COMMIT_RECORD_OFFSETS')
+        .hideHelp(),
+    )
     .addHelpText(
       'after',
       `
