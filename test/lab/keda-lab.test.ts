@@ -81,12 +81,14 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
       env,
       timeout: 600_000,
     });
-    const so = await json(['get', 'scaledobject', 'kafka-consumer-scaledobject', '-n', NS]);
-    const metric = so.status?.externalMetricNames?.[0] as string;
-    expect(metric).toMatch(/^s0-kafka-/);
+    // The metric's name carries the topic, which the case sets: read it from the HPA KEDA keeps up to date.
+    let metric = '';
     const raw = await until(
       'a non-zero external metric from the KEDA adapter',
       async () => {
+        const hpa = await json(['get', 'hpa', 'keda-hpa-kafka-consumer-scaledobject', '-n', NS]);
+        metric = (hpa?.spec?.metrics?.[0]?.external?.metric?.name as string | undefined) ?? '';
+        if (!metric.includes('cma-case2')) return null;
         const r = await kubectl(['get', '--raw', `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Dkafka-consumer-scaledobject`]);
         if (r.exitCode !== 0) return null;
         const v = JSON.parse(r.stdout).items?.[0]?.value as string | undefined;
@@ -94,6 +96,7 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
       },
       240_000,
     );
+    expect(metric).toMatch(/^s0-kafka-cma-case2$/);
     expect(raw).toMatch(/^\d+m?$/);
     const r = await runP;
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
