@@ -19,8 +19,15 @@ export function niceScale(max: number, ticks = 5): { max: number; step: number }
 }
 
 const W = 900;
-const H = 340;
-const M = { l: 64, r: 56, t: 16, b: 44 };
+const H = 360;
+const M = { l: 64, r: 56, t: 34, b: 44 };
+
+/** An axis for whole replica counts scaled to the data: a little headroom above the peak, whole-number steps. */
+export function replicaScale(peak: number): { max: number; step: number } {
+  const top = Math.max(2, Math.ceil(peak * 1.15 + 0.5));
+  const step = [1, 2, 5, 10, 20, 50, 100].find((s) => top / s <= 6) ?? Math.ceil(top / 6);
+  return { max: Math.ceil(top / step) * step, step };
+}
 
 /** Another observed timeline drawn over the case's own (conformance: the emulator's run over the real KEDA's). */
 export interface ChartOverlay {
@@ -31,17 +38,21 @@ export interface ChartOverlay {
   timeline: Array<Pick<TimelinePoint, 't' | 'replicas' | 'totalLag'>>;
 }
 
+const OUTCOME_COLOR = { true: '#2ca02c', false: '#d62728', null: '#7f7f7f' } as const;
+
 export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = []): string {
   const tl = c.timeline;
   const pred = c.prediction?.timeline ?? [];
   const over = overlays.flatMap((o) => o.timeline);
-  const tMax = Math.max(1, ...tl.map((p) => p.t), ...pred.map((p) => p.t), ...over.map((p) => p.t));
+  const deadlines = c.deadlines ?? [];
+  const tMax = Math.max(1, ...tl.map((p) => p.t), ...pred.map((p) => p.t), ...over.map((p) => p.t), ...deadlines.map((d) => d.t));
   const xs = niceScale(tMax, 8);
-  const lagMax = niceScale(Math.max(0, ...tl.map((p) => p.totalLag ?? 0), ...pred.map((p) => p.lag ?? 0), ...over.map((p) => p.totalLag ?? 0)));
-  const repMax = niceScale(
-    Math.max(1, c.settings.maxReplicaCount, ...tl.map((p) => Math.max(p.replicas, p.desiredReplicas ?? 0)), ...pred.map((p) => p.replicas), ...over.map((p) => p.replicas)),
-    Math.min(10, Math.max(2, c.settings.maxReplicaCount)),
-  );
+  // A little headroom, so a peak is not drawn on the frame.
+  const lagMax = niceScale(1.05 * Math.max(0, ...tl.map((p) => p.totalLag ?? 0), ...pred.map((p) => p.lag ?? 0), ...over.map((p) => p.totalLag ?? 0)));
+  // The replica axis follows the data (not maxReplicaCount): a peak of 1 gets an axis of 0–2, not 0–10.
+  const top = (p: { replicas: number; desiredReplicas?: number | null }) => Math.max(p.replicas, p.desiredReplicas ?? 0);
+  const repPeak = Math.max(1, ...tl.map(top), ...pred.map(top), ...over.map((p) => p.replicas));
+  const repMax = replicaScale(repPeak);
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
   const X = (t: number) => r1(M.l + (t / xs.max) * pw);
@@ -65,32 +76,63 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
     parts.push(`<line x1="${M.l}" x2="${M.l + pw}" y1="${YL(v)}" y2="${YL(v)}" stroke="#f2f2f2"/><text x="${M.l - 6}" y="${YL(v) + 4}" text-anchor="end" fill="#1f77b4">${v >= 10000 ? `${r1(v / 1000)}k` : r1(v)}</text>`);
   }
   for (let v = 0; v <= repMax.max + 1e-9; v += repMax.step) {
-    parts.push(`<text x="${M.l + pw + 6}" y="${YR(v) + 4}" fill="#d62728">${r1(v)}</text>`);
+    parts.push(`<text class="rep-tick" x="${M.l + pw + 6}" y="${YR(v) + 4}" fill="#d62728">${r1(v)}</text>`);
+  }
+  const maxRc = c.settings.maxReplicaCount;
+  if (maxRc <= repMax.max) {
+    parts.push(`<line class="max-replicas" x1="${M.l}" x2="${M.l + pw}" y1="${YR(maxRc)}" y2="${YR(maxRc)}" stroke="#d62728" stroke-opacity="0.35" stroke-dasharray="1 3"/>`);
+    parts.push(`<text x="${M.l + pw - 4}" y="${YR(maxRc) - 4}" text-anchor="end" fill="#d62728" fill-opacity="0.7">maxReplicaCount ${maxRc}</text>`);
   }
   parts.push(`<text x="${M.l + pw / 2}" y="${H - 6}" text-anchor="middle">time (s)</text>`);
   parts.push(`<text transform="translate(14 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">total lag (records)</text>`);
   parts.push(`<text transform="translate(${W - 12} ${M.t + ph / 2}) rotate(90)" text-anchor="middle" fill="#d62728">replicas</text>`);
   const poly = (cls: string, pts: string[], style: string) => (pts.length ? `<polyline class="${cls}" data-points="${pts.length}" fill="none" ${style} points="${pts.join(' ')}"/>` : '');
-  const lagPts = tl.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`);
-  parts.push(poly('lag', lagPts, 'stroke="#1f77b4" stroke-width="1.5"'));
   if (pred.length) {
     parts.push(poly('plan-replicas', pred.map((p) => `${X(p.t)},${YR(p.replicas)}`), 'stroke="#7f7f7f" stroke-width="2" stroke-dasharray="2 4"'));
+    // The plan's lag: the same blue as the observed lag, dashed and a little lighter, drawn under it.
     const pl = pred.filter((p) => p.lag !== undefined && p.lag !== null);
-    if (pl.length) parts.push(poly('plan-lag', pl.map((p) => `${X(p.t)},${YL(p.lag!)}`), 'stroke="#9ecae1" stroke-width="1" stroke-dasharray="2 4"'));
+    if (pl.length) parts.push(poly('plan-lag', pl.map((p) => `${X(p.t)},${YL(p.lag!)}`), 'stroke="#1f77b4" stroke-opacity="0.55" stroke-width="2" stroke-dasharray="7 4"'));
   }
+  const lagPts = tl.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`);
+  parts.push(poly('lag', lagPts, 'stroke="#1f77b4" stroke-width="1.5"'));
   for (const o of overlays) {
     parts.push(poly(`${o.cls}-lag`, o.timeline.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`), `stroke="${o.color}" stroke-opacity="0.5" stroke-width="1.5"`));
     parts.push(poly(`${o.cls}-replicas`, o.timeline.map((p) => `${X(p.t)},${YR(p.replicas)}`), `stroke="${o.color}" stroke-width="2" stroke-dasharray="8 3"`));
   }
-  const desired = tl.filter((p) => p.desiredReplicas !== null).map((p) => `${X(p.t)},${YR(p.desiredReplicas!)}`);
-  parts.push(poly('desired', desired, 'stroke="#ff7f0e" stroke-width="1.5" stroke-dasharray="6 3"'));
   parts.push(poly('replicas', tl.map((p) => `${X(p.t)},${YR(p.replicas)}`), 'stroke="#d62728" stroke-width="2.5"'));
+  // Desired replicas on top of the replicas, dashed and 3 px higher: where the two agree both stay visible.
+  const desired = tl.filter((p) => p.desiredReplicas !== null).map((p) => `${X(p.t)},${r1(YR(p.desiredReplicas!) - 3)}`);
+  parts.push(poly('desired', desired, 'stroke="#ff7f0e" stroke-width="2" stroke-dasharray="6 4"'));
+  // Expectation deadlines: a thin line in the outcome's colour, numbered like the table's rows, at the bottom;
+  // deadlines within a few pixels share one label ("2,3"), red when one of them was missed.
+  const groups: Array<{ x: number; items: typeof deadlines }> = [];
+  for (const d of [...deadlines].sort((a, b) => a.t - b.t)) {
+    const g = groups[groups.length - 1];
+    if (g && X(d.t) - g.x < 8) g.items.push(d);
+    else groups.push({ x: X(d.t), items: [d] });
+  }
+  for (const g of groups) {
+    const ok = g.items.some((d) => d.ok === false) ? false : g.items.every((d) => d.ok === true) ? true : null;
+    const col = OUTCOME_COLOR[String(ok) as 'true' | 'false' | 'null'];
+    parts.push(
+      `<g class="deadline" data-t="${g.items.map((d) => d.t).join(' ')}"><line x1="${g.x}" x2="${g.x}" y1="${M.t}" y2="${M.t + ph}" stroke="${col}" stroke-opacity="0.6" stroke-dasharray="1 2"/>` +
+        `<text x="${g.x}" y="${M.t + ph - 4}" text-anchor="middle" fill="${col}" font-size="10">${g.items.map((d) => d.index + 1).join(',')}</text></g>`,
+    );
+  }
+  // Load start/end: the line across the plot, the label in the top margin (never over the data), staggered when close.
+  let lastLabelX = -Infinity;
+  let row = 0;
   for (const ev of [
     { t: c.events.loadStart, label: 'load starts' },
     { t: c.events.loadEnd, label: 'load ends' },
   ]) {
     if (ev.t === null) continue;
-    parts.push(`<line x1="${X(ev.t)}" x2="${X(ev.t)}" y1="${M.t}" y2="${M.t + ph}" stroke="#555" stroke-dasharray="3 3"/><text x="${X(ev.t) + 4}" y="${M.t + 12}" fill="#555">${ev.label}</text>`);
+    row = X(ev.t) - lastLabelX < 80 ? row + 1 : 0;
+    lastLabelX = X(ev.t);
+    parts.push(
+      `<line class="event" x1="${X(ev.t)}" x2="${X(ev.t)}" y1="${M.t - 4 - row * 12}" y2="${M.t + ph}" stroke="#555" stroke-dasharray="3 3"/>` +
+        `<text class="event-label" x="${X(ev.t) + 3}" y="${M.t - 6 - row * 12}" fill="#555">${ev.label}</text>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('\n');
@@ -99,15 +141,27 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
 const legend = `<div class="legend">
 <span><i style="background:#1f77b4"></i>total lag (left axis)</span>
 <span><i style="background:#d62728"></i>replicas (right axis)</span>
-<span><i class="dash" style="border-color:#ff7f0e"></i>desired replicas</span>
+<span><i class="dash" style="border-color:#ff7f0e"></i>desired replicas (drawn 3 px above)</span>
 <span><i style="background:#2ca02c;opacity:.3"></i>ScaledObject active</span>
-<span><i class="dot" style="border-color:#7f7f7f"></i>plan prediction (replicas, lag)</span>
+<span><i class="dot" style="border-color:#7f7f7f"></i>plan: replicas</span>
+<span><i class="dash" style="border-color:#1f77b4;opacity:.55"></i>plan: lag</span>
+<span><i class="dot" style="border-color:#2ca02c"></i>expectation deadline n (green met, red missed)</span>
 </div>`;
+
+/** Why the plan's steps need not line up with the run's: its KEDA polls have another phase. */
+function pollPhaseNote(c: CaseReport): string {
+  const pi = c.settings.pollingInterval;
+  return (
+    `The plan polls KEDA first ${r1(pi / 2)} s after the load starts (pollingInterval / 2), then every ${pi} s; in the run KEDA keeps ` +
+    `its own poll phase (the emulator's loop starts when the target is prepared, a cluster's when the ScaledObject was created), ` +
+    `so the plan's steps may come up to one pollingInterval (${pi} s) before or after the run's.`
+  );
+}
 
 function caseSection(c: CaseReport, tl: TimelinePoint[]): string {
   const s = c.settings;
   const rows = c.expectations
-    .map((e) => `<tr class="${e.ok === true ? 'ok' : e.ok === false ? 'bad' : 'open'}"><td>${e.ok === true ? '✔' : e.ok === false ? '✘' : '–'}</td><td>${esc(e.text)}</td><td>${esc(e.observed)}</td></tr>`)
+    .map((e, i) => `<tr class="${e.ok === true ? 'ok' : e.ok === false ? 'bad' : 'open'}"><td class="n">${i + 1}</td><td>${e.ok === true ? '✔' : e.ok === false ? '✘' : '–'}</td><td>${esc(e.text)}</td><td>${esc(e.observed)}</td></tr>`)
     .join('\n');
   const eff = c.effective;
   const settingsList = [
@@ -125,8 +179,8 @@ function caseSection(c: CaseReport, tl: TimelinePoint[]): string {
 ${c.reason ? `<p class="reason">${esc(c.reason)}</p>` : ''}
 <p class="summary">${tl.length ? `replicas ${replicaPath(tl).join(' → ')} · peak ${peakReplicas(tl)} · ${tl.length} samples over ${c.durationSeconds} s` : 'no samples'}${c.prediction?.peak != null ? ` · plan predicts peak ${c.prediction.peak}` : ''}${c.audit ? ` · audit: produced ${c.audit.produced}, lost ${c.audit.lost}, duplicates ${c.audit.duplicates}, graceful scale-downs ${c.audit.scaleDowns}` : ''}</p>
 ${tl.length ? renderChart(c) + legend : ''}
-${c.prediction ? `<p class="note">${esc(c.prediction.note)}</p>` : ''}
-<table class="exp"><thead><tr><th></th><th>expectation</th><th>observed</th></tr></thead><tbody>
+${c.prediction ? `<p class="note">${esc(c.prediction.note)}</p><p class="note poll-phase">${esc(pollPhaseNote(c))}</p>` : ''}
+<table class="exp"><thead><tr><th>#</th><th></th><th>expectation</th><th>observed</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <details><summary>effective settings</summary><p>${esc(settingsList.join(' · '))}</p>
@@ -145,7 +199,7 @@ svg.chart{font-size:11px;max-width:100%;height:auto}
 .legend span{margin-right:14px;font-size:12px;white-space:nowrap}.legend i{display:inline-block;width:18px;height:4px;margin-right:4px;vertical-align:middle}
 .legend i.dash{height:0;border-top:2px dashed}.legend i.dot{height:0;border-top:2px dotted}
 table.exp{border-collapse:collapse;margin-top:8px;width:100%}table.exp td,table.exp th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
-tr.ok td:first-child{color:#2ca02c}tr.bad td:first-child{color:#d62728}.note,.reason{color:#555;font-size:12px}`;
+tr.ok td:first-child,tr.ok td.n+td{color:#2ca02c}tr.bad td:first-child,tr.bad td.n+td{color:#d62728}tr td.n{color:#888}.note,.reason{color:#555;font-size:12px}`;
 
 export function renderHtml(r: RunReport): string {
   const title = `cma-demo run — ${r.cases.map((c) => c.name).join(', ')}`;

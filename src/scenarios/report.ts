@@ -2,6 +2,7 @@
 import type { ScaledObjectSettings } from '../scaling/settings.js';
 import type { Warning } from '../errors.js';
 import type { Audit, ExpectationResult, RunEvents, TimelinePoint } from './expectations.js';
+import type { Deadline } from './deadlines.js';
 import type { ScaledField } from './fast.js';
 import type { LoadPhase } from './model.js';
 
@@ -43,6 +44,8 @@ export interface CaseReport {
   events: RunEvents & { end: number | null };
   /** `plan`'s prediction for the case (virtual time), drawn beside the observation. */
   prediction: { timeline: PredictionPoint[]; peak: number | null; note: string } | null;
+  /** When each timed expectation's window closed (the chart draws them); absent in reports of older versions. */
+  deadlines?: Deadline[];
   /** Files written for the case (diagnostics on the cluster target). */
   diagnostics: string[];
   durationSeconds: number;

@@ -369,8 +369,6 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
     const topic = ph.topic ?? d.topic;
     const tx = ph.transactional ? `, transactional${ph.abortEvery ? `, every ${ph.abortEvery}. aborted` : ''}` : '';
     run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}${topic !== d.topic ? ` to ${topic}` : ''}${tx}`);
-    // Records on a topic the consumers do not read are not theirs to process: no sequence numbers, no audit.
-    const audited = topic === d.topic || d.consumedTopics.includes(topic);
     const summary = await produce({
       connection: conn,
       topic,
@@ -379,7 +377,7 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       throughput: ph.throughput,
       recordSize: ph.recordSize,
       ...(ph.partitions ? { partitions: ph.partitions } : {}),
-      ...(audited ? { sequenceStart: seq } : {}),
+      sequenceStart: seq,
       signal: loadAbort.signal,
       reportIntervalMs: 1000,
       onStart: () => {
@@ -388,7 +386,7 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       onReport: (r) => (run.produceRate = r.recordsPerSec),
     });
     run.produceRate = 0;
-    if (audited) seq += ph.records;
+    seq += ph.records;
     for (const r of summary.ackedSequences ?? []) run.acked.push([r[0], r[1]]);
     if (summary.interrupted) return;
   }
