@@ -114,12 +114,12 @@ describe('scenario schema', () => {
 describe('catalogue', () => {
   it('lists the catalogue cases, each valid', () => {
     const names = listCatalogue().map((e) => e.name);
-    expect(names).toEqual(['case1', 'case2', 'case3', 'case4', 'activation-hold', 'even-distribution', 'multi-topic', 'partition-cap', 'partition-limitation', 'partitions-with-lag', 'paused', 'persistent-lag', 'transactions', 'zero-loss']);
+    expect(names).toEqual(['case1', 'case2', 'case3', 'case4', 'activation-hold', 'even-distribution', 'multi-topic', 'partition-cap', 'partition-limitation', 'partitions-with-lag', 'paused', 'persistent-lag', 'retention-gap', 'transactions', 'zero-loss']);
   });
 
   it('resolves names, all and paths; unknown names exit 2 with the list', () => {
     expect(resolveScenarioArgs(['case1'])).toEqual([path.join(catalogueDir(), 'case1.yaml')]);
-    expect(resolveScenarioArgs(['all', 'case1'])).toHaveLength(14);
+    expect(resolveScenarioArgs(['all', 'case1'])).toHaveLength(15);
     try {
       resolveScenarioArgs(['case99']);
       throw new Error('no error');
