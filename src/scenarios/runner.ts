@@ -369,6 +369,8 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
     const topic = ph.topic ?? d.topic;
     const tx = ph.transactional ? `, transactional${ph.abortEvery ? `, every ${ph.abortEvery}. aborted` : ''}` : '';
     run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}${topic !== d.topic ? ` to ${topic}` : ''}${tx}`);
+    // Records on a topic the consumers do not read are not theirs to process: no sequence numbers, no audit.
+    const audited = topic === d.topic || d.consumedTopics.includes(topic);
     const summary = await produce({
       connection: conn,
       topic,
@@ -377,7 +379,7 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       throughput: ph.throughput,
       recordSize: ph.recordSize,
       ...(ph.partitions ? { partitions: ph.partitions } : {}),
-      sequenceStart: seq,
+      ...(audited ? { sequenceStart: seq } : {}),
       signal: loadAbort.signal,
       reportIntervalMs: 1000,
       onStart: () => {
@@ -386,7 +388,7 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
       onReport: (r) => (run.produceRate = r.recordsPerSec),
     });
     run.produceRate = 0;
-    seq += ph.records;
+    if (audited) seq += ph.records;
     for (const r of summary.ackedSequences ?? []) run.acked.push([r[0], r[1]]);
     if (summary.interrupted) return;
   }
