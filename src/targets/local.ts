@@ -62,8 +62,8 @@ export interface LocalTargetOptions {
   faults?: LocalFaults;
   env?: NodeJS.ProcessEnv;
   /**
-   * Where consumer logs go. Default: a temp dir (cma-run-*) this target creates and removes when it closes; a
-   * directory given here belongs to the caller and is left in place.
+   * Where consumer logs go. Default: a temp dir (cma-run-*) this target creates and removes when it closes (kept,
+   * and said so, only when a warning names a consumer log in it); a directory given here is the caller's.
    */
   workDir?: string;
   /**
@@ -116,6 +116,8 @@ export class LocalTarget implements Target {
 
   private readonly workDir: string;
   private readonly ownsWorkDir: boolean;
+  /** A warning named a consumer log: the temp dir is kept so that the log can be read. */
+  private logsNamed = false;
 
   constructor(private readonly opts: LocalTargetOptions) {
     this.ownsWorkDir = opts.workDir === undefined;
@@ -326,9 +328,12 @@ export class LocalTarget implements Target {
         const wasTerminating = pod.terminating;
         this.pods = this.pods.filter((p) => p !== pod);
         if (wasTerminating && code === 0) this.scaleDowns++;
-        else if (wasTerminating) this.opts.warn('CONSUMER_UNCLEAN_EXIT', `consumer ${pod.id} exited ${code ?? signal} after SIGTERM (log: ${pod.logFile})`);
-        else if (!this.closed) {
+        else if (wasTerminating) {
+          this.logsNamed = true;
+          this.opts.warn('CONSUMER_UNCLEAN_EXIT', `consumer ${pod.id} exited ${code ?? signal} after SIGTERM (log: ${pod.logFile})`);
+        } else if (!this.closed) {
           this.crashes++;
+          this.logsNamed = true;
           this.opts.warn('CONSUMER_CRASHED', `consumer ${pod.id} exited ${code ?? signal} unasked; restarting it like a pod (log: ${pod.logFile})`);
           this.reconcile();
         }
@@ -402,7 +407,8 @@ export class LocalTarget implements Target {
     try {
       await this.restore();
     } finally {
-      if (this.ownsWorkDir) fs.rmSync(this.workDir, { recursive: true, force: true });
+      if (this.ownsWorkDir && !this.logsNamed) fs.rmSync(this.workDir, { recursive: true, force: true });
+      else if (this.ownsWorkDir) this.opts.log(`local target: kept ${this.workDir}: a warning above names a consumer log in it (remove it when read)`);
     }
     if (this.broker?.started && !this.opts.keepBroker) {
       this.opts.log('local target: stopping the broker it started (--keep-broker keeps it)');
