@@ -11,6 +11,7 @@ import { computeKedaView, type KedaView, type PartitionOffsets } from './kedaLag
 import { fillBehavior, hpaNeedsMetric, hpaReconcile, initialHpaState, type Boundary, type HpaConfig, type HpaState } from './hpa.js';
 import { initialKedaState, kedaPoll, type CooldownEdge, type KedaAction, type KedaState } from './kedaLoop.js';
 import type { ScaledObjectSettings } from './settings.js';
+import { fallbackRead, pollLoopUsesFallback } from './fallback.js';
 
 export interface EmulatorConfig {
   settings: ScaledObjectSettings;
@@ -52,6 +53,8 @@ export interface EmulatorState {
   /** The HPA's status.desiredReplicas (null before its first reconcile). */
   desiredReplicas: number | null;
   lastError: string | null;
+  /** status.health numberOfFailures of the trigger's metric (fallback.ts); 0 without a fallback. */
+  fallbackFailures?: number;
 }
 
 export function hpaConfigFor(cfg: EmulatorConfig): HpaConfig {
@@ -166,8 +169,11 @@ export function emulatorKedaPoll(cfg: EmulatorConfig, state: EmulatorState, now:
   let view: KedaView | null = null;
   let active = false;
   let error: string | null = null;
+  // From v2.19 the loop reads through the fallback: once it answers for a failed read, the trigger is active.
+  const fb = pollLoopUsesFallback(cfg.settings) ? fallbackRead(cfg.settings, state.fallbackFailures ?? 0, isError(obs)) : null;
   if (isError(obs)) {
-    error = obs.error;
+    error = fb?.metric != null ? null : obs.error;
+    active = fb?.metric != null;
     memory = new Map(); // the scaler cache is cleared: persistent-lag memory is lost
   } else {
     view = computeKedaView(obs.offsets, cfg.settings, memory);
@@ -185,14 +191,17 @@ export function emulatorKedaPoll(cfg: EmulatorConfig, state: EmulatorState, now:
   });
   const events: string[] = [];
   if (r.scaleTo !== null || error !== null || r.action === 'scale-to-idle') events.push(r.message + (error ? ` (${error})` : ''));
+  const fallbackMetric = fb?.metric ?? null;
+  if (fallbackMetric !== null) events.push(`KEDA: scaler error answered by fallback (${cfg.settings.fallback!.replicas} replicas): metric ${fallbackMetric}`);
   return {
     state: {
       ...state,
       keda: r.state,
       memory,
       active: error !== null ? state.active : active,
-      metric: view ? metricOf(view) : state.metric,
-      lastError: error,
+      metric: view ? metricOf(view) : (fallbackMetric ?? state.metric),
+      lastError: error ?? (fallbackMetric !== null && isError(obs) ? `${obs.error} (fallback)` : null),
+      ...(fb ? { fallbackFailures: fb.failures } : {}),
     },
     setReplicas: r.scaleTo,
     view,
@@ -227,9 +236,14 @@ export function emulatorHpaSync(
   let view: KedaView | null = null;
   let metric: number | null = null;
   let error: string | null = state.lastError;
+  let fallbackFailures = state.fallbackFailures;
   if (obs !== null) {
+    // The HPA's metric request reads through the fallback in every release (GetScaledObjectMetrics).
+    const fb = fallbackRead(cfg.settings, state.fallbackFailures ?? 0, isError(obs));
+    if (cfg.settings.fallback) fallbackFailures = fb.failures;
     if (isError(obs)) {
-      error = obs.error;
+      error = fb.metric !== null ? `${obs.error} (fallback: metric ${fb.metric})` : obs.error;
+      metric = fb.metric;
       memory = new Map();
     } else {
       view = computeKedaView(obs.offsets, cfg.settings, memory);
@@ -240,7 +254,15 @@ export function emulatorHpaSync(
   }
   const r = hpaReconcile(hpaConfigFor(cfg), state.hpa, { now, specReplicas, statusReplicas, metric });
   return {
-    state: { ...state, hpa: r.state, memory, metric: view ? metric : state.metric, desiredReplicas: r.desiredReplicas, lastError: error },
+    state: {
+      ...state,
+      hpa: r.state,
+      memory,
+      metric: view || metric !== null ? metric : state.metric,
+      desiredReplicas: r.desiredReplicas,
+      lastError: error,
+      ...(fallbackFailures !== undefined ? { fallbackFailures } : {}),
+    },
     setReplicas: r.rescale ? r.desiredReplicas : null,
     view,
     events: r.events,

@@ -161,7 +161,6 @@ export class LocalTarget implements Target {
   }
 
   supports(feature: string): { ok: true } | { ok: false; reason: string } {
-    if (feature === 'fallback') return { ok: false, reason: 'cluster only: fallback needs a real KEDA whose scaler fails (the local emulator reads a healthy broker)' };
     if (feature === 'cluster') return { ok: false, reason: 'cluster only' };
     if (feature === 'broker-pause' && this.conn && !this.broker) {
       return { ok: false, reason: 'the run names another Kafka (no local broker process to pause)' };

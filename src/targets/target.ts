@@ -64,7 +64,7 @@ export interface Target {
   readonly kind: 'local' | 'cluster';
   /** How the producer and the lag monitor reach Kafka. */
   connection(): Promise<KafkaConnection>;
-  /** Whether this target can run a case that needs a feature (e.g. 'fallback' is cluster-only). */
+  /** Whether this target can run a case that needs a feature (e.g. 'broker-pause' is local-only). */
   supports(feature: string): { ok: true } | { ok: false; reason: string };
   /** Applies the case's settings/patch and starting replicas; starts the scaling loop. */
   prepare(spec: CaseSpec): Promise<void>;
