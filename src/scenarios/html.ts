@@ -44,8 +44,12 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
   const tl = c.timeline;
   const pred = c.prediction?.timeline ?? [];
   const over = overlays.flatMap((o) => o.timeline);
-  const deadlines = c.deadlines ?? [];
-  const tMax = Math.max(1, ...tl.map((p) => p.t), ...pred.map((p) => p.t), ...over.map((p) => p.t), ...deadlines.map((d) => d.t));
+  // The time axis follows the data; a deadline far past it (a return window of 180 s after a 60 s run) is named at
+  // the right edge instead of squeezing the data into a corner.
+  const tData = Math.max(1, ...tl.map((p) => p.t), ...pred.map((p) => p.t), ...over.map((p) => p.t));
+  const deadlines = (c.deadlines ?? []).filter((d) => d.t <= tData * 1.25);
+  const beyond = (c.deadlines ?? []).filter((d) => d.t > tData * 1.25);
+  const tMax = Math.max(tData, ...deadlines.map((d) => d.t));
   const xs = niceScale(tMax, 8);
   // A little headroom, so a peak is not drawn on the frame.
   const lagMax = niceScale(1.05 * Math.max(0, ...tl.map((p) => p.totalLag ?? 0), ...pred.map((p) => p.lag ?? 0), ...over.map((p) => p.totalLag ?? 0)));
@@ -81,7 +85,7 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
   const maxRc = c.settings.maxReplicaCount;
   if (maxRc <= repMax.max) {
     parts.push(`<line class="max-replicas" x1="${M.l}" x2="${M.l + pw}" y1="${YR(maxRc)}" y2="${YR(maxRc)}" stroke="#d62728" stroke-opacity="0.35" stroke-dasharray="1 3"/>`);
-    parts.push(`<text x="${M.l + pw - 4}" y="${YR(maxRc) - 4}" text-anchor="end" fill="#d62728" fill-opacity="0.7">maxReplicaCount ${maxRc}</text>`);
+    parts.push(`<text x="${M.l + 4}" y="${YR(maxRc) - 4}" fill="#d62728" fill-opacity="0.7">maxReplicaCount ${maxRc}</text>`);
   }
   parts.push(`<text x="${M.l + pw / 2}" y="${H - 6}" text-anchor="middle">time (s)</text>`);
   parts.push(`<text transform="translate(14 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">total lag (records)</text>`);
@@ -118,6 +122,10 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
       `<g class="deadline" data-t="${g.items.map((d) => d.t).join(' ')}"><line x1="${g.x}" x2="${g.x}" y1="${M.t}" y2="${M.t + ph}" stroke="${col}" stroke-opacity="0.6" stroke-dasharray="1 2"/>` +
         `<text x="${g.x}" y="${M.t + ph - 4}" text-anchor="middle" fill="${col}" font-size="10">${g.items.map((d) => d.index + 1).join(',')}</text></g>`,
     );
+  }
+  if (beyond.length) {
+    const text = beyond.map((d) => `${d.index + 1} at ${r1(d.t)} s`).join(', ');
+    parts.push(`<text class="deadlines-beyond" x="${M.l + pw - 4}" y="${M.t + ph - 4}" text-anchor="end" fill="#555" font-size="10">deadlines later: ${text} →</text>`);
   }
   // Load start/end: the line across the plot, the label in the top margin (never over the data), staggered when close.
   let lastLabelX = -Infinity;

@@ -27,14 +27,18 @@ describe('marks', () => {
   const c = sampleCase('case2', 'fail', [0, 1, 3, 3, 1, 0, 0, 0, 0]);
 
   it('expectation deadlines: one numbered line each, coloured by outcome', () => {
-    const svg = renderChart({ ...c, deadlines: [{ index: 0, kind: 'reach', t: 24.5, ok: true }, { index: 1, kind: 'return', t: 12.5, ok: false }] });
+    const svg = renderChart({ ...c, deadlines: [{ index: 0, kind: 'reach', t: 9.5, ok: true }, { index: 1, kind: 'return', t: 6.5, ok: false }] });
     expect(svg.match(/<g class="deadline"/g)).toHaveLength(2);
-    expect(svg).toMatch(/<g class="deadline" data-t="12.5"><line [^>]*stroke="#d62728"/);
-    expect(svg).toMatch(/<g class="deadline" data-t="24.5">.*>1<\/text><\/g>/);
+    expect(svg).toMatch(/<g class="deadline" data-t="6.5"><line [^>]*stroke="#d62728"/);
+    expect(svg).toMatch(/<g class="deadline" data-t="9.5">.*>1<\/text><\/g>/);
     expect(renderChart(c)).not.toContain('class="deadline"');
+    // A deadline far past the data is named at the edge, not drawn (the axis stays on the data).
+    const far = renderChart({ ...c, prediction: null, deadlines: [{ index: 4, kind: 'return', t: 180, ok: true }] });
+    expect(far).not.toContain('class="deadline"');
+    expect(far).toContain('deadlines later: 5 at 180 s →');
     // Two deadlines at the same moment share one line and one label, red when either was missed.
-    const same = renderChart({ ...c, deadlines: [{ index: 1, kind: 'active', t: 14, ok: true }, { index: 2, kind: 'reach', t: 14, ok: false }] });
-    expect(same).toMatch(/<g class="deadline" data-t="14 14"><line [^>]*stroke="#d62728"[^>]*\/><text [^>]*>2,3<\/text><\/g>/);
+    const same = renderChart({ ...c, deadlines: [{ index: 1, kind: 'active', t: 7, ok: true }, { index: 2, kind: 'reach', t: 7, ok: false }] });
+    expect(same).toMatch(/<g class="deadline" data-t="7 7"><line [^>]*stroke="#d62728"[^>]*\/><text [^>]*>2,3<\/text><\/g>/);
   });
 
   it('the plan lag is drawn in the lag colour, 2 px, dashed; the desired line on top of the replicas, offset 3 px', () => {
