@@ -246,6 +246,8 @@ interface CaseRun {
   loadError: unknown;
   /** The broker outage of the case (if any), in the background beside the load; never rejects. */
   outageDone: Promise<void>;
+  /** The lag read in flight (readLag), null when none. */
+  lagRead: Promise<number | null> | null;
 }
 
 function newRun(rc: ResolvedCase, opts: RunCaseOptions): CaseRun {
@@ -266,6 +268,7 @@ function newRun(rc: ResolvedCase, opts: RunCaseOptions): CaseRun {
     loadDone: Promise.resolve(),
     loadError: null,
     outageDone: Promise.resolve(),
+    lagRead: null,
   };
 }
 
@@ -320,24 +323,28 @@ async function startTarget(run: CaseRun): Promise<void> {
 
 /**
  * Total lag as KEDA computes it from the group's offsets (on every topic the group committed to when the trigger
- * has no topic); null when unreadable, or when the broker does not answer within two sample intervals (a paused
- * broker), so sampling goes on.
+ * has no topic); null when unreadable. While the broker does not answer (a paused broker) a sample does not wait
+ * for it: the read in flight is left to finish, no second one is started, and the sample has no lag.
  */
 async function readLag(run: CaseRun): Promise<number | null> {
-  const read = (async () => {
+  run.lagRead ??= (async () => {
     const parts = await readPartitionOffsets(run.admin!, run.def.group, run.def.triggerTopic ? run.def.topic : undefined);
     return computeKedaView(parts, run.rc.settings, undefined, { allTopics: !run.def.triggerTopic }).totalLagWithPersistent;
-  })().catch(() => null);
+  })()
+    .catch(() => null)
+    .finally(() => (run.lagRead = null));
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2 * run.intervalMs)));
-  return Promise.race([read, late]).finally(() => clearTimeout(timer));
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(500, run.intervalMs * 0.8))));
+  return Promise.race([run.lagRead, late]).finally(() => clearTimeout(timer));
 }
 
 /** One timeline point: the target's replicas and the lag, read together. */
 async function takeSample(run: CaseRun): Promise<TimelinePoint> {
-  const [s, lag] = await Promise.all([run.opts.target.sample(), readLag(run)]);
+  // The point's time is when the target answered (the replicas the expectations judge), not when the lag read
+  // ended, which may be later while the broker does not answer.
+  const [{ s, t }, lag] = await Promise.all([run.opts.target.sample().then((s) => ({ s, t: elapsed(run) })), readLag(run)]);
   const p: TimelinePoint = {
-    t: round1(elapsed(run)),
+    t: round1(t),
     replicas: s.replicas,
     readyReplicas: s.readyReplicas,
     desiredReplicas: s.desiredReplicas,
@@ -365,6 +372,9 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
     if (ph.when === 'consumers-ready') {
       while (!loadAbort.signal.aborted && lastReady() < 1) await sleep(200, loadAbort.signal);
     }
+    // A producer cannot connect to a paused broker (the connect deadline ends it): a phase due during the
+    // case's outage starts when the broker resumes, as a producer application would retry until then.
+    while (!loadAbort.signal.aborted && events.outageStart != null && events.outageEnd == null) await sleep(100, loadAbort.signal);
     if (loadAbort.signal.aborted) return;
     const topic = ph.topic ?? d.topic;
     const tx = ph.transactional ? `, transactional${ph.abortEvery ? `, every ${ph.abortEvery}. aborted` : ''}` : '';

@@ -82,7 +82,7 @@ describe('scenario schema', () => {
     const v = problem(variants);
     expect(v.problems).toHaveLength(1);
     expect(v.problems[0]!.field).toBe('variants.1');
-    expect(v.problems[0]!.message).toContain("load: is missing");
+    expect(v.problems[0]!.message).toContain('load: is missing');
   });
 
   it('reports YAML syntax errors with a line', () => {
@@ -92,7 +92,10 @@ describe('scenario schema', () => {
   });
 
   it('folds pauses into the next phase', () => {
-    const s = parseScenario(base.replace('    throughput: 5\n', '    throughput: 5\n  - pause: 20\n  - records: 5\n    throughput: 5\n    after: 3\n'), 'x.yaml');
+    const s = parseScenario(
+      base.replace('    throughput: 5\n', '    throughput: 5\n  - pause: 20\n  - records: 5\n    throughput: 5\n    after: 3\n'),
+      'x.yaml',
+    );
     const [c] = expandCases(s, 'x.yaml');
     expect(c!.load.map((l) => l.after)).toEqual([0, 23]);
   });
@@ -114,12 +117,29 @@ describe('scenario schema', () => {
 describe('catalogue', () => {
   it('lists the catalogue cases, each valid', () => {
     const names = listCatalogue().map((e) => e.name);
-    expect(names).toEqual(['case1', 'case2', 'case3', 'case4', 'activation-hold', 'even-distribution', 'multi-topic', 'partition-cap', 'partition-limitation', 'partitions-with-lag', 'paused', 'persistent-lag', 'retention-gap', 'transactions', 'zero-loss']);
+    expect(names).toEqual([
+      'case1',
+      'case2',
+      'case3',
+      'case4',
+      'activation-hold',
+      'broker-outage',
+      'even-distribution',
+      'multi-topic',
+      'partition-cap',
+      'partition-limitation',
+      'partitions-with-lag',
+      'paused',
+      'persistent-lag',
+      'retention-gap',
+      'transactions',
+      'zero-loss',
+    ]);
   });
 
   it('resolves names, all and paths; unknown names exit 2 with the list', () => {
     expect(resolveScenarioArgs(['case1'])).toEqual([path.join(catalogueDir(), 'case1.yaml')]);
-    expect(resolveScenarioArgs(['all', 'case1'])).toHaveLength(15);
+    expect(resolveScenarioArgs(['all', 'case1'])).toHaveLength(16);
     try {
       resolveScenarioArgs(['case99']);
       throw new Error('no error');
