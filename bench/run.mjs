@@ -116,8 +116,12 @@ async function planLong() {
   const rss = [];
   for (let i = 0; i < RUNS; i++) {
     const file = path.join(argDir, `rusage-${++argN}`);
-    const r = await execa(process.execPath, ['--require', hook, BIN, 'plan', '--load', '1000000@1'], { env: { ...env, CMA_BENCH_RUSAGE_FILE: file }, reject: false });
-    if (r.exitCode !== 0 || !String(r.stdout).includes('load ends at 1000000 s')) throw new Error(`cma-demo plan --load 1000000@1: exit ${r.exitCode}: ${String(r.stderr).slice(-300)}`);
+    const r = await execa(process.execPath, ['--require', hook, BIN, 'plan', '--load', '1000000@1'], {
+      env: { ...env, CMA_BENCH_RUSAGE_FILE: file },
+      reject: false,
+    });
+    if (r.exitCode !== 0 || !String(r.stdout).includes('load ends at 1000000 s'))
+      throw new Error(`cma-demo plan --load 1000000@1: exit ${r.exitCode}: ${String(r.stderr).slice(-300)}`);
     const u = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.rmSync(file, { force: true });
     cpu.push(u.cpuUs / 1e6);
@@ -152,14 +156,39 @@ try {
         await admin.ensureTopic(tj, 10);
         await admin.ensureTopic(tc, 10);
         const j = await java(install, '512M', 'org.apache.kafka.tools.ProducerPerformance', [
-          '--topic', tj, '--num-records', String(N), '--throughput', '-1', '--record-size', '100',
-          '--producer-props', `bootstrap.servers=${info.bootstrap}`, 'acks=all', 'compression.type=none',
+          '--topic',
+          tj,
+          '--num-records',
+          String(N),
+          '--throughput',
+          '-1',
+          '--record-size',
+          '100',
+          '--producer-props',
+          `bootstrap.servers=${info.bootstrap}`,
+          'acks=all',
+          'compression.type=none',
         ]);
         const js = parseSummaryLine(String(j.stdout));
         if (!js) throw new Error(`ProducerPerformance printed no summary (exit ${j.exitCode}): ${String(j.stderr).slice(-500)}`);
         theirs.push(js.recordsPerSec);
         log(`ProducerPerformance run ${i + 1}: ${fmt(js.recordsPerSec)} rec/s`);
-        const c = await cli(['produce', '--topic', tc, '--num-records', String(N), '--throughput', '-1', '--record-size', '100', '--producer-props', 'acks=all', 'compression.type=none', '-o', 'json']);
+        const c = await cli([
+          'produce',
+          '--topic',
+          tc,
+          '--num-records',
+          String(N),
+          '--throughput',
+          '-1',
+          '--record-size',
+          '100',
+          '--producer-props',
+          'acks=all',
+          'compression.type=none',
+          '-o',
+          'json',
+        ]);
         if (c.exitCode !== 0) throw new Error(`cma-demo produce exit ${c.exitCode}: ${String(c.stderr).slice(-500)}`);
         const cs = JSON.parse(String(c.stdout));
         ours.push(cs.recordsPerSec);
@@ -182,13 +211,18 @@ try {
       await admin.ensureTopic(rateTopic, 10);
       const perSecond = [];
       const rs = await produce({
-        connection: conn, topic: rateTopic, numRecords: 200_000, throughput: 10_000, recordSize: 100,
-        reportIntervalMs: 1000, onReport: (r) => perSecond.push(r.recordsPerSec),
+        connection: conn,
+        topic: rateTopic,
+        numRecords: 200_000,
+        throughput: 10_000,
+        recordSize: 100,
+        reportIntervalMs: 1000,
+        onReport: (r) => perSecond.push(r.recordsPerSec),
       });
       const err = (Math.abs(rs.recordsPerSec - 10_000) / 10_000) * 100;
       const full = perSecond.slice(0, -1); // the last window may be partial
       const mean = full.reduce((a, b) => a + b, 0) / full.length;
-      const cv = Math.sqrt(full.reduce((a, b) => a + (b - mean) ** 2, 0) / full.length) / mean * 100;
+      const cv = (Math.sqrt(full.reduce((a, b) => a + (b - mean) ** 2, 0) / full.length) / mean) * 100;
       log(`rate: ${rs.recordsPerSec} rec/s over ${rs.durationMs} ms; windows ${full.map((x) => Math.round(x)).join(' ')}`);
       const line2 =
         `bench producer-rate-error: ${err.toFixed(2)} % (target 10,000 rec/s over 200,000 records; measured ${fmt(rs.recordsPerSec, 1)} rec/s = ` +
@@ -203,7 +237,11 @@ try {
         const topic = `bench-lag-${partitions}`;
         const group = `bench-g-${partitions}`;
         await admin.ensureTopic(topic, partitions, { timeoutMs: 120_000 });
-        await admin.commitOffsets(group, topic, Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: 0 })));
+        await admin.commitOffsets(
+          group,
+          topic,
+          Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: 0 })),
+        );
         await produce({ connection: conn, topic, numRecords: partitions * 10, throughput: -1, recordSize: 10 });
         return { topic, group };
       }
@@ -234,13 +272,21 @@ try {
         cmaTimes.push(performance.now() - t0);
         if (c.exitCode !== 0 || JSON.parse(String(c.stdout)).totalLag !== 100) throw new Error(`cma-demo lag failed: ${String(c.stderr).slice(-300)}`);
         t0 = performance.now();
-        const k = await java(install, '256M', 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', info.bootstrap, '--describe', '--group', small.group]);
+        const k = await java(install, '256M', 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', [
+          '--bootstrap-server',
+          info.bootstrap,
+          '--describe',
+          '--group',
+          small.group,
+        ]);
         kcgTimes.push(performance.now() - t0);
         if (k.exitCode !== 0 || !String(k.stdout).includes(small.topic)) throw new Error(`kafka-consumer-groups failed: ${String(k.stderr).slice(-300)}`);
       }
       const A = median(cmaTimes);
       const B = median(kcgTimes);
-      log(`whole process: cma-demo lag ${cmaTimes.map((x) => x.toFixed(0)).join(' ')} ms; kafka-consumer-groups ${kcgTimes.map((x) => x.toFixed(0)).join(' ')} ms`);
+      log(
+        `whole process: cma-demo lag ${cmaTimes.map((x) => x.toFixed(0)).join(' ')} ms; kafka-consumer-groups ${kcgTimes.map((x) => x.toFixed(0)).join(' ')} ms`,
+      );
       const line3 =
         `bench lag-poll: ${m1000.toFixed(1)} ms (1,000 partitions; 10 partitions: ${m10.toFixed(1)} ms; median of 20 reads of committed + log-end offsets and KEDA's view on an open admin; ` +
         `whole process cma-demo lag vs kafka-consumer-groups --describe, 10 partitions, ${RUNS} runs each, medians: ${fmt(A)} vs ${fmt(B)} ms, ratio ${(A / B).toFixed(2)})`;

@@ -25,8 +25,14 @@ export function buildProgram(onResult: (code: number) => void = () => undefined)
     )
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-o, --output <format>', 'text|json|yaml (table = text; lag adds prom)').default('text').env('CMA_DEMO_OUTPUT'))
-    .addOption(new Option('--target <target>', 'local|cluster [default: the cluster of the last setup, else local]').choices(['local', 'cluster']).env('CMA_DEMO_TARGET'))
-    .addOption(new Option('-n, --namespace <ns>', `Kubernetes namespace [default: the last setup's, else ${DEMO_DEFAULTS.namespace}]`).env('CMA_DEMO_NAMESPACE'))
+    .addOption(
+      new Option('--target <target>', 'local|cluster [default: the cluster of the last setup, else local]')
+        .choices(['local', 'cluster'])
+        .env('CMA_DEMO_TARGET'),
+    )
+    .addOption(
+      new Option('-n, --namespace <ns>', `Kubernetes namespace [default: the last setup's, else ${DEMO_DEFAULTS.namespace}]`).env('CMA_DEMO_NAMESPACE'),
+    )
     .addOption(new Option('--context <name>', 'kubeconfig context').env('CMA_DEMO_CONTEXT'))
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file').env('KUBECONFIG'))
     .option('--no-color', 'no colour (also NO_COLOR, or when stderr is not a TTY)')

@@ -45,8 +45,7 @@ export class CmaError extends Error {
   }
 }
 
-export const usageError = (message: string, hint?: string, code = 'USAGE'): CmaError =>
-  new CmaError(message, { hint, exitCode: ExitCode.USAGE, code });
+export const usageError = (message: string, hint?: string, code = 'USAGE'): CmaError => new CmaError(message, { hint, exitCode: ExitCode.USAGE, code });
 
 export const envError = (message: string, hint?: string, code = 'ENVIRONMENT', cause?: unknown): CmaError =>
   new CmaError(message, { hint, exitCode: ExitCode.ENV, code, cause });

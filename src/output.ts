@@ -40,10 +40,7 @@ export class Output {
   private readonly err: NodeJS.WritableStream;
   quiet = false;
 
-  constructor(
-    format: OutputFormat,
-    opts: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream; color?: boolean; env?: NodeJS.ProcessEnv } = {},
-  ) {
+  constructor(format: OutputFormat, opts: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream; color?: boolean; env?: NodeJS.ProcessEnv } = {}) {
     this.format = format;
     this.out = opts.stdout ?? process.stdout;
     this.err = opts.stderr ?? process.stderr;

@@ -46,5 +46,9 @@ function onPath(bin: string): boolean {
 }
 
 export const requirePlatformForOffline = (): never => {
-  throw usageError('--dry-run without a reachable cluster needs --platform openshift|kubernetes', 'e.g. cma-demo setup --dry-run --platform openshift', 'PLATFORM_REQUIRED');
+  throw usageError(
+    '--dry-run without a reachable cluster needs --platform openshift|kubernetes',
+    'e.g. cma-demo setup --dry-run --platform openshift',
+    'PLATFORM_REQUIRED',
+  );
 };

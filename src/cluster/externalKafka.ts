@@ -13,7 +13,10 @@ export type KafkaMode = 'strimzi' | 'local' | 'existing';
 export function parseKafkaMode(v: string | undefined): KafkaMode {
   const m = (v ?? 'strimzi').toLowerCase();
   if (m === 'strimzi' || m === 'local' || m === 'existing') return m;
-  throw usageError(`--kafka must be strimzi, local or existing, got "${v}"`, 'strimzi installs Kafka with Strimzi; existing uses --bootstrap-server …; local uses `cma-demo local up`');
+  throw usageError(
+    `--kafka must be strimzi, local or existing, got "${v}"`,
+    'strimzi installs Kafka with Strimzi; existing uses --bootstrap-server …; local uses `cma-demo local up`',
+  );
 }
 
 export interface ResolvedExternalKafka {
@@ -45,7 +48,8 @@ export async function resolveExternalKafka(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ResolvedExternalKafka> {
   if (mode === 'local') {
-    if (flags.bootstrapServer) throw usageError('--kafka local uses the local broker: --bootstrap-server does not apply', 'drop --bootstrap-server, or use --kafka existing');
+    if (flags.bootstrapServer)
+      throw usageError('--kafka local uses the local broker: --bootstrap-server does not apply', 'drop --bootstrap-server, or use --kafka existing');
     const info = await deps.localBroker(env);
     if (!info) throw envError('--kafka local: no local Kafka broker runs', 'start one with `cma-demo local up`, then rerun setup', 'NO_LOCAL_BROKER');
     // The SASL listener (SCRAM-SHA-512), so the TriggerAuthentication and the credentials Secret are exercised.
@@ -53,7 +57,10 @@ export async function resolveExternalKafka(
     return { kafka: externalKafkaOf('local', connection), connection };
   }
   if (!flags.bootstrapServer && !env.CMA_DEMO_BOOTSTRAP_SERVER && !flags.commandConfig && !env.CMA_DEMO_COMMAND_CONFIG) {
-    throw usageError('--kafka existing needs the Kafka connection', 'pass --bootstrap-server host:port (plus --security-protocol/--sasl-mechanism/--username and CMA_DEMO_KAFKA_PASSWORD or --password-file as for `cma-demo lag`)');
+    throw usageError(
+      '--kafka existing needs the Kafka connection',
+      'pass --bootstrap-server host:port (plus --security-protocol/--sasl-mechanism/--username and CMA_DEMO_KAFKA_PASSWORD or --password-file as for `cma-demo lag`)',
+    );
   }
   const connection = await deps.connectionFromFlags(flags);
   return { kafka: externalKafkaOf('existing', connection), connection };
@@ -101,7 +108,11 @@ export function connectionFromSecret(
     const username = dec('username');
     const password = dec('password');
     if (!username || !password) {
-      throw envError(`${where} has no username/password keys`, 'rerun `cma-demo setup --only credentials` with the Kafka connection flags', 'NO_KAFKA_CREDENTIALS');
+      throw envError(
+        `${where} has no username/password keys`,
+        'rerun `cma-demo setup --only credentials` with the Kafka connection flags',
+        'NO_KAFKA_CREDENTIALS',
+      );
     }
     conn.sasl = { mechanism: (rec.saslMechanism ?? 'scram-sha-512') as NonNullable<KafkaConnection['sasl']>['mechanism'], username, password };
   }

@@ -55,10 +55,14 @@ export async function runInCluster(kube: Kube, p: InClusterJobParams, o: InClust
       const phase = pod?.status?.phase as string | undefined;
       if (!logs && pod && (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed')) {
         logs = kube
-          .stream(['logs', '-f', `pod/${pod.metadata.name}`, '-c', 'cma-demo', '-n', p.namespace], (l) => {
-            logsStreamed = true;
-            o.onLine(l);
-          }, { signal: logsAbort.signal })
+          .stream(
+            ['logs', '-f', `pod/${pod.metadata.name}`, '-c', 'cma-demo', '-n', p.namespace],
+            (l) => {
+              logsStreamed = true;
+              o.onLine(l);
+            },
+            { signal: logsAbort.signal },
+          )
           .catch(() => {});
       }
       if (v.state !== 'running') {
@@ -96,6 +100,11 @@ export async function discoverInClusterParams(
   app: string = DEMO_DEFAULTS.app,
 ): Promise<InClusterJobParams> {
   const d = await kube.get('deployment', app, namespace);
-  if (!d) throw new CmaError(`Deployment ${namespace}/${app} does not exist: the in-cluster mode uses the consumer's image and credentials`, { exitCode: ExitCode.ENV, code: 'NO_CONSUMER', hint: 'run `cma-demo setup` (or --only consumer) first' });
+  if (!d)
+    throw new CmaError(`Deployment ${namespace}/${app} does not exist: the in-cluster mode uses the consumer's image and credentials`, {
+      exitCode: ExitCode.ENV,
+      code: 'NO_CONSUMER',
+      hint: 'run `cma-demo setup` (or --only consumer) first',
+    });
   return jobParamsFromConsumer(d, runId, args);
 }

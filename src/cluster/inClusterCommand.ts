@@ -13,7 +13,18 @@ import { discoverInClusterParams, runInCluster } from './inCluster.js';
 /** Options that select the cluster from this machine: meaningless in the pod, dropped with their value. */
 const DROP_WITH_VALUE = new Set(['--target', '-n', '--namespace', '--context', '--kubeconfig']);
 /** Connection options: the Job connects exactly as the consumer does (its bootstrap, its credential Secret). */
-const REFUSE = ['--bootstrap-server', '--security-protocol', '--sasl-mechanism', '--username', '--password-file', '--password', '--ca-file', '--command-config', '--producer.config', '--scaledobject'];
+const REFUSE = [
+  '--bootstrap-server',
+  '--security-protocol',
+  '--sasl-mechanism',
+  '--username',
+  '--password-file',
+  '--password',
+  '--ca-file',
+  '--command-config',
+  '--producer.config',
+  '--scaledobject',
+];
 
 /** The user's arguments (after the binary) rewritten for the Job: --in-cluster and cluster-selection options dropped, connection options refused. */
 export function inClusterArgs(argv: string[]): string[] {
@@ -45,7 +56,10 @@ export function inClusterArgs(argv: string[]): string[] {
 
 /** A DNS-1123 run id: the command name plus a random suffix. */
 export function inClusterRunId(command: string): string {
-  return `${command.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 20)}-${crypto.randomBytes(4).toString('hex')}`;
+  return `${command
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 20)}-${crypto.randomBytes(4).toString('hex')}`;
 }
 
 /** Where the Job runs: the cluster coordinates the caller resolved (flags, environment, last setup, defaults). */

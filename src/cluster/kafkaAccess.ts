@@ -19,12 +19,20 @@ export async function readUserCredentials(kube: Kube, namespace: string, user: s
   const secretName = ku.status?.secret as string | undefined;
   const username = (ku.status?.username as string | undefined) ?? user;
   if (!secretName) {
-    throw envError(`KafkaUser ${namespace}/${user} has no .status.secret yet`, 'wait until the User Operator has reconciled it (cma-demo status), then rerun setup', 'NO_USER_SECRET');
+    throw envError(
+      `KafkaUser ${namespace}/${user} has no .status.secret yet`,
+      'wait until the User Operator has reconciled it (cma-demo status), then rerun setup',
+      'NO_USER_SECRET',
+    );
   }
   const sec = await kube.get('secret', secretName, namespace);
   const b64 = sec?.data?.password as string | undefined;
   if (!b64) {
-    throw envError(`Secret ${namespace}/${secretName} (from KafkaUser ${user}) has no "password" key`, 'check the KafkaUser status; the User Operator writes that Secret', 'NO_USER_PASSWORD');
+    throw envError(
+      `Secret ${namespace}/${secretName} (from KafkaUser ${user}) has no "password" key`,
+      'check the KafkaUser status; the User Operator writes that Secret',
+      'NO_USER_PASSWORD',
+    );
   }
   return { username, password: Buffer.from(b64, 'base64').toString('utf8'), secretName };
 }

@@ -73,10 +73,18 @@ export class Kube {
       });
       if (r.failed && r.exitCode === undefined) {
         if ((r as { code?: string }).code === 'ENOENT') {
-          throw envError(`${this.bin} is not installed or not on PATH`, `install ${this.bin} (OpenShift: oc; Kubernetes: kubectl) or pass --kubectl <path>`, 'NO_KUBECTL');
+          throw envError(
+            `${this.bin} is not installed or not on PATH`,
+            `install ${this.bin} (OpenShift: oc; Kubernetes: kubectl) or pass --kubectl <path>`,
+            'NO_KUBECTL',
+          );
         }
         if (r.timedOut) {
-          return { exitCode: 124, stdout: String(r.stdout ?? ''), stderr: `${this.bin} ${args[0]} timed out after ${o.timeoutMs ?? this.opts.timeoutMs ?? 60_000} ms` };
+          return {
+            exitCode: 124,
+            stdout: String(r.stdout ?? ''),
+            stderr: `${this.bin} ${args[0]} timed out after ${o.timeoutMs ?? this.opts.timeoutMs ?? 60_000} ms`,
+          };
         }
         return { exitCode: 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? r.message) };
       }
@@ -176,10 +184,19 @@ export class Kube {
     const args = ['apply', '--server-side', '--field-manager=cma-demo', '-f', url];
     if (o.namespace) args.push('-n', o.namespace);
     if (o.dryRun) args.push('--dry-run=server');
-    await this.must(args, `apply ${url}`, { timeoutMs: 300_000, hint: 'check that the cluster can reach the URL, or pass a reachable --keda-manifest/--strimzi-manifest' });
+    await this.must(args, `apply ${url}`, {
+      timeoutMs: 300_000,
+      hint: 'check that the cluster can reach the URL, or pass a reachable --keda-manifest/--strimzi-manifest',
+    });
   }
 
-  async patch(kind: string, name: string, namespace: string | undefined, patch: unknown, o: { type?: 'merge' | 'json'; subresource?: 'status' } = {}): Promise<Obj> {
+  async patch(
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    patch: unknown,
+    o: { type?: 'merge' | 'json'; subresource?: 'status' } = {},
+  ): Promise<Obj> {
     const args = ['patch', kind, name, '--type', o.type ?? 'merge', '-p', JSON.stringify(patch), '-o', 'json'];
     if (namespace) args.push('-n', namespace);
     if (o.subresource) args.push(`--subresource=${o.subresource}`);
@@ -266,7 +283,11 @@ const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] /;
  * `n` lines, joined by ' | '.
  */
 export function kubectlMessage(text: string, n = 3): string {
-  const lines = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const plain = lines.filter((l) => !KLOG.test(l));
   const chosen = plain.length
     ? plain

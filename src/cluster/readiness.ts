@@ -48,7 +48,8 @@ export function kedaControllerVerdict(kc: Obj | null): Verdict {
 export function kafkaVerdict(k: Obj | null): Verdict {
   if (!k) return wait('Kafka not found');
   const nr = cond(k, 'NotReady');
-  if (nr && nr.status === 'True' && nr.reason && nr.reason !== 'Creating') return { state: 'failed', reason: String(nr.reason), message: String(nr.message ?? '') };
+  if (nr && nr.status === 'True' && nr.reason && nr.reason !== 'Creating')
+    return { state: 'failed', reason: String(nr.reason), message: String(nr.message ?? '') };
   const r = cond(k, 'Ready');
   const gen = Number(k.metadata?.generation ?? 0);
   const obs = Number(k.status?.observedGeneration ?? 0);
@@ -90,7 +91,8 @@ export function deploymentAvailableVerdict(d: Obj | null): Verdict {
   const a = cond(d, 'Available');
   if (a?.status === 'True') return { state: 'ready' };
   const p = cond(d, 'Progressing');
-  if (p?.status === 'False' && p.reason === 'ProgressDeadlineExceeded') return { state: 'failed', reason: 'ProgressDeadlineExceeded', message: String(p.message ?? '') };
+  if (p?.status === 'False' && p.reason === 'ProgressDeadlineExceeded')
+    return { state: 'failed', reason: 'ProgressDeadlineExceeded', message: String(p.message ?? '') };
   return wait(`Available=${a?.status ?? 'unknown'}`);
 }
 
@@ -104,6 +106,7 @@ export function buildVerdict(b: Obj | null): Verdict {
   if (!b) return wait('Build not found');
   const phase = b.status?.phase as string | undefined;
   if (phase === 'Complete') return { state: 'ready' };
-  if (phase === 'Failed' || phase === 'Error' || phase === 'Cancelled') return { state: 'failed', reason: phase, message: String(b.status?.message ?? b.status?.reason ?? '') };
+  if (phase === 'Failed' || phase === 'Error' || phase === 'Cancelled')
+    return { state: 'failed', reason: phase, message: String(b.status?.message ?? b.status?.reason ?? '') };
   return wait(`phase ${phase ?? 'New'}`);
 }

@@ -7,26 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import {
-  Listr,
-  ListrLogger,
-  ProcessOutput,
-  type ListrDefaultRenderer,
-  type ListrSimpleRenderer,
-  type ListrTask,
-  type ListrTaskWrapper,
-} from 'listr2';
+import { Listr, ListrLogger, ProcessOutput, type ListrDefaultRenderer, type ListrSimpleRenderer, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import { CmaError, ExitCode, envError } from '../errors.js';
 import type { Output } from '../output.js';
-import {
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
-  SOURCE_HASH_LABEL,
-  validateSetupParams,
-  type Platform,
-  type SetupParams,
-  type StepId,
-} from '../manifests/params.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, SOURCE_HASH_LABEL, validateSetupParams, type Platform, type SetupParams, type StepId } from '../manifests/params.js';
 import { loadTemplates, renderSetup, type K8sObject, type RenderedStep } from '../manifests/render.js';
 import { MANIFESTS_DIR } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
@@ -36,8 +20,18 @@ import { sleep } from '../util/sleep.js';
 import { clusterKafkaConnection, readUserCredentials } from './kafkaAccess.js';
 import { strimziApiFromServed, type Kube, type Obj } from './kube.js';
 import {
-  apiServiceVerdict, buildVerdict, crdVerdict, csvVerdict, deploymentAvailableVerdict, kafkaTopicVerdict, kafkaUserVerdict, kafkaVerdict,
-  kedaControllerVerdict, scaledObjectVerdict, subscriptionVerdict, type Verdict,
+  apiServiceVerdict,
+  buildVerdict,
+  crdVerdict,
+  csvVerdict,
+  deploymentAvailableVerdict,
+  kafkaTopicVerdict,
+  kafkaUserVerdict,
+  kafkaVerdict,
+  kedaControllerVerdict,
+  scaledObjectVerdict,
+  subscriptionVerdict,
+  type Verdict,
 } from './readiness.js';
 import { paramsFromFlags, setupPhases, type SetupFlags } from './setupParams.js';
 import { fetchText, rewriteStrimziNamespace } from './releaseManifest.js';
@@ -453,7 +447,10 @@ function finish(run: SetupRun, failure: unknown): number {
 /** `setup --dry-run=server`: every chosen object validated by the API server; nothing applied. */
 async function dryRunServerSteps(ctx: SetupContext, p: SetupParams, rendered: RenderedStep[]): Promise<number> {
   const { kube, out } = ctx;
-  const results = await serverDryRun(kube, rendered.filter((s) => ctx.steps.includes(s.id)));
+  const results = await serverDryRun(
+    kube,
+    rendered.filter((s) => ctx.steps.includes(s.id)),
+  );
   const rejected = results.filter((r) => r.result === 'rejected');
   if (out.format !== 'text') {
     out.document({ dryRun: 'server', platform: p.platform, namespace: p.namespace, strimziApi: p.strimziApi, results, warnings: out.warnings });
@@ -472,7 +469,9 @@ export async function runSetup(ctx: SetupContext): Promise<number> {
   const rendered = renderSetup(p, loadTemplates());
   const server = (await kube.serverUrl()) ?? '?';
   const context = (await kube.currentContext()) ?? '?';
-  out.info(`target: cluster ${server} (context ${context}), namespace ${p.namespace}, platform ${p.platform}, ${p.kafka ? `Kafka ${p.kafka.bootstrap} (--kafka ${p.kafka.mode}, ${p.kafka.securityProtocol})` : `Strimzi API ${p.strimziApi}`}`);
+  out.info(
+    `target: cluster ${server} (context ${context}), namespace ${p.namespace}, platform ${p.platform}, ${p.kafka ? `Kafka ${p.kafka.bootstrap} (--kafka ${p.kafka.mode}, ${p.kafka.securityProtocol})` : `Strimzi API ${p.strimziApi}`}`,
+  );
   if (ctx.dryRunServer) return dryRunServerSteps(ctx, p, rendered);
 
   const run = newSetupRun(ctx, p, rendered);
@@ -672,7 +671,12 @@ async function kedaStep(env: StepEnv): Promise<void> {
   const cur = await kube.get('kedacontrollers.keda.sh', 'keda', p.kedaNamespace);
   if (cur && !ownedBy(cur)) {
     const watch = String(cur.spec?.watchNamespace ?? '');
-    const covered = watch === '' || watch.split(',').map((s) => s.trim()).includes(p.namespace);
+    const covered =
+      watch === '' ||
+      watch
+        .split(',')
+        .map((s) => s.trim())
+        .includes(p.namespace);
     if (!covered) {
       throw new CmaError(
         `KedaController ${p.kedaNamespace}/keda watches namespace "${watch}", not ${p.namespace}; ` +
@@ -811,7 +815,11 @@ async function consumerStep(env: StepEnv): Promise<void> {
         next: `see \`oc logs -n ${p.namespace} build/${name}\``,
       });
       r.notes.push(`image built by ${name}`);
-      await applyOwned(kube, buildObjs.filter((o) => o.kind === 'BuildConfig'), []);
+      await applyOwned(
+        kube,
+        buildObjs.filter((o) => o.kind === 'BuildConfig'),
+        [],
+      );
     } else r.notes.push(`image up to date (source hash ${p.sourceHash}); --rebuild forces a build`);
   }
   const dep = env.objects.filter((o) => o.kind === 'Deployment');

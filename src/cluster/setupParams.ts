@@ -5,8 +5,20 @@ import { usageError } from '../errors.js';
 import { parseDuration, parseInteger } from '../util/numbers.js';
 import type { Output } from '../output.js';
 import {
-  DEFAULT_IMAGE, DEFAULT_KEDA_VERSION, DEFAULT_STRIMZI_VERSION, STEP_IDS, kedaManifestUrl, strimziManifestUrl, validateNamespace,
-  type ExternalKafka, type ExternalListener, type KafkaOperator, type Platform, type SetupParams, type StepId, type StrimziApi,
+  DEFAULT_IMAGE,
+  DEFAULT_KEDA_VERSION,
+  DEFAULT_STRIMZI_VERSION,
+  STEP_IDS,
+  kedaManifestUrl,
+  strimziManifestUrl,
+  validateNamespace,
+  type ExternalKafka,
+  type ExternalListener,
+  type KafkaOperator,
+  type Platform,
+  type SetupParams,
+  type StepId,
+  type StrimziApi,
 } from '../manifests/params.js';
 import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type ScaledObjectSettings, type SettingsFlags } from '../scaling/settings.js';
 
@@ -55,7 +67,10 @@ export function parsePlatformFlag(v: string | undefined): Platform | 'auto' {
 
 export function parseStepList(flag: string, v: string | undefined): StepId[] | undefined {
   if (v === undefined) return undefined;
-  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const id of ids) {
     if (!(STEP_IDS as readonly string[]).includes(id)) throw usageError(`${flag}: unknown step "${id}"`, `step ids: ${STEP_IDS.join(', ')}`);
   }

@@ -84,12 +84,16 @@ export async function runTeardownStep(
       const csv = t.obj.status?.installedCSV as string | undefined;
       await kube.delete(s.resource, name, t.ns, { wait: true, timeoutMs: o.timeoutMs });
       out.push({ object: `Subscription/${name} -n ${t.ns}` });
-      if (csv && (await kube.delete('clusterserviceversions.operators.coreos.com', csv, t.ns, { wait: true, timeoutMs: o.timeoutMs }))) out.push({ object: `ClusterServiceVersion/${csv} -n ${t.ns}` });
+      if (csv && (await kube.delete('clusterserviceversions.operators.coreos.com', csv, t.ns, { wait: true, timeoutMs: o.timeoutMs })))
+        out.push({ object: `ClusterServiceVersion/${csv} -n ${t.ns}` });
       continue;
     }
     o.log?.(`deleting ${t.obj.kind}/${name}`);
     await kube.delete(s.resource, name, t.ns, { wait: s.wait !== false, timeoutMs: o.timeoutMs });
-    out.push({ object: `${t.obj.kind}/${name}${t.ns ? ` -n ${t.ns}` : ''}`, note: s.resource === 'namespaces' ? 'deletion continues in the cluster (Terminating)' : undefined });
+    out.push({
+      object: `${t.obj.kind}/${name}${t.ns ? ` -n ${t.ns}` : ''}`,
+      note: s.resource === 'namespaces' ? 'deletion continues in the cluster (Terminating)' : undefined,
+    });
   }
   return out;
 }

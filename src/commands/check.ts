@@ -13,7 +13,15 @@ import { describeConnection } from '../kafka/client.js';
 import { openAdmin, setKafkaVerbose } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
 import { outputFor } from '../output.js';
-import { checkDocument, consumerOffsetReset, type AuthFacts, type CheckInput, type ConsumerFacts, type HandshakeFacts, type KafkaFacts } from '../explain/check.js';
+import {
+  checkDocument,
+  consumerOffsetReset,
+  type AuthFacts,
+  type CheckInput,
+  type ConsumerFacts,
+  type HandshakeFacts,
+  type KafkaFacts,
+} from '../explain/check.js';
 import { renderCheckText } from '../explain/render.js';
 import { resolveSubject, type ExplainFlags } from './explain.js';
 
@@ -32,9 +40,14 @@ async function deploymentFromFile(file: string, name: string | undefined): Promi
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
-    throw usageError(`cannot read --deployment ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the path of a YAML file holding the consumer Deployment');
+    throw usageError(
+      `cannot read --deployment ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'pass the path of a YAML file holding the consumer Deployment',
+    );
   }
-  const docs = YAML.parseAllDocuments(text).map((d) => d.toJS() as Obj).filter((d) => d && d.kind === 'Deployment');
+  const docs = YAML.parseAllDocuments(text)
+    .map((d) => d.toJS() as Obj)
+    .filter((d) => d && d.kind === 'Deployment');
   return docs.find((d) => !name || d.metadata?.name === name) ?? docs[0] ?? null;
 }
 
@@ -43,7 +56,10 @@ export async function checkAction(name: string | undefined, flags: CheckFlags, c
   const g = globalsOf(c);
   setKafkaVerbose(Boolean(g.verbose));
   if (!flags.scaledobject && !name && g.target !== 'cluster' && !(await import('../state/lastTarget.js')).readLastTarget()) {
-    throw usageError('nothing to check: give --scaledobject FILE, or a ScaledObject NAME on a cluster (-n NAMESPACE)', 'e.g. cma-demo check --scaledobject ScaledObject.yaml --bootstrap-server host:9092');
+    throw usageError(
+      'nothing to check: give --scaledobject FILE, or a ScaledObject NAME on a cluster (-n NAMESPACE)',
+      'e.g. cma-demo check --scaledobject ScaledObject.yaml --bootstrap-server host:9092',
+    );
   }
   const subject = await resolveSubject(name, flags, g, out, { kafka: flags.kafka });
   const so = subject.so!;
@@ -56,7 +72,7 @@ export async function checkAction(name: string | undefined, flags: CheckFlags, c
   // The live Kafka.
   let kafka: KafkaFacts | null = null;
   if (!flags.kafka || !subject.connection) skipped.push('the live Kafka: --no-kafka');
-  else if (!group) skipped.push('the group\'s commits: the trigger names no consumerGroup');
+  else if (!group) skipped.push("the group's commits: the trigger names no consumerGroup");
   else {
     const admin = await openAdmin(subject.connection);
     try {
@@ -81,7 +97,10 @@ export async function checkAction(name: string | undefined, flags: CheckFlags, c
         ? await deploymentFromFile(subject.source.file, so.scaleTarget.name)
         : null);
   if (dep) consumer = consumerOffsetReset(dep);
-  else skipped.push(`the consumer's auto.offset.reset: no Deployment ${so.scaleTarget.name ?? ''} (give --deployment FILE, or check on the cluster)`.replace('  ', ' '));
+  else
+    skipped.push(
+      `the consumer's auto.offset.reset: no Deployment ${so.scaleTarget.name ?? ''} (give --deployment FILE, or check on the cluster)`.replace('  ', ' '),
+    );
 
   // The TriggerAuthentication, its Secret and a handshake with its credentials.
   let auth: AuthFacts | null = null;

@@ -36,17 +36,31 @@ function commandSpec(c: Command, args: Record<string, string[]>): CommandSpec {
 /** Case names of the shipped catalogue, for `run`; none when it cannot be read. */
 function caseNames(): string[] {
   try {
-    return [...fs.readdirSync(catalogueDir()).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort(), 'all'];
+    return [
+      ...fs
+        .readdirSync(catalogueDir())
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => f.replace(/\.ya?ml$/, ''))
+        .sort(),
+      'all',
+    ];
   } catch {
     return [];
   }
 }
 
 export function completionAction(shell: string, _flags: unknown, c: Command): void {
-  if (!SHELLS.includes(shell as Shell)) throw usageError(`no completion for shell "${shell}"`, `use one of ${SHELLS.join(', ')}, e.g. source <(cma-demo completion bash)`, 'BAD_SHELL');
+  if (!SHELLS.includes(shell as Shell))
+    throw usageError(`no completion for shell "${shell}"`, `use one of ${SHELLS.join(', ')}, e.g. source <(cma-demo completion bash)`, 'BAD_SHELL');
   const program = c.parent!;
   const root = commandSpec(program, {});
   root.commands = program.commands.filter((s) => !hidden(s)).map((s) => commandSpec(s, { run: caseNames(), completion: SHELLS }));
   // The program's options apply after any subcommand too, except --version.
-  process.stdout.write(renderCompletion(shell as Shell, root, root.options.filter((o) => o.long !== '--version')));
+  process.stdout.write(
+    renderCompletion(
+      shell as Shell,
+      root,
+      root.options.filter((o) => o.long !== '--version'),
+    ),
+  );
 }

@@ -65,7 +65,9 @@ export async function consumeAction(flags: ConsumeFlags, c: Command): Promise<nu
     faultCommitRecordOffsets: Boolean(flags.faultCommitRecordOffsets),
   };
   const connection = await connectionFromFlags(flags);
-  out.info(`consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`);
+  out.info(
+    `consume: kafka ${describeConnection(connection)}, group ${opts.group}, topic ${opts.topic}, offset-reset ${opts.offsetReset}, process-ms ${opts.processMs}`,
+  );
 
   let lastReport = Date.now();
   const worker = new ConsumerWorker(
@@ -73,7 +75,11 @@ export async function consumeAction(flags: ConsumeFlags, c: Command): Promise<nu
     {
       onAssigned: (parts, first, byTopic) => {
         const several = byTopic && Object.keys(byTopic).length > 1;
-        const list = several ? Object.entries(byTopic).map(([t, ps]) => `${t}:${ps.join(',') || 'none'}`).join(' ') : parts.join(',') || 'none';
+        const list = several
+          ? Object.entries(byTopic)
+              .map(([t, ps]) => `${t}:${ps.join(',') || 'none'}`)
+              .join(' ')
+          : parts.join(',') || 'none';
         out.info(first ? `consume: ready (group ${opts.group}, partitions ${list})` : `consume: assigned partitions ${list}`);
       },
       onProgress: (n) => {
@@ -98,7 +104,9 @@ export async function consumeAction(flags: ConsumeFlags, c: Command): Promise<nu
       } else res.writeHead(404).end('not found\n');
     });
     await new Promise<void>((resolve, reject) => {
-      server!.once('error', (err) => reject(usageError(`--port ${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, 'pick a free port, or 0 for any')));
+      server!.once('error', (err) =>
+        reject(usageError(`--port ${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, 'pick a free port, or 0 for any')),
+      );
       server!.listen(port, flags.metricsHost, () => resolve());
     });
     out.info(`consume: metrics on http://${flags.metricsHost}:${(server.address() as AddressInfo).port}/metrics`);

@@ -43,7 +43,10 @@ export async function readScaledObjectFile(file: string, kedaVersion?: string): 
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
-    throw usageError(`cannot read --scaledobject ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the path of a YAML file holding one ScaledObject');
+    throw usageError(
+      `cannot read --scaledobject ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'pass the path of a YAML file holding one ScaledObject',
+    );
   }
   return readScaledObject({ text, file }, kedaVersion ? { kedaVersion } : {});
 }
@@ -73,22 +76,48 @@ export async function resolveSubject(
   const kafkaGiven = Boolean(flags.bootstrapServer || flags.commandConfig);
   const wantKafka = o.kafka ?? true;
   if (flags.scaledobject) {
-    if (name) throw usageError(`give either a ScaledObject name (${name}) or --scaledobject, not both`, 'a name reads the ScaledObject from the cluster; --scaledobject reads a file');
+    if (name)
+      throw usageError(
+        `give either a ScaledObject name (${name}) or --scaledobject, not both`,
+        'a name reads the ScaledObject from the cluster; --scaledobject reads a file',
+      );
     const so = await readScaledObjectFile(flags.scaledobject, flags.kedaVersion);
     const cluster = g.target === 'cluster' && wantKafka ? await createClusterTarget({ ...resolveClusterTarget(g), log: (s) => out.info(s) }) : null;
     const connection = !wantKafka ? null : cluster ? await cluster.connection() : await connectionFromFlags(flags);
-    return { source: { kind: 'file', name: so.name, file: flags.scaledobject, ...(so.namespace ? { namespace: so.namespace } : {}) }, so, cluster: null, facts: null, connection };
+    return {
+      source: { kind: 'file', name: so.name, file: flags.scaledobject, ...(so.namespace ? { namespace: so.namespace } : {}) },
+      so,
+      cluster: null,
+      facts: null,
+      connection,
+    };
   }
   const onCluster = name !== undefined || chooseTargetKind(g, { kafkaGiven }).kind === 'cluster';
   if (!onCluster) {
-    return { source: { kind: 'flags', name: DEMO_DEFAULTS.scaledObject }, so: null, cluster: null, facts: null, connection: wantKafka ? await connectionFromFlags(flags) : null };
+    return {
+      source: { kind: 'flags', name: DEMO_DEFAULTS.scaledObject },
+      so: null,
+      cluster: null,
+      facts: null,
+      connection: wantKafka ? await connectionFromFlags(flags) : null,
+    };
   }
-  if (g.target === 'local') throw usageError('a ScaledObject name reads it from a cluster, but --target local was given', 'drop --target local, or use --scaledobject FILE');
+  if (g.target === 'local')
+    throw usageError('a ScaledObject name reads it from a cluster, but --target local was given', 'drop --target local, or use --scaledobject FILE');
   const at = resolveClusterTarget(g, { group: flags.group });
   const cluster = await createClusterTarget({ ...at, scaledObject: name ?? at.scaledObject, log: (s) => out.info(s) });
   const facts = await cluster.explainSnapshot();
-  const so = readScaledObject({ object: facts.scaledObject, where: `ScaledObject ${cluster.namespace}/${name ?? at.scaledObject}` }, flags.kedaVersion ? { kedaVersion: flags.kedaVersion } : {});
-  return { source: { kind: 'cluster', name: so.name, namespace: cluster.namespace }, so, cluster, facts, connection: !wantKafka ? null : kafkaGiven ? await connectionFromFlags(flags) : await cluster.connection() };
+  const so = readScaledObject(
+    { object: facts.scaledObject, where: `ScaledObject ${cluster.namespace}/${name ?? at.scaledObject}` },
+    flags.kedaVersion ? { kedaVersion: flags.kedaVersion } : {},
+  );
+  return {
+    source: { kind: 'cluster', name: so.name, namespace: cluster.namespace },
+    so,
+    cluster,
+    facts,
+    connection: !wantKafka ? null : kafkaGiven ? await connectionFromFlags(flags) : await cluster.connection(),
+  };
 }
 
 /** The settings to explain with: the ScaledObject's (KEDA would refuse it: exit 2) with the flags on top, or the flags. */
@@ -97,7 +126,10 @@ function settingsOf(subject: Subject, flags: ExplainFlags): ScaledObjectSettings
   if (!so) return settingsFromFlags(flags);
   if (!so.settings) {
     const where = subject.source.kind === 'cluster' ? `-n ${subject.source.namespace} ${so.name}` : `--scaledobject ${subject.source.file}`;
-    throw usageError(`KEDA refuses ${so.file ?? `ScaledObject ${so.name}`}: ${so.rejected.map((r) => r.message).join('; ')}`, `KEDA builds no scaler for it, so there is nothing to explain; cma-demo check ${where} lists every finding`);
+    throw usageError(
+      `KEDA refuses ${so.file ?? `ScaledObject ${so.name}`}: ${so.rejected.map((r) => r.message).join('; ')}`,
+      `KEDA builds no scaler for it, so there is nothing to explain; cma-demo check ${where} lists every finding`,
+    );
   }
   return settingsFromFlags(flags, so.settings);
 }
@@ -124,7 +156,8 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
   const count = parseInteger(flags.count, '--count', { min: 1 });
   if (count !== undefined && !flags.watch) throw usageError('--count only applies with --watch', 'add --watch, or drop --count');
   if (flags.interval !== undefined && !flags.watch) throw usageError('--interval only applies with --watch', 'add --watch, or drop --interval');
-  if (flags.watch && out.format === 'yaml') throw usageError('--watch prints text or one JSON object per line; -o yaml is not available with it', 'use --watch with -o text or -o json');
+  if (flags.watch && out.format === 'yaml')
+    throw usageError('--watch prints text or one JSON object per line; -o yaml is not available with it', 'use --watch with -o text or -o json');
   const replicasFlag = parseInteger(flags.replicas, '--replicas', { min: 0 });
 
   const subject = await resolveSubject(name, flags, g, out);
@@ -134,7 +167,9 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
   if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
   const interval = flags.watch ? (parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true }) ?? settings.pollingInterval) : 0;
   const connection = subject.connection!;
-  out.info(`explain: ScaledObject ${subject.source.name} (${subject.source.kind}), Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`);
+  out.info(
+    `explain: ScaledObject ${subject.source.name} (${subject.source.kind}), Kafka ${describeConnection(connection)}, group ${group}, ${topic ? `topic ${topic}` : 'every topic with commits'}`,
+  );
   for (const w of subject.so?.notes ?? []) out.warn(w.code, w.message);
 
   const admin = await openAdmin(connection);
@@ -159,7 +194,9 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
           cur = await readOnce(admin, group, topic);
         }
         const paused = facts ? pausedOf(facts.scaledObject) : subject.so ? pausedOf(subject.so.object) : null;
-        const fallbackActive = facts ? ((facts.scaledObject.status?.conditions ?? []) as Array<{ type: string; status: string }>).some((x) => x.type === 'Fallback' && x.status === 'True') : false;
+        const fallbackActive = facts
+          ? ((facts.scaledObject.status?.conditions ?? []) as Array<{ type: string; status: string }>).some((x) => x.type === 'Fallback' && x.status === 'True')
+          : false;
         const r = explain(
           {
             settings,
@@ -169,7 +206,14 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
             previous: previous?.offsets ?? null,
             intervalS: previous ? (flags.watch ? interval : reread) : null,
             memory,
-            replicas: { ...replicas, source: fromCluster ? 'the scale target on the cluster' : replicasFlag !== undefined ? '--replicas' : `group members${cur.members === null ? ', unknown' : ''}` },
+            replicas: {
+              ...replicas,
+              source: fromCluster
+                ? 'the scale target on the cluster'
+                : replicasFlag !== undefined
+                  ? '--replicas'
+                  : `group members${cur.members === null ? ', unknown' : ''}`,
+            },
             members: cur.members,
             paused,
             fallbackActive,

@@ -13,7 +13,10 @@ export async function labUpAction(flags: { hpaSyncPeriod: string }, cmd: Command
   const out = outputFor(cmd);
   const sync = parseDuration(flags.hpaSyncPeriod, '--hpa-sync-period', { unit: 's', min: 1, max: 600, integer: true })!;
   const { labUp } = await import('../lab/lab.js');
-  const ac = catchInterrupts({ signals: ['SIGINT', 'SIGTERM'], onFirst: () => out.info('lab: interrupted, stopping what was started… (Ctrl-C again to exit at once)') });
+  const ac = catchInterrupts({
+    signals: ['SIGINT', 'SIGTERM'],
+    onFirst: () => out.info('lab: interrupted, stopping what was started… (Ctrl-C again to exit at once)'),
+  });
   const t0 = Date.now();
   try {
     const s = await labUp({ hpaSyncPeriodSeconds: sync, log: (m) => out.info(`lab: ${m}`), signal: ac.signal });
@@ -59,10 +62,15 @@ export async function labStatusAction(_o: unknown, cmd: Command): Promise<void> 
       ].join('\n'),
     );
   }
-  if (!st.components.length) throw new CmaError('no lab is running', { exitCode: ExitCode.ENV, code: 'LAB_NOT_RUNNING', hint: 'start one with `cma-demo lab up`' });
+  if (!st.components.length)
+    throw new CmaError('no lab is running', { exitCode: ExitCode.ENV, code: 'LAB_NOT_RUNNING', hint: 'start one with `cma-demo lab up`' });
   if (!st.running) {
     const bad = st.components.filter((c) => !c.healthy).map((c) => `${c.name} (${c.detail}; log ${c.logFile})`);
-    throw new CmaError(`the lab is not healthy: ${bad.join(', ')}`, { exitCode: ExitCode.ENV, code: 'LAB_UNHEALTHY', hint: 'restart it with `cma-demo lab down && cma-demo lab up`' });
+    throw new CmaError(`the lab is not healthy: ${bad.join(', ')}`, {
+      exitCode: ExitCode.ENV,
+      code: 'LAB_UNHEALTHY',
+      hint: 'restart it with `cma-demo lab down && cma-demo lab up`',
+    });
   }
 }
 
@@ -83,7 +91,10 @@ export async function labLogsAction(name: string, flags: { tail?: string }, cmd:
   let text = fs.readFileSync(file, 'utf8');
   if (flags.tail !== undefined) {
     const n = parseInteger(flags.tail, '--tail', { example: '50' })!;
-    text = text.split('\n').slice(-(n + 1)).join('\n');
+    text = text
+      .split('\n')
+      .slice(-(n + 1))
+      .join('\n');
   }
   process.stdout.write(text);
 }

@@ -71,10 +71,7 @@ async function loadSettings(flags: LagFlags, out: Output): Promise<{ settings: S
 }
 
 async function sample(admin: KafkaAdmin, group: string, topic: string | undefined, settings: ScaledObjectSettings): Promise<LagInput> {
-  const [offsets, desc] = await Promise.all([
-    readPartitionOffsets(admin, group, topic),
-    admin.describeGroup(group).catch(() => null),
-  ]);
+  const [offsets, desc] = await Promise.all([readPartitionOffsets(admin, group, topic), admin.describeGroup(group).catch(() => null)]);
   return { group, topic, settings, offsets, members: desc ? desc.members.length : null, groupState: desc?.state ?? null };
 }
 
@@ -91,7 +88,10 @@ export async function lagAction(flags: LagFlags, c: Command): Promise<number | v
     if (!flags.watch) throw usageError('--count only applies with --watch', 'add --watch, or drop --count');
   }
   if (flags.watch && (out.format === 'prom' || out.format === 'yaml')) {
-    throw usageError(`--watch prints a table or one JSON object per line; -o ${out.format} is not available with it`, 'use --watch with -o text or -o json (or scrape -o prom periodically)');
+    throw usageError(
+      `--watch prints a table or one JSON object per line; -o ${out.format} is not available with it`,
+      'use --watch with -o text or -o json (or scrape -o prom periodically)',
+    );
   }
   const so = await loadSettings(flags, out);
   const fileWarnings = [...out.warnings];
@@ -136,7 +136,8 @@ export async function lagAction(flags: LagFlags, c: Command): Promise<number | v
           // The live view redraws the screen: its warnings are part of the view, not stderr lines above it.
           if (!live) for (const w of r.doc.warnings) out.warn(w.code, w.message);
           if (out.machine) out.line({ time, ...r.doc, warnings: [...fileWarnings, ...r.doc.warnings] });
-          else if (live) out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + clusterText + `\n(every ${interval} s; Ctrl-C to stop)\n`);
+          else if (live)
+            out.raw('\x1b[H\x1b[2J' + renderLagText(input, r, { time, warnings: true }) + clusterText + `\n(every ${interval} s; Ctrl-C to stop)\n`);
           else out.text(renderLagText(input, r, { time }) + clusterText);
         } catch (err) {
           if (n === 0) throw err;

@@ -32,7 +32,10 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
     try {
       text = readFileSync(flags.scaledobject, 'utf8');
     } catch (err) {
-      throw usageError(`cannot read --scaledobject ${flags.scaledobject}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the path of a YAML file holding one ScaledObject');
+      throw usageError(
+        `cannot read --scaledobject ${flags.scaledobject}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        'pass the path of a YAML file holding one ScaledObject',
+      );
     }
     const parsed = settingsFromScaledObjectYaml(text, flags.scaledobject, { kedaVersion: flags.kedaVersion });
     for (const w of parsed.warnings) out?.warn(w.code, w.message);
@@ -42,7 +45,8 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
   const loads: LoadPhase[] = (flags.load && flags.load.length ? flags.load : [DEFAULT_LOAD]).map(parseLoad);
   let boundary: 'exclusive' | 'inclusive' = 'exclusive';
   if (flags.boundary !== undefined) {
-    if (flags.boundary !== 'exclusive' && flags.boundary !== 'inclusive') throw usageError(`--boundary must be exclusive or inclusive, got "${flags.boundary}"`);
+    if (flags.boundary !== 'exclusive' && flags.boundary !== 'inclusive')
+      throw usageError(`--boundary must be exclusive or inclusive, got "${flags.boundary}"`);
     boundary = flags.boundary;
   }
   const model = flags.model ?? 'fluid';
@@ -77,7 +81,9 @@ function behaviourText(s: ScaledObjectSettings): string {
 
 function loadText(l: LoadPhase[]): string {
   return l
-    .map((p) => ('pauseS' in p ? `pause ${p.pauseS} s` : `${fmt(p.records)} @ ${fmt(p.rate)}/s${p.partitions ? ` on partitions ${p.partitions.join(',')}` : ''}`))
+    .map((p) =>
+      'pauseS' in p ? `pause ${p.pauseS} s` : `${fmt(p.records)} @ ${fmt(p.rate)}/s${p.partitions ? ` on partitions ${p.partitions.join(',')}` : ''}`,
+    )
     .join(', then ');
 }
 

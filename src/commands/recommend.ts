@@ -56,14 +56,23 @@ async function measureRate(flags: RecommendFlags, topic: string, seconds: number
 export async function recommendAction(flags: RecommendFlags, c: Command): Promise<number | void> {
   const out = outputFor(c);
   setKafkaVerbose(Boolean(globalsOf(c).verbose));
-  if (flags.consumerRate === undefined) throw usageError('--consumer-rate is required: the records/s one replica processes', 'measure it, e.g. with cma-demo consume -o json on a backlog, then pass --consumer-rate 2000');
-  if (flags.drainWithin === undefined) throw usageError('--drain-within is required: the goal, seconds after the load ends by which the backlog must be drained', 'e.g. --drain-within 120s');
+  if (flags.consumerRate === undefined)
+    throw usageError(
+      '--consumer-rate is required: the records/s one replica processes',
+      'measure it, e.g. with cma-demo consume -o json on a backlog, then pass --consumer-rate 2000',
+    );
+  if (flags.drainWithin === undefined)
+    throw usageError('--drain-within is required: the goal, seconds after the load ends by which the backlog must be drained', 'e.g. --drain-within 120s');
   const consumerRate = parseNumber(flags.consumerRate, '--consumer-rate', { min: 0, exclusiveMin: true })!;
   const drainWithinS = parseDuration(flags.drainWithin, '--drain-within', { unit: 's', exclusiveMin: true })!;
   const maxReplicas = parseInteger(flags.maxReplicas, '--max-replicas', { min: 1 }) ?? null;
   const podStartDelayS = parseDuration(flags.podStartDelay, '--pod-start-delay', { unit: 's' }) ?? 10;
   const base = flags.scaledobject ? await readScaledObjectFile(flags.scaledobject, flags.kedaVersion) : null;
-  if (base && !base.settings) throw usageError(`KEDA refuses ${flags.scaledobject}: ${base.rejected.map((r) => r.message).join('; ')}`, `cma-demo check --scaledobject ${flags.scaledobject} lists every finding`);
+  if (base && !base.settings)
+    throw usageError(
+      `KEDA refuses ${flags.scaledobject}: ${base.rejected.map((r) => r.message).join('; ')}`,
+      `cma-demo check --scaledobject ${flags.scaledobject} lists every finding`,
+    );
   for (const w of base?.notes ?? []) out.warn(w.code, w.message);
   const topic = flags.topic ?? base?.trigger.topic ?? DEMO_DEFAULTS.topic;
 
@@ -73,7 +82,11 @@ export async function recommendAction(flags: RecommendFlags, c: Command): Promis
     const measure = parseDuration(flags.measure, '--measure', { unit: 's', exclusiveMin: true })!;
     const duration = parseDuration(flags.duration, '--duration', { unit: 's', exclusiveMin: true })!;
     const rate = await measureRate(flags, topic, measure, (s) => out.info(s));
-    if (!(rate > 0)) throw usageError(`topic ${topic} received no records in ${measure} s, so there is no load to plan for`, 'give the load with --load RECORDS@RATE, or measure while the producer runs');
+    if (!(rate > 0))
+      throw usageError(
+        `topic ${topic} received no records in ${measure} s, so there is no load to plan for`,
+        'give the load with --load RECORDS@RATE, or measure while the producer runs',
+      );
     const r = Math.round(rate * 10) / 10;
     load = [{ records: Math.round(r * duration), rate: r }];
     out.info(`recommend: measured ${r} records/s; planning ${duration} s of it`);

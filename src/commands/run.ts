@@ -37,12 +37,20 @@ const reportPaths = (flags: RunFlags): ReportPaths => ({
   ...(flags.junit ? { junit: flags.junit } : {}),
 });
 
-async function makeTarget(kind: 'local' | 'cluster', flags: RunFlags, g: GlobalOptions, log: (s: string) => void, warn: (c: string, m: string) => void): Promise<Target> {
+async function makeTarget(
+  kind: 'local' | 'cluster',
+  flags: RunFlags,
+  g: GlobalOptions,
+  log: (s: string) => void,
+  warn: (c: string, m: string) => void,
+): Promise<Target> {
   if (kind === 'local') {
     const faults = {
       noCommit: Boolean(flags.faultNoCommit),
       ...(flags.faultDropEvery ? { dropEvery: parseInteger(flags.faultDropEvery, '--fault-drop-every', { min: 1 })! } : {}),
-      ...(flags.faultSigkillAfterAudits ? { sigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 })! } : {}),
+      ...(flags.faultSigkillAfterAudits
+        ? { sigkillAfterAudits: parseInteger(flags.faultSigkillAfterAudits, '--fault-sigkill-after-audits', { min: 1 })! }
+        : {}),
     };
     return new LocalTarget({ keepBroker: Boolean(flags.keepBroker), log, warn, faults, kafka: connectionFlagsOf(flags) }); // its cma-run-* temp dir is removed when it closes
   }
@@ -102,7 +110,10 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
   }
   if (!cases.length) throw usageError('name the cases to run', 'e.g. cma-demo run case1, cma-demo run all, or cma-demo run --list');
   if (flags.runId !== undefined && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(flags.runId)) {
-    throw usageError(`--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`, 'use lower-case letters, digits and dashes, at most 32 characters');
+    throw usageError(
+      `--run-id "${flags.runId}" is not usable in Kafka and Kubernetes names`,
+      'use lower-case letters, digits and dashes, at most 32 characters',
+    );
   }
   const profile = parseFast(flags.fast);
   const sampleIntervalMs = parseDuration(flags.sampleInterval, '--sample-interval', { unit: 'ms', min: 1, integer: true })!;
@@ -121,7 +132,9 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
     usableCacheDir();
   }
 
-  out.info(`run: target ${targetKind}${g.target ? '' : ` (${choice.reason})`}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`);
+  out.info(
+    `run: target ${targetKind}${g.target ? '' : ` (${choice.reason})`}, ${resolved.length} case(s), ${profile.fast ? `--fast F = ${profile.factor}` : 'real time'}${flags.runId ? `, run id ${flags.runId}` : ''}`,
+  );
   const log = (s: string) => out.info(s);
   const warn = (code: string, m: string) => out.warn(code, m);
   const target = await makeTarget(targetKind, flags, g, log, warn);

@@ -71,7 +71,10 @@ export async function setupAction(flags: Flags, c: Command): Promise<number> {
   }
 
   const kube = kubeFromGlobals(g);
-  const platform = platformFlag === 'auto' ? await detectPlatform(kube, `${NO_CLUSTER_HINT}; to see the manifests without a cluster: cma-demo setup --dry-run --platform openshift|kubernetes`) : platformFlag;
+  const platform =
+    platformFlag === 'auto'
+      ? await detectPlatform(kube, `${NO_CLUSTER_HINT}; to see the manifests without a cluster: cma-demo setup --dry-run --platform openshift|kubernetes`)
+      : platformFlag;
   const runKube = kube.withBin(binFor(platform, g));
   const external = await externalKafka(flags);
   return runSetup({ kube: runKube, platform, flags, globals: g, steps, dryRunServer: dryRun === 'server', out, external });

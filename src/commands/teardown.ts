@@ -29,7 +29,16 @@ interface Flags {
  */
 async function teardownDryRun(
   kube: Kube,
-  o: { namespace: string; platform: 'openshift' | 'kubernetes'; context: string; server: string; all: boolean; timeoutMs: number; at: ReturnType<typeof resolveClusterTarget>; out: Output },
+  o: {
+    namespace: string;
+    platform: 'openshift' | 'kubernetes';
+    context: string;
+    server: string;
+    all: boolean;
+    timeoutMs: number;
+    at: ReturnType<typeof resolveClusterTarget>;
+    out: Output;
+  },
 ): Promise<void> {
   const would: Deleted[] = [];
   for (const s of teardownPlan(o.namespace, { all: o.all, platform: o.platform })) {
@@ -37,14 +46,17 @@ async function teardownDryRun(
     would.push(...(await runTeardownStep(kube, s, step)));
   }
   const last = o.at.lastSetup?.namespace === o.namespace ? o.at.lastSetup : null;
-  for (const t of last?.kafka ? (last.createdTopics ?? []) : []) would.push({ object: `topic ${t}`, note: `created by setup --kafka ${last!.kafka!.mode}; deleted if it still exists` });
+  for (const t of last?.kafka ? (last.createdTopics ?? []) : [])
+    would.push({ object: `topic ${t}`, note: `created by setup --kafka ${last!.kafka!.mode}; deleted if it still exists` });
   if (o.out.format !== 'text') {
     const { namespace, platform, context, server } = o;
     o.out.document({ namespace, platform, context, server, dryRun: true, wouldDelete: would, warnings: o.out.warnings });
     return;
   }
   for (const w of would) o.out.text(`would delete ${w.object}${w.note ? ` (${w.note})` : ''}`);
-  o.out.info(would.length ? `teardown --dry-run: ${would.length} object(s) would be deleted; nothing was deleted` : 'nothing labelled managed-by=cma-demo was found');
+  o.out.info(
+    would.length ? `teardown --dry-run: ${would.length} object(s) would be deleted; nothing was deleted` : 'nothing labelled managed-by=cma-demo was found',
+  );
 }
 
 /** Deletes what setup created; a failed step stops the run with its own exit code (2 usage, 3 environment). */
@@ -57,7 +69,11 @@ export async function teardownAction(flags: Flags, c: Command): Promise<void> {
   const dryRun = Boolean(flags.dryRun);
   // Refused before the cluster is touched: a confirmation a non-interactive run cannot give.
   if (!flags.yes && !dryRun && (!process.stdin.isTTY || !process.stderr.isTTY)) {
-    throw usageError(`teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`, 'rerun with --yes (or --dry-run to see what it would delete)', 'CONFIRMATION_REQUIRED');
+    throw usageError(
+      `teardown deletes objects in ${namespace} and needs a confirmation a non-interactive run cannot give`,
+      'rerun with --yes (or --dry-run to see what it would delete)',
+      'CONFIRMATION_REQUIRED',
+    );
   }
   const kube0 = kubeFromGlobals(at);
   const platform = at.platform ?? (await detectPlatform(kube0));
@@ -68,7 +84,9 @@ export async function teardownAction(flags: Flags, c: Command): Promise<void> {
   if (dryRun) return teardownDryRun(kube, { namespace, platform, context, server, all: Boolean(flags.all), timeoutMs, at, out });
   if (!flags.yes) {
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    const a = await rl.question(`Delete everything cma-demo created in namespace ${namespace}${flags.all ? ' and its operators' : ''} on context ${context} (${server})? [y/N] `);
+    const a = await rl.question(
+      `Delete everything cma-demo created in namespace ${namespace}${flags.all ? ' and its operators' : ''} on context ${context} (${server})? [y/N] `,
+    );
     rl.close();
     if (!/^y(es)?$/i.test(a.trim())) {
       out.info('nothing deleted');
@@ -81,7 +99,11 @@ export async function teardownAction(flags: Flags, c: Command): Promise<void> {
   const last = at.lastSetup?.namespace === namespace ? at.lastSetup : null;
   const topics = last?.kafka ? (last.createdTopics ?? []) : [];
   const topicConn = topics.length
-    ? connectionFromSecret(last!.kafka!, (await kube.get('secret', DEMO_DEFAULTS.credentialSecret, namespace))?.data, `Secret ${namespace}/${DEMO_DEFAULTS.credentialSecret}`)
+    ? connectionFromSecret(
+        last!.kafka!,
+        (await kube.get('secret', DEMO_DEFAULTS.credentialSecret, namespace))?.data,
+        `Secret ${namespace}/${DEMO_DEFAULTS.credentialSecret}`,
+      )
     : null;
   for (const s of teardownPlan(namespace, { all: Boolean(flags.all), platform })) {
     try {

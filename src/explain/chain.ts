@@ -21,13 +21,7 @@ import type { ScaledObjectSettings } from '../scaling/settings.js';
 
 /** The rule KEDA's scaler applied to one partition (docs/design.md §8.1 step 3). */
 export type PartitionRule =
-  | 'committed'
-  | 'no-commit-latest'
-  | 'no-commit-earliest'
-  | 'no-commit-zero'
-  | 'persistent-excluded'
-  | 'commit-past-end'
-  | 'outside-partition-limitation';
+  'committed' | 'no-commit-latest' | 'no-commit-earliest' | 'no-commit-zero' | 'persistent-excluded' | 'commit-past-end' | 'outside-partition-limitation';
 
 export interface PartitionStep {
   topic: string;
@@ -299,13 +293,23 @@ export function explainChain(input: ExplainInput): Chain {
   }
   if (P - uncommitted.length > 0) parts.push(`${plural(P - uncommitted.length, 'committed partition')}: ${view.totalLag - fromUncommitted}`);
   const excluded = partitions.filter((p) => p.rule === 'persistent-excluded');
-  if (excluded.length) parts.push(`${plural(excluded.length, 'partition')} with persistent lag ${excluded.reduce((a, p) => a + p.lagWithPersistent, 0)} left out`);
+  if (excluded.length)
+    parts.push(`${plural(excluded.length, 'partition')} with persistent lag ${excluded.reduce((a, p) => a + p.lagWithPersistent, 0)} left out`);
   steps.push({
     id: 'total',
     value: view.totalLag,
-    setting: uncommitted.length ? (s.scaleToZeroOnInvalidOffset ? 'scaleToZeroOnInvalidOffset' : 'offsetResetPolicy') : excluded.length ? 'excludePersistentLag' : null,
+    setting: uncommitted.length
+      ? s.scaleToZeroOnInvalidOffset
+        ? 'scaleToZeroOnInvalidOffset'
+        : 'offsetResetPolicy'
+      : excluded.length
+        ? 'excludePersistentLag'
+        : null,
     applies: true,
-    text: P === 0 ? `no partition to measure${input.topic ? '' : ' (the group committed on no topic and the trigger names none)'}` : `Σ over ${plural(P, 'partition')} = ${view.totalLag}${parts.length ? ` (${parts.join('; ')})` : ''}`,
+    text:
+      P === 0
+        ? `no partition to measure${input.topic ? '' : ' (the group committed on no topic and the trigger names none)'}`
+        : `Σ over ${plural(P, 'partition')} = ${view.totalLag}${parts.length ? ` (${parts.join('; ')})` : ''}`,
   });
 
   // Cap (getTotalLag).
@@ -319,9 +323,13 @@ export function explainChain(input: ExplainInput): Chain {
     capSetting = 'allowIdleConsumers';
     capText = 'no cap: allowIdleConsumers is on, so replicas may exceed the partitions';
   } else {
-    const what = s.limitToPartitionsWithLag ? `${plural(capUpper!, 'partition')} with lag (limitToPartitionsWithLag)` : `${plural(capUpper!, 'partition')} (allowIdleConsumers off)`;
+    const what = s.limitToPartitionsWithLag
+      ? `${plural(capUpper!, 'partition')} with lag (limitToPartitionsWithLag)`
+      : `${plural(capUpper!, 'partition')} (allowIdleConsumers off)`;
     capSetting = s.limitToPartitionsWithLag ? 'limitToPartitionsWithLag' : 'allowIdleConsumers';
-    const even = s.ensureEvenDistributionOfPartitions ? `ensureEvenDistributionOfPartitions rounds ${view.totalLag} up to ${beforeCap / T} × ${T} = ${beforeCap}; ` : '';
+    const even = s.ensureEvenDistributionOfPartitions
+      ? `ensureEvenDistributionOfPartitions rounds ${view.totalLag} up to ${beforeCap / T} × ${T} = ${beforeCap}; `
+      : '';
     const q = Math.trunc(beforeCap / T);
     if (capped) capText = `${even}${beforeCap} / ${T} = ${q} > ${what} → capped at ${capUpper} × ${T} = ${view.metric}`;
     else {
@@ -340,7 +348,11 @@ export function explainChain(input: ExplainInput): Chain {
     applies: true,
     text:
       `KEDA reports ${view.metric} as ${metricName}; the HPA divides it by the target lagThreshold ${T}` +
-      (view.negativeSentAsZero ? ` (the total is negative; KEDA ${s.kedaVersion} sends 0)` : view.metric < 0 ? ` (negative: KEDA ${s.kedaVersion} sends it as it is; 2.20 and later send 0)` : ''),
+      (view.negativeSentAsZero
+        ? ` (the total is negative; KEDA ${s.kedaVersion} sends 0)`
+        : view.metric < 0
+          ? ` (negative: KEDA ${s.kedaVersion} sends it as it is; 2.20 and later send 0)`
+          : ''),
   });
 
   // 3. Activation.
@@ -352,7 +364,9 @@ export function explainChain(input: ExplainInput): Chain {
     value: view.active,
     setting: 'activationLagThreshold',
     applies: true,
-    text: view.active ? `${withP}${persistentNote} > activationLagThreshold ${A} → active` : `${withP}${persistentNote} is not above activationLagThreshold ${A} → not active`,
+    text: view.active
+      ? `${withP}${persistentNote} > activationLagThreshold ${A} → active`
+      : `${withP}${persistentNote} is not above activationLagThreshold ${A} → not active`,
   });
 
   // 4. KEDA's poll loop (kedaLoop.ts decides; long after the last active poll, so a cooldown has run out).

@@ -107,7 +107,12 @@ export function consumerOffsetReset(dep: Obj): ConsumerFacts {
     }
     for (const e of (c.env ?? []) as Obj[]) {
       const n = String(e.name ?? '');
-      if (['CMA_DEMO_OFFSET_RESET', 'AUTO_OFFSET_RESET', 'KAFKA_AUTO_OFFSET_RESET', 'KAFKA_OFFSET_RESET', 'SPRING_KAFKA_CONSUMER_AUTO_OFFSET_RESET'].includes(n) && e.value !== undefined) {
+      if (
+        ['CMA_DEMO_OFFSET_RESET', 'AUTO_OFFSET_RESET', 'KAFKA_AUTO_OFFSET_RESET', 'KAFKA_OFFSET_RESET', 'SPRING_KAFKA_CONSUMER_AUTO_OFFSET_RESET'].includes(
+          n,
+        ) &&
+        e.value !== undefined
+      ) {
         return { deployment: name, offsetReset: String(e.value), from: `env ${n}` };
       }
     }
@@ -155,9 +160,21 @@ function objectFindings(so: ScaledObjectFacts): Finding[] {
         fix: 'write kind: Deployment',
       });
     } else if (n.code === 'UNSAFE_SSL') {
-      out.push({ code: 'UNSAFE_SSL', level: 'warning', field: `${META}.unsafeSsl`, message: n.message, fix: 'remove unsafeSsl, or set tls: enable with the cluster CA in the TriggerAuthentication' });
+      out.push({
+        code: 'UNSAFE_SSL',
+        level: 'warning',
+        field: `${META}.unsafeSsl`,
+        message: n.message,
+        fix: 'remove unsafeSsl, or set tls: enable with the cluster CA in the TriggerAuthentication',
+      });
     } else if (n.code === 'MULTIPLE_KAFKA_TRIGGERS') {
-      out.push({ code: n.code, level: 'warning', field: 'spec.triggers', message: n.message, fix: 'cma-demo reads the first kafka trigger; the HPA takes the highest of all triggers' });
+      out.push({
+        code: n.code,
+        level: 'warning',
+        field: 'spec.triggers',
+        message: n.message,
+        fix: 'cma-demo reads the first kafka trigger; the HPA takes the highest of all triggers',
+      });
     } else {
       out.push({ code: n.code, level: 'warning', field: 'spec', message: n.message, fix: 'see the message' });
     }
@@ -240,7 +257,7 @@ function kafkaFindings(input: CheckInput, s: ScaledObjectSettings, k: KafkaFacts
       level: 'error',
       field: `${META}.topic`,
       message: `the trigger names no topic and group ${group} has committed on none: KEDA has nothing to measure and never scales up from 0`,
-      fix: 'set the trigger\'s topic',
+      fix: "set the trigger's topic",
     });
     return out;
   }
@@ -297,22 +314,26 @@ function kafkaFindings(input: CheckInput, s: ScaledObjectSettings, k: KafkaFacts
 
 function consumerFindings(s: ScaledObjectSettings, c: ConsumerFacts): Finding[] {
   if (c.offsetReset === null) {
-    return [{
-      code: 'CONSUMER_OFFSET_RESET_UNKNOWN',
-      level: 'info',
-      field: `${META}.offsetResetPolicy`,
-      message: `the consumer's auto.offset.reset is not visible in Deployment ${c.deployment} (no --offset-reset argument or *_OFFSET_RESET variable); KEDA assumes ${s.offsetResetPolicy}`,
-      fix: `make sure the consumer's auto.offset.reset is ${s.offsetResetPolicy}`,
-    }];
+    return [
+      {
+        code: 'CONSUMER_OFFSET_RESET_UNKNOWN',
+        level: 'info',
+        field: `${META}.offsetResetPolicy`,
+        message: `the consumer's auto.offset.reset is not visible in Deployment ${c.deployment} (no --offset-reset argument or *_OFFSET_RESET variable); KEDA assumes ${s.offsetResetPolicy}`,
+        fix: `make sure the consumer's auto.offset.reset is ${s.offsetResetPolicy}`,
+      },
+    ];
   }
   if (c.offsetReset.toLowerCase() !== s.offsetResetPolicy) {
-    return [{
-      code: 'OFFSET_RESET_MISMATCH',
-      level: 'error',
-      field: `${META}.offsetResetPolicy`,
-      message: `offsetResetPolicy is ${s.offsetResetPolicy} but the consumer in Deployment ${c.deployment} starts a group with no commit at ${c.offsetReset} (${c.from}): KEDA counts the uncommitted partitions one way and the consumer reads them another`,
-      fix: `set offsetResetPolicy: ${c.offsetReset.toLowerCase()} (or change the consumer to ${s.offsetResetPolicy})`,
-    }];
+    return [
+      {
+        code: 'OFFSET_RESET_MISMATCH',
+        level: 'error',
+        field: `${META}.offsetResetPolicy`,
+        message: `offsetResetPolicy is ${s.offsetResetPolicy} but the consumer in Deployment ${c.deployment} starts a group with no commit at ${c.offsetReset} (${c.from}): KEDA counts the uncommitted partitions one way and the consumer reads them another`,
+        fix: `set offsetResetPolicy: ${c.offsetReset.toLowerCase()} (or change the consumer to ${s.offsetResetPolicy})`,
+      },
+    ];
   }
   return [];
 }
@@ -379,8 +400,9 @@ export function checkFindings(input: CheckInput): Finding[] {
         code: 'NO_TOPIC',
         level: 'warning',
         field: `${META}.topic`,
-        message: 'the trigger names no topic: KEDA measures only topics the group has commits on, so partitions without a commit never count and a new group has nothing to measure',
-        fix: 'set the trigger\'s topic',
+        message:
+          'the trigger names no topic: KEDA measures only topics the group has commits on, so partitions without a commit never count and a new group has nothing to measure',
+        fix: "set the trigger's topic",
       });
     }
     out.push(...behaviourFindings(s));

@@ -185,7 +185,9 @@ export function compareChainWithCluster(chain: Chain, facts: ClusterFacts, lagTh
   }
   if (hpaDesired !== null && chain.hpa.runs) {
     const differs = hpaDesired !== chain.replicas.next;
-    const limiting = hpaConditions.find((c) => c.reason !== null && LIMITING_REASONS.has(c.reason) && (c.type === 'AbleToScale' || (c.type === 'ScalingLimited' && c.status === 'True')));
+    const limiting = hpaConditions.find(
+      (c) => c.reason !== null && LIMITING_REASONS.has(c.reason) && (c.type === 'AbleToScale' || (c.type === 'ScalingLimited' && c.status === 'True')),
+    );
     const off = differs && !limiting;
     mismatches.push({
       field: 'desiredReplicas',

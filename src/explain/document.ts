@@ -65,7 +65,8 @@ export function explain(input: ExplainInput, ctx: { source: ExplainSource; clust
     steps = chain.steps.map((st) => {
       if (st.id === 'metric' && cluster!.metric !== null) return { ...st, cluster: { value: cluster!.metric, mismatch: mm('metric')?.mismatch ?? null } };
       if (st.id === 'activation' && cluster!.active !== null) return { ...st, cluster: { value: cluster!.active, mismatch: mm('active')?.mismatch ?? null } };
-      if (st.id === 'replicas' && cluster!.hpa?.desiredReplicas != null) return { ...st, cluster: { value: cluster!.hpa.desiredReplicas, mismatch: mm('desiredReplicas')?.mismatch ?? null } };
+      if (st.id === 'replicas' && cluster!.hpa?.desiredReplicas != null)
+        return { ...st, cluster: { value: cluster!.hpa.desiredReplicas, mismatch: mm('desiredReplicas')?.mismatch ?? null } };
       if (st.id === 'fallback' && cluster!.fallback !== null) return { ...st, cluster: { value: cluster!.fallback, mismatch: null } };
       return st;
     });

@@ -238,7 +238,10 @@ export function recommend(input: RecommendInput): RecommendDocument {
   const candidates = (chosen.length ? chosen : fallback).slice(0, top);
   const warnings: Warning[] = [];
   if (!chosen.length && fallback.length) {
-    warnings.push({ code: 'GOAL_ON_A_KNIFE_EDGE', message: 'the candidates meet the goal only when every window boundary and cooldown edge falls the favourable way (plan lists the variants)' });
+    warnings.push({
+      code: 'GOAL_ON_A_KNIFE_EDGE',
+      message: 'the candidates meet the goal only when every window boundary and cooldown edge falls the favourable way (plan lists the variants)',
+    });
   }
   let closest: string | null = null;
   if (!candidates.length) {
@@ -258,7 +261,7 @@ export function recommend(input: RecommendInput): RecommendDocument {
     loadText: loadText(load),
     assumptions: {
       podStartDelayS,
-      model: 'plan\'s fluid model: partitions share load and consumption evenly, one consumer per partition at most, commits are instant',
+      model: "plan's fluid model: partitions share load and consumption evenly, one consumer per partition at most, commits are instant",
       committedOffsets: true,
       keptSettings: `pollingInterval ${base.pollingInterval} s, cooldownPeriod ${base.cooldownPeriod} s, minReplicaCount ${base.minReplicaCount}, activationLagThreshold ${base.activationLagThreshold}, offsetResetPolicy ${base.offsetResetPolicy}, the scale-down behaviour`,
     },

@@ -6,7 +6,14 @@ import type { RecommendDocument } from './recommend.js';
 
 function table(rows: string[][], indent = ''): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function settingsLine(s: ScaledObjectSettings): string {
@@ -39,7 +46,8 @@ const LABEL: Record<string, string> = {
   replicas: '5. replicas',
 };
 
-const show = (v: number | boolean | null | undefined): string => (v === null || v === undefined ? '-' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+const show = (v: number | boolean | null | undefined): string =>
+  v === null || v === undefined ? '-' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
 
 function stepLine(st: StepWithCluster, changed: Set<string>): string {
   const mark = changed.has(st.id) ? '*' : ' ';
@@ -85,16 +93,26 @@ export function renderExplainText(doc: ExplainDocument): string {
     lines.push('cluster:');
     const conds = (cs: Array<{ type: string; status: string; reason: string | null; message: string | null }>) =>
       cs.length ? cs.map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason}${x.message ? `: ${x.message}` : ''})` : ''}`).join('; ') : '-';
-    lines.push(`  ScaledObject ${c.scaledObject.name}: ${conds(c.scaledObject.conditions)}${c.scaledObject.lastActiveTime ? `; lastActiveTime ${c.scaledObject.lastActiveTime}` : ''}`);
+    lines.push(
+      `  ScaledObject ${c.scaledObject.name}: ${conds(c.scaledObject.conditions)}${c.scaledObject.lastActiveTime ? `; lastActiveTime ${c.scaledObject.lastActiveTime}` : ''}`,
+    );
     if (c.hpa) {
-      lines.push(`  HPA ${c.hpa.name}: current ${show(c.hpa.currentReplicas)}, desired ${show(c.hpa.desiredReplicas)}, range [${show(c.hpa.minReplicas)}, ${show(c.hpa.maxReplicas)}]; ${conds(c.hpa.conditions)}`);
+      lines.push(
+        `  HPA ${c.hpa.name}: current ${show(c.hpa.currentReplicas)}, desired ${show(c.hpa.desiredReplicas)}, range [${show(c.hpa.minReplicas)}, ${show(c.hpa.maxReplicas)}]; ${conds(c.hpa.conditions)}`,
+      );
     } else lines.push('  HPA: none (KEDA creates it once the ScaledObject is Ready; paused objects have none)');
-    if (c.deployment) lines.push(`  Deployment ${c.deployment.name}: spec ${show(c.deployment.specReplicas)}, status ${show(c.deployment.statusReplicas)}, ready ${show(c.deployment.readyReplicas)}`);
-    lines.push(`  metric: ${c.metric === null ? "KEDA's metric unread" : `${c.metric} (${c.metricSource === 'hpa-status' ? "from the HPA's status" : 'external metrics API'})`}`);
+    if (c.deployment)
+      lines.push(
+        `  Deployment ${c.deployment.name}: spec ${show(c.deployment.specReplicas)}, status ${show(c.deployment.statusReplicas)}, ready ${show(c.deployment.readyReplicas)}`,
+      );
+    lines.push(
+      `  metric: ${c.metric === null ? "KEDA's metric unread" : `${c.metric} (${c.metricSource === 'hpa-status' ? "from the HPA's status" : 'external metrics API'})`}`,
+    );
     for (const m of c.mismatches) lines.push(`  ${m.mismatch ? 'MISMATCH' : 'ok'} ${m.field}: ${m.text}`);
     if (c.events.length) {
       lines.push('  recent events:');
-      for (const e of c.events) lines.push(`    ${e.time ?? '-'}  ${e.type ?? ''} ${e.object} ${e.reason ?? ''}: ${e.message}${e.count > 1 ? ` (×${e.count})` : ''}`);
+      for (const e of c.events)
+        lines.push(`    ${e.time ?? '-'}  ${e.type ?? ''} ${e.object} ${e.reason ?? ''}: ${e.message}${e.count > 1 ? ` (×${e.count})` : ''}`);
     }
   }
   lines.push('');
@@ -121,8 +139,12 @@ export function renderCheckText(doc: CheckDocument): string {
 export function renderRecommendText(doc: RecommendDocument): string {
   const lines: string[] = [];
   const g = doc.goal;
-  lines.push(`recommend: drain within ${g.drainWithinS} s of the load's end; load ${doc.loadText}; ${g.consumerRate} records/s per replica${g.maxReplicas !== null ? `; at most ${g.maxReplicas} replicas` : ''}`);
-  lines.push(`searched ${doc.searched} combinations of partitions, maxReplicaCount, lagThreshold and scale-up policy with plan's model; ${doc.meeting} distinct predictions meet the goal`);
+  lines.push(
+    `recommend: drain within ${g.drainWithinS} s of the load's end; load ${doc.loadText}; ${g.consumerRate} records/s per replica${g.maxReplicas !== null ? `; at most ${g.maxReplicas} replicas` : ''}`,
+  );
+  lines.push(
+    `searched ${doc.searched} combinations of partitions, maxReplicaCount, lagThreshold and scale-up policy with plan's model; ${doc.meeting} distinct predictions meet the goal`,
+  );
   lines.push('');
   if (doc.candidates.length === 0) {
     lines.push('no combination meets the goal.');

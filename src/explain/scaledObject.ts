@@ -44,8 +44,22 @@ export interface ScaledObjectFacts {
 }
 
 const TRIGGER_KEYS = new Set([
-  'topic', 'consumerGroup', 'bootstrapServers', 'lagThreshold', 'activationLagThreshold', 'offsetResetPolicy', 'allowIdleConsumers', 'excludePersistentLag',
-  'scaleToZeroOnInvalidOffset', 'limitToPartitionsWithLag', 'ensureEvenDistributionOfPartitions', 'partitionLimitation', 'fullMetadata', 'version', 'tls', 'sasl',
+  'topic',
+  'consumerGroup',
+  'bootstrapServers',
+  'lagThreshold',
+  'activationLagThreshold',
+  'offsetResetPolicy',
+  'allowIdleConsumers',
+  'excludePersistentLag',
+  'scaleToZeroOnInvalidOffset',
+  'limitToPartitionsWithLag',
+  'ensureEvenDistributionOfPartitions',
+  'partitionLimitation',
+  'fullMetadata',
+  'version',
+  'tls',
+  'sasl',
 ]);
 
 /** KEDA's refusals, one entry a refused setting (scaling/validate.ts's KedaRefusal), with the field as a ScaledObject path. */
@@ -75,7 +89,8 @@ export function readScaledObject(
     const parsed = YAML.parseAllDocuments(text);
     docs = [];
     for (const d of parsed) {
-      if (d.errors.length) throw usageError(`${file}: invalid YAML: ${d.errors[0]!.message}`, 'fix the YAML syntax (kubectl apply --dry-run=client -f FILE shows the same error)');
+      if (d.errors.length)
+        throw usageError(`${file}: invalid YAML: ${d.errors[0]!.message}`, 'fix the YAML syntax (kubectl apply --dry-run=client -f FILE shows the same error)');
       const js = d.toJS() as unknown;
       if (isObj(js)) docs.push(js);
     }
@@ -116,7 +131,9 @@ export function readScaledObject(
   }
   const target = isObj(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
   const ta = trigger.authenticationRef
-    ? (docs.find((d) => (d.kind === trigger.authenticationRef!.kind || d.kind === 'TriggerAuthentication') && d.metadata?.name === trigger.authenticationRef!.name) ?? null)
+    ? (docs.find(
+        (d) => (d.kind === trigger.authenticationRef!.kind || d.kind === 'TriggerAuthentication') && d.metadata?.name === trigger.authenticationRef!.name,
+      ) ?? null)
     : null;
   return {
     name: str(meta.name) ?? DEMO_DEFAULTS.scaledObject,

@@ -67,7 +67,13 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
 
   if (ctx.paused) {
     const ann = ctx.paused.replicas !== null ? 'autoscaling.keda.sh/paused-replicas' : 'autoscaling.keda.sh/paused';
-    return v('paused', 'info', ann, `held at ${target}: the ${ann} annotation pauses KEDA and removes its HPA, whatever the lag (${k.metric})`, `remove the ${ann} annotation to resume scaling`);
+    return v(
+      'paused',
+      'info',
+      ann,
+      `held at ${target}: the ${ann} annotation pauses KEDA and removes its HPA, whatever the lag (${k.metric})`,
+      `remove the ${ann} annotation to resume scaling`,
+    );
   }
   if (ctx.fallbackActive && s.fallback) {
     return v(
@@ -75,7 +81,7 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
       'problem',
       'fallback',
       `at ${target}: KEDA cannot read the lag (Fallback condition True), so fallback.replicas ${s.fallback.replicas} decides, not the lag`,
-      'fix the scaler error named in the ScaledObject\'s conditions and events (connection, credentials, topic), then the lag decides again',
+      "fix the scaler error named in the ScaledObject's conditions and events (connection, credentials, topic), then the lag decides again",
     );
   }
   if (k.partitionCount === 0) {
@@ -84,7 +90,7 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
       'problem',
       'topic',
       `never activates: group ${chain.group} has committed on no topic and the trigger names none, so KEDA has no partition to measure`,
-      'set the trigger\'s topic (metadata.topic), so partitions without a commit count too',
+      "set the trigger's topic (metadata.topic), so partitions without a commit count too",
     );
   }
 
@@ -95,7 +101,12 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
 
   if (!k.active && scalesToZero) {
     if (r.current > idleAt) {
-      return v('scales-to-zero', 'ok', 'cooldownPeriod', `goes to ${target}: lag ${k.totalLagWithPersistent} is not above activationLagThreshold ${A}, so KEDA scales ${r.current} → ${target} once cooldownPeriod ${s.cooldownPeriod} s have passed since the last active poll`);
+      return v(
+        'scales-to-zero',
+        'ok',
+        'cooldownPeriod',
+        `goes to ${target}: lag ${k.totalLagWithPersistent} is not above activationLagThreshold ${A}, so KEDA scales ${r.current} → ${target} once cooldownPeriod ${s.cooldownPeriod} s have passed since the last active poll`,
+      );
     }
     if (uncommitted.length === counted.length && s.offsetResetPolicy === 'latest' && !s.scaleToZeroOnInvalidOffset) {
       return v(
@@ -209,7 +220,12 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
     }
   }
   if (r.current === 0 && k.active) {
-    return v('activates', 'ok', 'activationLagThreshold', `activates: lag ${k.totalLagWithPersistent} > activationLagThreshold ${A}; KEDA scales 0 → ${r.next} at its next poll, then the HPA heads for ${target}`);
+    return v(
+      'activates',
+      'ok',
+      'activationLagThreshold',
+      `activates: lag ${k.totalLagWithPersistent} > activationLagThreshold ${A}; KEDA scales 0 → ${r.next} at its next poll, then the HPA heads for ${target}`,
+    );
   }
   if (r.next < target) {
     const up = s.behavior ? 'behavior.scaleUp' : 'behavior';
@@ -218,7 +234,9 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
       'info',
       up,
       `rises to ${target} in steps: ${r.current} → ${r.next} this sync (${stepText(s, 'scaleUp')})`,
-      s.behavior ? 'allow larger steps in behavior.scaleUp.policies (e.g. Percent 100 per 15 s) and a shorter stabilizationWindowSeconds' : 'give the ScaledObject a behavior.scaleUp with larger policies',
+      s.behavior
+        ? 'allow larger steps in behavior.scaleUp.policies (e.g. Percent 100 per 15 s) and a shorter stabilizationWindowSeconds'
+        : 'give the ScaledObject a behavior.scaleUp with larger policies',
     );
   }
   if (r.next > target) {
@@ -230,7 +248,10 @@ export function verdictOf(chain: Chain, s: ScaledObjectSettings, ctx: { paused?:
       'allow larger steps in behavior.scaleDown.policies if it should come down faster',
     );
   }
-  const floor = h.proposal < h.minReplicas ? `; the HPA never goes below ${h.minReplicas}${scalesToZero ? ' (KEDA takes it to 0 once the lag is not above activationLagThreshold)' : ''}` : '';
+  const floor =
+    h.proposal < h.minReplicas
+      ? `; the HPA never goes below ${h.minReplicas}${scalesToZero ? ' (KEDA takes it to 0 once the lag is not above activationLagThreshold)' : ''}`
+      : '';
   return v('steady', 'ok', 'lagThreshold', `at ${target}: metric ${k.metric} / lagThreshold ${T} asks for ${h.proposal}${floor}`);
 }
 

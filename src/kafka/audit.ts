@@ -69,7 +69,7 @@ export function computeAudit(acked: SeqRanges, seen: Iterable<number>, scaleDown
   let lost = 0;
   for (const [a, b] of acked) {
     for (let s = a; s <= b; s++) {
-      const c = dense && s >= lo && s <= hi ? dense[s - lo]! : counts.get(s) ?? 0;
+      const c = dense && s >= lo && s <= hi ? dense[s - lo]! : (counts.get(s) ?? 0);
       if (c === 0) lost++;
     }
   }

@@ -41,7 +41,7 @@ export function compareWithCluster(computed: ComputedView, obs: ClusterObservati
   if (obs.metric === null) {
     warnings.push({
       code: 'KEDA_METRIC_UNAVAILABLE',
-      message: 'KEDA\'s external metric could not be read (no HPA yet, or the external metrics API did not answer); only the computed view is shown',
+      message: "KEDA's external metric could not be read (no HPA yet, or the external metrics API did not answer); only the computed view is shown",
     });
   } else {
     const diff = Math.abs(computed.metric - obs.metric);
@@ -52,12 +52,15 @@ export function compareWithCluster(computed: ComputedView, obs: ClusterObservati
         message:
           `computed metric ${computed.metric} and KEDA's real metric ${obs.metric} differ by ${diff} (> lagThreshold ${lagThreshold}); ` +
           'KEDA reads the offsets at its own moment (pollingInterval, and the HPA every 15 s), so a difference while lag moves is expected — ' +
-          'a lasting one means different settings, offsets or group than the ScaledObject\'s (check --group/--topic and the lag settings)',
+          "a lasting one means different settings, offsets or group than the ScaledObject's (check --group/--topic and the lag settings)",
       });
     }
   }
   if (obs.fallback === true) {
-    warnings.push({ code: 'KEDA_FALLBACK', message: 'the ScaledObject\'s Fallback condition is True: KEDA failed to read the metric and scales to the fallback replicas' });
+    warnings.push({
+      code: 'KEDA_FALLBACK',
+      message: "the ScaledObject's Fallback condition is True: KEDA failed to read the metric and scales to the fallback replicas",
+    });
   }
   return {
     cluster: { metric: obs.metric, hpa: { ...obs.hpa }, deploymentReplicas: obs.deploymentReplicas, active: obs.active, mismatch },
@@ -77,6 +80,8 @@ export function renderClusterText(computed: ComputedView, c: ClusterDocument): s
   ];
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  '));
-  lines.push(`deployment replicas ${s(c.deploymentReplicas)}; metric ${c.mismatch === null ? 'not compared (KEDA\'s metric unread)' : c.mismatch ? 'MISMATCH' : 'agrees (within lagThreshold)'}`);
+  lines.push(
+    `deployment replicas ${s(c.deploymentReplicas)}; metric ${c.mismatch === null ? "not compared (KEDA's metric unread)" : c.mismatch ? 'MISMATCH' : 'agrees (within lagThreshold)'}`,
+  );
   return lines.join('\n') + '\n';
 }

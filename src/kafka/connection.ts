@@ -28,10 +28,7 @@ export interface LocalBrokerRef {
 }
 
 export type PasswordSource =
-  | { kind: 'env' }
-  | { kind: 'file'; path: string }
-  | { kind: 'command-config'; path: string; password: string }
-  | { kind: 'local'; path: string };
+  { kind: 'env' } | { kind: 'file'; path: string } | { kind: 'command-config'; path: string; password: string } | { kind: 'local'; path: string };
 
 /** A connection before its secrets and CA files are read: the pure outcome of the precedence rules. */
 export interface ConnectionPlan {
@@ -118,7 +115,8 @@ export function planConnection(input: {
 
   const jaasText = pv('sasl.jaas.config');
   const jaas = jaasText ? parseJaasConfig(jaasText) : null;
-  if (jaasText && !jaas) throw usageError(`cannot read sasl.jaas.config in ${props!.path}`, 'expected: <LoginModule> required username="…" password="…";', 'BAD_JAAS');
+  if (jaasText && !jaas)
+    throw usageError(`cannot read sasl.jaas.config in ${props!.path}`, 'expected: <LoginModule> required username="…" password="…";', 'BAD_JAAS');
 
   const mechanism =
     flags.saslMechanism !== undefined
@@ -161,7 +159,11 @@ export function planConnection(input: {
     }
     const protocol = explicitProtocol ?? 'PLAINTEXT';
     if (hasTls(protocol)) {
-      throw usageError(`the local broker has no ${protocol} listener`, 'use --security-protocol PLAINTEXT or SASL_PLAINTEXT with the local broker', 'BAD_PROTOCOL');
+      throw usageError(
+        `the local broker has no ${protocol} listener`,
+        'use --security-protocol PLAINTEXT or SASL_PLAINTEXT with the local broker',
+        'BAD_PROTOCOL',
+      );
     }
     if (protocol === 'PLAINTEXT') return { brokers: [local.bootstrap], securityProtocol: 'PLAINTEXT', source: 'local broker' };
     const user = username ?? local.username;
@@ -177,12 +179,15 @@ export function planConnection(input: {
 
   // No protocol given: a user name implies SASL, a CA implies TLS (Kafka's own default is PLAINTEXT).
   const wantsTls = Boolean(caFile || pv('ssl.truststore.location') || pv('ssl.truststore.certificates'));
-  const protocol: SecurityProtocol =
-    explicitProtocol ?? (username ? (wantsTls ? 'SASL_SSL' : 'SASL_PLAINTEXT') : wantsTls ? 'SSL' : 'PLAINTEXT');
+  const protocol: SecurityProtocol = explicitProtocol ?? (username ? (wantsTls ? 'SASL_SSL' : 'SASL_PLAINTEXT') : wantsTls ? 'SSL' : 'PLAINTEXT');
   const plan: ConnectionPlan = { brokers, securityProtocol: protocol, source };
   if (hasSasl(protocol)) {
     if (!username) {
-      throw usageError(`${protocol} needs a SASL user name`, 'pass --username (or CMA_DEMO_USERNAME, or username= in sasl.jaas.config of --command-config)', 'NO_USERNAME');
+      throw usageError(
+        `${protocol} needs a SASL user name`,
+        'pass --username (or CMA_DEMO_USERNAME, or username= in sasl.jaas.config of --command-config)',
+        'NO_USERNAME',
+      );
     }
     const pw = explicitPassword();
     if (!pw) throw missingPassword(username);
@@ -239,12 +244,19 @@ async function readCommandConfig(file: string): Promise<{ path: string; values: 
   try {
     [text, mode] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file).then((s) => s.mode)]);
   } catch (err) {
-    throw usageError(`--command-config ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the path', 'BAD_COMMAND_CONFIG');
+    throw usageError(
+      `--command-config ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'check the path',
+      'BAD_COMMAND_CONFIG',
+    );
   }
   const problems = propertyProblems(text);
   if (problems.length) {
     throw usageError(
-      problems.slice(0, 5).map((p) => `--command-config ${file}:${p.line}: ${p.message}`).join('\n'),
+      problems
+        .slice(0, 5)
+        .map((p) => `--command-config ${file}:${p.line}: ${p.message}`)
+        .join('\n'),
       'fix or remove the line; Kafka client properties are key=value lines (# starts a comment)',
       'BAD_COMMAND_CONFIG',
     );
@@ -264,7 +276,12 @@ export async function materialize(plan: ConnectionPlan, env: NodeJS.ProcessEnv =
       try {
         password = (await readPrivateFile(src.path, 'local broker password file')).trim();
       } catch (err) {
-        throw envError(`the local broker's password file ${src.path} cannot be used: ${(err as Error).message}`, 'restart it: cma-demo local down && cma-demo local up', 'LOCAL_STATE', err);
+        throw envError(
+          `the local broker's password file ${src.path} cannot be used: ${(err as Error).message}`,
+          'restart it: cma-demo local down && cma-demo local up',
+          'LOCAL_STATE',
+          err,
+        );
       }
     } else password = (await readPrivateFile(src.path, 'password file')).replace(/\r?\n$/, '');
     if (!password) throw missingPassword(plan.sasl.username);

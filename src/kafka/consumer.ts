@@ -63,7 +63,14 @@ export interface ConsumeSummary {
 
 /** The topics of `--topic a,b`: Kafka topic names cannot hold commas, so a comma list is unambiguous. */
 export function topicsOf(topic: string): string[] {
-  return [...new Set(topic.split(',').map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      topic
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /**

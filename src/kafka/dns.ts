@@ -27,15 +27,18 @@ export function dnsFailureIn(text: string): { host: string; code: string } | nul
 
 export function dnsError(host: string, code: string, conn: KafkaConnection, cause?: unknown): CmaError {
   const temporary = code === 'EAI_AGAIN';
-  return new CmaError(`cannot resolve host ${host} (DNS ${code}${temporary ? ': the name server did not answer' : ': no such host'}) for Kafka at ${conn.brokers.join(',')}`, {
-    hint: temporary
-      ? 'check this machine\'s DNS settings (/etc/resolv.conf) and network, then retry'
-      : `check the host name in the bootstrap servers (from ${conn.source}) for a typo; from outside the cluster use an external listener's address`,
-    exitCode: ExitCode.ENV,
-    code: 'KAFKA_DNS',
-    retriable: temporary,
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new CmaError(
+    `cannot resolve host ${host} (DNS ${code}${temporary ? ': the name server did not answer' : ': no such host'}) for Kafka at ${conn.brokers.join(',')}`,
+    {
+      hint: temporary
+        ? "check this machine's DNS settings (/etc/resolv.conf) and network, then retry"
+        : `check the host name in the bootstrap servers (from ${conn.source}) for a typo; from outside the cluster use an external listener's address`,
+      exitCode: ExitCode.ENV,
+      code: 'KAFKA_DNS',
+      retriable: temporary,
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /** The first bootstrap host that does not resolve (within timeoutMs each), or null. IP addresses are skipped. */

@@ -118,7 +118,10 @@ export function mapKafkaError(err: unknown, conn: KafkaConnection): CmaError {
   const text = links.map((l) => `${l.name ?? ''} ${l.type ?? ''} ${l.code ?? ''} ${l.message ?? ''}`).join(' | ');
   const first = (links.find((l) => l.message)?.message ?? String(err)).split('\n')[0];
 
-  if (links.some((l) => l.name === 'KafkaJSSASLAuthenticationError') || /SASL_AUTHENTICATION_FAILED|SASL .*authentication failed|Authentication failed/i.test(text)) {
+  if (
+    links.some((l) => l.name === 'KafkaJSSASLAuthenticationError') ||
+    /SASL_AUTHENTICATION_FAILED|SASL .*authentication failed|Authentication failed/i.test(text)
+  ) {
     const user = conn.sasl?.username ?? '(none)';
     return new CmaError(`SASL authentication failed for user ${user} at ${where}`, {
       hint: 'check the password (CMA_DEMO_KAFKA_PASSWORD or --password-file), the user name and --sasl-mechanism; for the local broker omit them',
@@ -154,7 +157,9 @@ export function mapKafkaError(err: unknown, conn: KafkaConnection): CmaError {
   const dnsFailure = dnsFailureIn(text);
   if (dnsFailure) return dnsError(dnsFailure.host, dnsFailure.code, conn, err);
   if (
-    links.some((l) => /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSConnectionClosedError|KafkaJSRequestTimeoutError|KafkaJSBrokerNotFound/.test(l.name ?? '')) ||
+    links.some((l) =>
+      /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSConnectionClosedError|KafkaJSRequestTimeoutError|KafkaJSBrokerNotFound/.test(l.name ?? ''),
+    ) ||
     /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|Connection timeout|connect deadline/i.test(text)
   ) {
     return new CmaError(`cannot reach Kafka at ${where}: ${first}`, {
@@ -162,7 +167,9 @@ export function mapKafkaError(err: unknown, conn: KafkaConnection): CmaError {
         conn.source === 'local broker'
           ? 'the local broker does not answer; check "cma-demo local status" and its log, or restart it'
           : 'check --bootstrap-server (host:port of a listener reachable from here), or start the local broker with "cma-demo local up"' +
-            (conn.tls !== undefined || conn.securityProtocol.endsWith('SSL') ? '; a TLS client on a non-TLS listener also waits like this (check --security-protocol)' : ''),
+            (conn.tls !== undefined || conn.securityProtocol.endsWith('SSL')
+              ? '; a TLS client on a non-TLS listener also waits like this (check --security-protocol)'
+              : ''),
       exitCode: ExitCode.ENV,
       code: 'KAFKA_UNREACHABLE',
       retriable: true,
@@ -277,7 +284,16 @@ class KafkaJsAdmin implements KafkaAdmin {
           return { created, partitions: parts.length };
         }
       } catch (err) {
-        if (!chain(err).some((l) => l.type === 'UNKNOWN_TOPIC_OR_PARTITION' || l.type === 'LEADER_NOT_AVAILABLE' || l.type === 'NOT_LEADER_FOR_PARTITION' || l.type === 'NOT_LEADER_OR_FOLLOWER')) throw mapKafkaError(err, this.conn);
+        if (
+          !chain(err).some(
+            (l) =>
+              l.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+              l.type === 'LEADER_NOT_AVAILABLE' ||
+              l.type === 'NOT_LEADER_FOR_PARTITION' ||
+              l.type === 'NOT_LEADER_OR_FOLLOWER',
+          )
+        )
+          throw mapKafkaError(err, this.conn);
       }
       if (Date.now() - t0 > timeoutMs) {
         throw new CmaError(`topic ${topic} has partitions without a leader after ${timeoutMs / 1000} s`, {

@@ -10,7 +10,16 @@ import { CmaError, ExitCode } from '../errors.js';
 import { retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import { kafkaFor, mapKafkaError, withDeadline, destroySockets, CONNECT_DEADLINE_MS } from './kafkajs.js';
-import { RateMeter, positionAfterBatch, sequenceOf, topicsOf, type ConsumeEvents, type ConsumeOptions, type ConsumeSummary, type StopReason } from './consumer.js';
+import {
+  RateMeter,
+  positionAfterBatch,
+  sequenceOf,
+  topicsOf,
+  type ConsumeEvents,
+  type ConsumeOptions,
+  type ConsumeSummary,
+  type StopReason,
+} from './consumer.js';
 
 const { Partitioners } = kafkajs;
 
@@ -200,11 +209,7 @@ export class ConsumerWorker {
   }
 
   private async disconnectAll(): Promise<void> {
-    await Promise.all([
-      this.consumer?.disconnect().catch(() => {}),
-      this.admin?.disconnect().catch(() => {}),
-      this.producer?.disconnect().catch(() => {}),
-    ]);
+    await Promise.all([this.consumer?.disconnect().catch(() => {}), this.admin?.disconnect().catch(() => {}), this.producer?.disconnect().catch(() => {})]);
     if (this.auditHandle) {
       await this.auditHandle.close().catch(() => {});
       this.auditHandle = null;
@@ -220,13 +225,16 @@ export class ConsumerWorker {
 
   private commitStartPositionsWithRetry(byTopic: Record<string, number[]>): Promise<void> {
     // Any error, e.g. the group coordinator is still loading; not once the worker is stopping.
-    return retry(async () => {
-      for (const [topic, partitions] of Object.entries(byTopic)) await this.commitStartPositions(topic, partitions);
-    }, {
-      attempts: 5,
-      backoff: { initialMs: 200, factor: 1.5 },
-      retriable: () => !this.stopping,
-    });
+    return retry(
+      async () => {
+        for (const [topic, partitions] of Object.entries(byTopic)) await this.commitStartPositions(topic, partitions);
+      },
+      {
+        attempts: 5,
+        backoff: { initialMs: 200, factor: 1.5 },
+        retriable: () => !this.stopping,
+      },
+    );
   }
 
   /** Like a Java consumer with auto-commit: partitions without a commit get their starting position committed. */

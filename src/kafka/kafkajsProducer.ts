@@ -129,9 +129,17 @@ export async function openProducer(conn: KafkaConnection, settings: ProducerSett
     // Transactions need the idempotent producer, and KafkaJS allows it one request in flight.
     idempotent: Boolean(tx),
     ...(tx ? { transactionalId: tx, maxInFlightRequests: 1 } : {}),
-    createPartitioner: () => ({ message }) => (message as { partition?: number }).partition ?? 0,
+    createPartitioner:
+      () =>
+      ({ message }) =>
+        (message as { partition?: number }).partition ?? 0,
   });
-  await withDeadline(() => producer.connect(), CONNECT_DEADLINE_MS, conn, () => producer.disconnect()).catch(async (err) => {
+  await withDeadline(
+    () => producer.connect(),
+    CONNECT_DEADLINE_MS,
+    conn,
+    () => producer.disconnect(),
+  ).catch(async (err) => {
     await producer.disconnect().catch(() => {});
     throw err;
   });

@@ -44,7 +44,13 @@ export async function readTopicRange(
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CmaError(`reading ${topic} did not reach the end offsets within ${timeoutMs / 1000} s (partitions ${[...pending.keys()].join(',')} left)`, { exitCode: ExitCode.ENV, code: 'READ_TIMEOUT' })),
+        () =>
+          reject(
+            new CmaError(`reading ${topic} did not reach the end offsets within ${timeoutMs / 1000} s (partitions ${[...pending.keys()].join(',')} left)`, {
+              exitCode: ExitCode.ENV,
+              code: 'READ_TIMEOUT',
+            }),
+          ),
         timeoutMs,
       );
     });

@@ -213,7 +213,12 @@ export function renderLagText(input: LagInput, r: LagResult, opts: { time?: stri
   const s = input.settings;
   const v = r.view;
   const lines: string[] = [];
-  const state = input.groupState === 'Dead' ? ', no such group on the broker (state Dead)' : input.groupState ? `, state ${input.groupState}${input.members !== undefined && input.members !== null ? `, ${plural(input.members, 'member')}` : ''}` : '';
+  const state =
+    input.groupState === 'Dead'
+      ? ', no such group on the broker (state Dead)'
+      : input.groupState
+        ? `, state ${input.groupState}${input.members !== undefined && input.members !== null ? `, ${plural(input.members, 'member')}` : ''}`
+        : '';
   lines.push(`group ${input.group}${input.topic ? `, topic ${input.topic}` : ', all topics with commits'}${state}${opts.time ? `  (${opts.time})` : ''}`);
   lines.push(
     `settings (KEDA ${v.kedaVersion}): lagThreshold ${s.lagThreshold}, activationLagThreshold ${s.activationLagThreshold}, offsetResetPolicy ${s.offsetResetPolicy}, ` +
@@ -304,7 +309,8 @@ export function renderLagProm(input: LagInput, r: LagResult): string {
   };
   // A group that does not exist (describeGroups answers state Dead) has no members gauge: kafka_exporter lists only
   // the groups the broker knows.
-  if (input.members !== undefined && input.members !== null && input.groupState !== 'Dead') F.members.series.push({ labels: { consumergroup: g }, value: input.members });
+  if (input.members !== undefined && input.members !== null && input.groupState !== 'Dead')
+    F.members.series.push({ labels: { consumergroup: g }, value: input.members });
   const byTopic = new Map<string, typeof r.view.partitions>();
   for (const p of r.view.partitions) {
     const list = byTopic.get(p.topic) ?? [];

@@ -65,7 +65,21 @@ export interface ProducerDeps {
 // Producer properties (pure)
 
 /** Java-side knobs that have no KafkaJS counterpart: accepted and reported as having no effect. */
-const NO_EFFECT = new Set(['linger.ms', 'buffer.memory', 'max.block.ms', 'retries', 'retry.backoff.ms', 'send.buffer.bytes', 'receive.buffer.bytes', 'max.request.size', 'partitioner.class', 'key.serializer', 'value.serializer', 'enable.idempotence', 'delivery.timeout.ms']);
+const NO_EFFECT = new Set([
+  'linger.ms',
+  'buffer.memory',
+  'max.block.ms',
+  'retries',
+  'retry.backoff.ms',
+  'send.buffer.bytes',
+  'receive.buffer.bytes',
+  'max.request.size',
+  'partitioner.class',
+  'key.serializer',
+  'value.serializer',
+  'enable.idempotence',
+  'delivery.timeout.ms',
+]);
 /** Connection settings belong to the connection options, not the producer props. */
 const CONNECTION_KEYS = /^(bootstrap\.servers|security\.protocol|sasl\.|ssl\.)/;
 
@@ -88,7 +102,10 @@ export function parseProducerProps(tokens: string[]): Record<string, string> {
   for (const t of tokens) {
     const parts = t.split('=');
     if (parts.length !== 2 || parts[0]!.trim() === '') {
-      throw usageError(`invalid --producer-props entry "${t}"`, 'pass key=value pairs, e.g. --producer-props acks=all compression.type=none (a value may not contain "=")');
+      throw usageError(
+        `invalid --producer-props entry "${t}"`,
+        'pass key=value pairs, e.g. --producer-props acks=all compression.type=none (a value may not contain "=")',
+      );
     }
     out[parts[0]!.trim()] = parts[1]!.trim();
   }
@@ -109,7 +126,10 @@ export function planProducer(props: Record<string, string> = {}, recordSize = 10
   let batchSize = DEFAULT_BATCH_SIZE;
   for (const [k, v] of Object.entries(props)) {
     if (CONNECTION_KEYS.test(k)) {
-      throw usageError(`producer property ${k} is a connection setting`, 'use --bootstrap-server/--security-protocol/--sasl-mechanism/--username/--ca-file, or put it in --producer.config FILE');
+      throw usageError(
+        `producer property ${k} is a connection setting`,
+        'use --bootstrap-server/--security-protocol/--sasl-mechanism/--username/--ca-file, or put it in --producer.config FILE',
+      );
     }
     switch (k) {
       case 'acks': {
@@ -139,7 +159,11 @@ export function planProducer(props: Record<string, string> = {}, recordSize = 10
         batchSize = intProp(k, v, 0);
         break;
       default:
-        if (NO_EFFECT.has(k)) warnings.push({ code: 'PRODUCER_PROP_NO_EFFECT', message: `producer property ${k}=${v} has no effect here (KafkaJS has no client-side batching or idempotence; cma-demo batches per request itself)` });
+        if (NO_EFFECT.has(k))
+          warnings.push({
+            code: 'PRODUCER_PROP_NO_EFFECT',
+            message: `producer property ${k}=${v} has no effect here (KafkaJS has no client-side batching or idempotence; cma-demo batches per request itself)`,
+          });
         else warnings.push({ code: 'PRODUCER_PROP_UNKNOWN', message: `producer property ${k} is not used by cma-demo's producer; ignored` });
     }
   }
@@ -188,7 +212,9 @@ export function validateProduceOptions(
   if (!Number.isFinite(o.throughput) || (o.throughput <= 0 && o.throughput !== -1)) {
     throw usageError(
       `--throughput must be > 0 records/s or -1 for no limit, got ${o.throughput}`,
-      o.throughput === 0 ? '0 would never send (the Java tool blocks forever); use -1 for unlimited' : 'of the negative values only -1 (no limit) has a meaning',
+      o.throughput === 0
+        ? '0 would never send (the Java tool blocks forever); use -1 for unlimited'
+        : 'of the negative values only -1 (no limit) has a meaning',
     );
   }
   if (!Number.isInteger(o.recordSize) || o.recordSize < 0) throw usageError(`--record-size must be a whole number of bytes ≥ 0, got ${o.recordSize}`);
@@ -429,9 +455,18 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
   } else {
     // Wall-clock ms shared by all threads (performance.now() has a per-thread origin).
     const wall = (): number => performance.timeOrigin + performance.now();
-    const r = await runWorkers(workerFile, threads, opts, base, plan.settings, wall, (t) => {
-      window ??= new StatsWindow(t);
-    }, onAck);
+    const r = await runWorkers(
+      workerFile,
+      threads,
+      opts,
+      base,
+      plan.settings,
+      wall,
+      (t) => {
+        window ??= new StatsWindow(t);
+      },
+      onAck,
+    );
     firstSend = r.firstSend;
     failure = r.failure;
   }
@@ -444,7 +479,8 @@ export async function produce(opts: ProduceOptions, deps?: ProducerDeps): Promis
 }
 
 /** Messages between produce() and its worker threads. */
-export type WorkerRequest = { type: 'start'; connection: KafkaConnection; settings: ProducerSettings; config: SendLoopConfig } | { type: 'go' } | { type: 'abort' };
+export type WorkerRequest =
+  { type: 'start'; connection: KafkaConnection; settings: ProducerSettings; config: SendLoopConfig } | { type: 'go' } | { type: 'abort' };
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'acks'; acks: number[] /* flat: t0, t1, n, bytes, firstIndex, … */ }
@@ -470,12 +506,15 @@ async function runWorkers(
   let failure: unknown = null;
   try {
     // Connect every producer first, then start them together.
-    const ready = workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('error', reject);
-      w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'ready') resolve();
-      });
-    }));
+    const ready = workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.once('error', reject);
+          w.on('message', (m: WorkerMessage) => {
+            if (m.type === 'ready') resolve();
+          });
+        }),
+    );
     workers.forEach((w, i) => {
       const from = i * share;
       const count = Math.max(0, Math.min(share, N - from));
@@ -483,23 +522,26 @@ async function runWorkers(
     });
     await Promise.all(ready);
     onClockStart(wall());
-    const done = workers.map((w) => new Promise<void>((resolve) => {
-      w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'acks') {
-          for (let k = 0; k < m.acks.length; k += 5) onAck(m.acks[k]!, m.acks[k + 1]!, m.acks[k + 2]!, m.acks[k + 3]!, m.acks[k + 4]!);
-        } else if (m.type === 'done') {
-          if (m.firstSend !== null && (firstSend === null || m.firstSend < firstSend)) firstSend = m.firstSend;
-          if (m.error && failure === null)
-            failure = new CmaError(m.error.message, { hint: m.error.hint, exitCode: (m.error.exitCode ?? 3) as 3, code: m.error.code });
-          resolve();
-        }
-      });
-      w.once('error', (e) => {
-        failure ??= e;
-        resolve();
-      });
-      w.once('exit', () => resolve());
-    }));
+    const done = workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          w.on('message', (m: WorkerMessage) => {
+            if (m.type === 'acks') {
+              for (let k = 0; k < m.acks.length; k += 5) onAck(m.acks[k]!, m.acks[k + 1]!, m.acks[k + 2]!, m.acks[k + 3]!, m.acks[k + 4]!);
+            } else if (m.type === 'done') {
+              if (m.firstSend !== null && (firstSend === null || m.firstSend < firstSend)) firstSend = m.firstSend;
+              if (m.error && failure === null)
+                failure = new CmaError(m.error.message, { hint: m.error.hint, exitCode: (m.error.exitCode ?? 3) as 3, code: m.error.code });
+              resolve();
+            }
+          });
+          w.once('error', (e) => {
+            failure ??= e;
+            resolve();
+          });
+          w.once('exit', () => resolve());
+        }),
+    );
     workers.forEach((w) => w.postMessage({ type: 'go' } satisfies WorkerRequest));
     await Promise.all(done);
   } finally {

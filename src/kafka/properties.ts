@@ -92,7 +92,10 @@ export function propertyProblems(text: string): PropertyProblem[] {
     const key = l.key.length > 40 ? `${l.key.slice(0, 40)}…` : l.key;
     if (!PROPERTY_NAME.test(l.key)) out.push({ line: l.line, message: `"${key}" is not a property name (write key=value, e.g. security.protocol=SASL_SSL)` });
     else if (/^(username|password)$/i.test(l.key)) {
-      out.push({ line: l.line, message: `"${key}" is a JAAS option, not a property: it belongs inside sasl.jaas.config (end the line before it with \\ to continue that value)` });
+      out.push({
+        line: l.line,
+        message: `"${key}" is a JAAS option, not a property: it belongs inside sasl.jaas.config (end the line before it with \\ to continue that value)`,
+      });
     } else if (l.separator === '') out.push({ line: l.line, message: `"${key}" has no value (write ${key}=value)` });
     else if (l.separator === ' ') out.push({ line: l.line, message: `"${key}" is not followed by = or : (write ${key}=value)` });
   }

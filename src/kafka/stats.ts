@@ -154,9 +154,7 @@ export function formatSummary(s: SummaryFigures): string {
 export const SUMMARY_RE =
   /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$/m;
 
-export function parseSummaryLine(
-  text: string,
-): {
+export function parseSummaryLine(text: string): {
   records: number;
   recordsPerSec: number;
   mbPerSec: number;

@@ -71,12 +71,19 @@ export async function ensureLabBinaries(o: { full: boolean; log: (s: string) => 
   }
   const script = path.join(PACKAGE_ROOT, 'scripts', 'lab', 'build-kube.sh');
   const minutes = o.full ? COLD_BUILD_MINUTES.full : COLD_BUILD_MINUTES.base;
-  o.log(`building ${missing.map((m) => path.basename(m)).join(', ')} from the Go module proxy (first use only; about ${minutes} min on 2 cores) — log: ${o.logFile}`);
+  o.log(
+    `building ${missing.map((m) => path.basename(m)).join(', ')} from the Go module proxy (first use only; about ${minutes} min on 2 cores) — log: ${o.logFile}`,
+  );
   fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
   const t0 = Date.now();
   const ticker = setInterval(() => o.log(`  still building (${Math.round((Date.now() - t0) / 60_000)} min so far)…`), 60_000);
   try {
-    await execa('bash', [script, o.full ? 'full' : 'all'], { stdin: 'ignore', stdout: { file: o.logFile, append: true }, stderr: { file: o.logFile, append: true }, env: { ...env, CMA_DEMO_CACHE: cacheDir(env) } });
+    await execa('bash', [script, o.full ? 'full' : 'all'], {
+      stdin: 'ignore',
+      stdout: { file: o.logFile, append: true },
+      stderr: { file: o.logFile, append: true },
+      env: { ...env, CMA_DEMO_CACHE: cacheDir(env) },
+    });
   } catch (err) {
     const tail = fs.readFileSync(o.logFile, 'utf8').split('\n').slice(-8).join('\n');
     throw new CmaError(`building the lab's binaries failed (${(err as { shortMessage?: string }).shortMessage ?? String(err)}):\n${tail}`, {

@@ -238,13 +238,23 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   try {
     const [etcdPort, peerPort, apiPort] = await freePorts(3);
     const etcdLog = path.join(o.dir, 'etcd.log');
-    const etcd = startProc(bins.etcd, [
-      '--name=lab', `--data-dir=${path.join(o.dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-cluster=lab=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync=true', '--log-level=warn',
-      '--listen-metrics-urls=http://127.0.0.1:0',
-    ], etcdLog, o.detached);
+    const etcd = startProc(
+      bins.etcd,
+      [
+        '--name=lab',
+        `--data-dir=${path.join(o.dir, 'etcd')}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-cluster=lab=http://127.0.0.1:${peerPort}`,
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
+        '--listen-metrics-urls=http://127.0.0.1:0',
+      ],
+      etcdLog,
+      o.detached,
+    );
     const etcdHealth = `http://127.0.0.1:${etcdPort}/health`;
     record({ name: 'etcd', pid: etcd.pid!, logFile: etcdLog, health: etcdHealth, ports: { client: etcdPort, peer: peerPort } }, etcd);
     await waitFor('etcd', async () => (await httpStatus(etcdHealth)) === 200, { timeoutMs: 30_000, proc: etcd, logFile: etcdLog, signal: o.signal });
@@ -255,11 +265,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     fs.writeFileSync(path.join(o.dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     fs.writeFileSync(path.join(o.dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     const apiArgs = [
-      `--etcd-servers=http://127.0.0.1:${etcdPort}`, '--bind-address=127.0.0.1', `--secure-port=${apiPort}`, '--advertise-address=127.0.0.1',
-      '--endpoint-reconciler-type=none', `--cert-dir=${path.join(o.dir, 'pki')}`, '--service-cluster-ip-range=10.96.0.0/16',
-      '--authorization-mode=RBAC', '--allow-privileged=true', '--disable-admission-plugins=ServiceAccount',
-      `--token-auth-file=${path.join(o.dir, 'tokens.csv')}`, `--service-account-issuer=https://127.0.0.1:${apiPort}`,
-      `--service-account-key-file=${path.join(o.dir, 'sa.pub')}`, `--service-account-signing-key-file=${path.join(o.dir, 'sa.key')}`,
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      '--advertise-address=127.0.0.1',
+      '--endpoint-reconciler-type=none',
+      `--cert-dir=${path.join(o.dir, 'pki')}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--authorization-mode=RBAC',
+      '--allow-privileged=true',
+      '--disable-admission-plugins=ServiceAccount',
+      `--token-auth-file=${path.join(o.dir, 'tokens.csv')}`,
+      `--service-account-issuer=https://127.0.0.1:${apiPort}`,
+      `--service-account-key-file=${path.join(o.dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${path.join(o.dir, 'sa.key')}`,
     ];
     let kedaCertDir = '';
     if (o.keda) {
@@ -269,9 +288,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       // The aggregation layer: the apiserver proves itself to the adapter with the front-proxy client certificate,
       // and passes the original user in the X-Remote-* headers (kube docs "Configure the aggregation layer").
       apiArgs.push(
-        `--requestheader-client-ca-file=${path.join(fp, 'front-proxy-ca.crt')}`, '--requestheader-allowed-names=front-proxy-client',
-        '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
-        '--requestheader-extra-headers-prefix=X-Remote-Extra-', `--proxy-client-cert-file=${path.join(fp, 'front-proxy-client.crt')}`,
+        `--requestheader-client-ca-file=${path.join(fp, 'front-proxy-ca.crt')}`,
+        '--requestheader-allowed-names=front-proxy-client',
+        '--requestheader-username-headers=X-Remote-User',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        `--proxy-client-cert-file=${path.join(fp, 'front-proxy-client.crt')}`,
         `--proxy-client-key-file=${path.join(fp, 'front-proxy-client.key')}`,
       );
     }
@@ -279,15 +301,33 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     const api = startProc(bins.apiserver, apiArgs, apiLog, o.detached);
     const server = `https://127.0.0.1:${apiPort}`;
     record({ name: 'kube-apiserver', pid: api.pid!, logFile: apiLog, health: `${server}/readyz`, ports: { secure: apiPort } }, api);
-    await waitFor('kube-apiserver', async () => (await httpStatus(`${server}/readyz`)) === 200, { timeoutMs: 120_000, proc: api, logFile: apiLog, signal: o.signal });
+    await waitFor('kube-apiserver', async () => (await httpStatus(`${server}/readyz`)) === 200, {
+      timeoutMs: 120_000,
+      proc: api,
+      logFile: apiLog,
+      signal: o.signal,
+    });
     const kubeconfig = path.join(o.dir, 'kubeconfig');
     fs.writeFileSync(
       kubeconfig,
       [
-        'apiVersion: v1', 'kind: Config', 'current-context: cma-demo-lab',
-        'clusters:', '- name: cma-demo-lab', '  cluster:', `    server: ${server}`, '    insecure-skip-tls-verify: true',
-        'users:', '- name: lab-admin', '  user:', `    token: ${token}`,
-        'contexts:', '- name: cma-demo-lab', '  context:', '    cluster: cma-demo-lab', '    user: lab-admin',
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: cma-demo-lab',
+        'clusters:',
+        '- name: cma-demo-lab',
+        '  cluster:',
+        `    server: ${server}`,
+        '    insecure-skip-tls-verify: true',
+        'users:',
+        '- name: lab-admin',
+        '  user:',
+        `    token: ${token}`,
+        'contexts:',
+        '- name: cma-demo-lab',
+        '  context:',
+        '    cluster: cma-demo-lab',
+        '    user: lab-admin',
       ].join('\n') + '\n',
       { mode: 0o600 },
     );
@@ -309,39 +349,82 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const kcmLog = path.join(o.dir, 'kube-controller-manager.log');
       const sync = o.hpaSyncPeriodSeconds ?? 15;
       // Controller names of 1.28+ (cmd/kube-controller-manager/names); --secure-port=0 switches its HTTPS server off.
-      const kcm = startProc(bins.controllerManager, [
-        `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0',
-        '--controllers=deployment-controller,replicaset-controller,horizontal-pod-autoscaler-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller',
-        '--use-service-account-credentials=false', `--horizontal-pod-autoscaler-sync-period=${sync}s`,
-      ], kcmLog, o.detached);
+      const kcm = startProc(
+        bins.controllerManager,
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+          '--controllers=deployment-controller,replicaset-controller,horizontal-pod-autoscaler-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller',
+          '--use-service-account-credentials=false',
+          `--horizontal-pod-autoscaler-sync-period=${sync}s`,
+        ],
+        kcmLog,
+        o.detached,
+      );
       record({ name: 'kube-controller-manager', pid: kcm.pid!, logFile: kcmLog, ports: {} }, kcm);
       log(`kube-controller-manager ${LAB_VERSIONS.kube} started (HPA sync period ${sync} s)`);
     }
 
     if (o.keda) {
-      await k(['apply', '--server-side', '--field-manager=cma-demo-lab', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } }));
+      await k(
+        ['apply', '--server-side', '--field-manager=cma-demo-lab', '-f', '-'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } }),
+      );
       const [metricsPort, probePort, grpcPort, adapterPort, adapterMetricsPort] = await freePorts(5);
       // Outside a pod KEDA needs: WATCH_NAMESPACE set (empty = all), its own namespace named (else it reads the
       // in-pod service-account file), and the kubeconfig (KEDA's Makefile `run` target does the same).
       const kedaEnv = { ...process.env, KUBECONFIG: kubeconfig, WATCH_NAMESPACE: '', KEDA_CLUSTER_OBJECT_NAMESPACE: 'keda', POD_NAMESPACE: 'keda' };
       const opLog = path.join(o.dir, 'keda-operator.log');
-      const op = startProc(bins.kedaOperator, [
-        '--leader-elect=false', '--enable-cert-rotation=false', `--cert-dir=${kedaCertDir}`,
-        `--metrics-bind-address=127.0.0.1:${metricsPort}`, `--health-probe-bind-address=127.0.0.1:${probePort}`,
-        `--metrics-service-bind-address=127.0.0.1:${grpcPort}`, '--zap-log-level=info', '--zap-encoder=console',
-      ], opLog, o.detached, kedaEnv);
+      const op = startProc(
+        bins.kedaOperator,
+        [
+          '--leader-elect=false',
+          '--enable-cert-rotation=false',
+          `--cert-dir=${kedaCertDir}`,
+          `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+          `--health-probe-bind-address=127.0.0.1:${probePort}`,
+          `--metrics-service-bind-address=127.0.0.1:${grpcPort}`,
+          '--zap-log-level=info',
+          '--zap-encoder=console',
+        ],
+        opLog,
+        o.detached,
+        kedaEnv,
+      );
       const opHealth = `http://127.0.0.1:${probePort}/healthz`;
       record({ name: 'keda-operator', pid: op.pid!, logFile: opLog, health: opHealth, ports: { metrics: metricsPort, probe: probePort, grpc: grpcPort } }, op);
       const adLog = path.join(o.dir, 'keda-adapter.log');
       // --port is the adapter's plain Prometheus endpoint: KEDA binds it on every interface (no address flag), so it
       // gets a free port of its own; every other port binds 127.0.0.1.
-      const ad = startProc(bins.kedaAdapter, [
-        '--bind-address=127.0.0.1', `--secure-port=${adapterPort}`, `--cert-dir=${kedaCertDir}`,
-        `--tls-cert-file=${path.join(kedaCertDir, 'tls.crt')}`, `--tls-private-key-file=${path.join(kedaCertDir, 'tls.key')}`,
-        `--lister-kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-        `--metrics-service-address=127.0.0.1:${grpcPort}`, `--port=${adapterMetricsPort}`,
-      ], adLog, o.detached, kedaEnv);
-      record({ name: 'keda-adapter', pid: ad.pid!, logFile: adLog, health: `https://127.0.0.1:${adapterPort}/healthz`, ports: { secure: adapterPort, metrics: adapterMetricsPort } }, ad);
+      const ad = startProc(
+        bins.kedaAdapter,
+        [
+          '--bind-address=127.0.0.1',
+          `--secure-port=${adapterPort}`,
+          `--cert-dir=${kedaCertDir}`,
+          `--tls-cert-file=${path.join(kedaCertDir, 'tls.crt')}`,
+          `--tls-private-key-file=${path.join(kedaCertDir, 'tls.key')}`,
+          `--lister-kubeconfig=${kubeconfig}`,
+          `--authentication-kubeconfig=${kubeconfig}`,
+          `--authorization-kubeconfig=${kubeconfig}`,
+          `--metrics-service-address=127.0.0.1:${grpcPort}`,
+          `--port=${adapterMetricsPort}`,
+        ],
+        adLog,
+        o.detached,
+        kedaEnv,
+      );
+      record(
+        {
+          name: 'keda-adapter',
+          pid: ad.pid!,
+          logFile: adLog,
+          health: `https://127.0.0.1:${adapterPort}/healthz`,
+          ports: { secure: adapterPort, metrics: adapterMetricsPort },
+        },
+        ad,
+      );
       await k(['apply', '--server-side', '--field-manager=cma-demo-lab', '-f', '-'], adapterRegistration(adapterPort));
       await waitFor('KEDA operator', async () => (await httpStatus(opHealth)) === 200, { timeoutMs: 120_000, proc: op, logFile: opLog, signal: o.signal });
       await waitFor('KEDA metrics adapter (APIService v1beta1.external.metrics.k8s.io Available)', async () => apiServiceAvailable(kubectl), {

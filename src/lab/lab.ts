@@ -138,7 +138,10 @@ export async function labDown(o: { log?: (s: string) => void; env?: NodeJS.Proce
     await waitGone([runner.pid], 20_000);
   }
   for (const c of order) if (pidAlive(c.pid)) killGroup(c.pid, 'SIGTERM');
-  const left = await waitGone(order.map((c) => c.pid), 15_000);
+  const left = await waitGone(
+    order.map((c) => c.pid),
+    15_000,
+  );
   for (const pid of left) killGroup(pid, 'SIGKILL');
   await waitGone(left, 5_000);
   const ports = s.components.flatMap((c) => Object.values(c.ports));
@@ -171,7 +174,11 @@ export async function labUp(o: LabUpOptions = {}): Promise<LabState & { reused: 
   if (existing) {
     const st = await labStatus(env);
     if (st.running && (o.hpaSyncPeriodSeconds === undefined || o.hpaSyncPeriodSeconds === existing.hpaSyncPeriodSeconds)) return { ...existing, reused: true };
-    log(st.running ? `the running lab has HPA sync period ${existing.hpaSyncPeriodSeconds} s: restarting it` : 'a stale lab state was found (some processes are gone): cleaning it up');
+    log(
+      st.running
+        ? `the running lab has HPA sync period ${existing.hpaSyncPeriodSeconds} s: restarting it`
+        : 'a stale lab state was found (some processes are gone): cleaning it up',
+    );
     await labDown({ env });
   } else if (fs.existsSync(labDir(env))) {
     fs.rmSync(labDir(env), { recursive: true, force: true });
@@ -188,7 +195,11 @@ export async function labUp(o: LabUpOptions = {}): Promise<LabState & { reused: 
   }
   await ensureLabBinaries({ full: true, log, logFile: path.join(cacheDir(env), 'lab-build.log'), env });
   const crdDir = kedaCrdDir(env);
-  const crdFiles = fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(crdDir, f));
+  const crdFiles = fs
+    .readdirSync(crdDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => path.join(crdDir, f));
   const sync = o.hpaSyncPeriodSeconds ?? 15;
   const state: LabState = {
     version: 1,
@@ -253,7 +264,11 @@ async function waitForNode(
     await new Promise((res) => setTimeout(res, 300));
   }
   const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '';
-  throw new CmaError(`the pod runner did not register node ${LAB_NODE_NAME} within 60 s:\n${tail}`, { exitCode: ExitCode.ENV, code: 'LAB_TIMEOUT', hint: `read ${logFile}` });
+  throw new CmaError(`the pod runner did not register node ${LAB_NODE_NAME} within 60 s:\n${tail}`, {
+    exitCode: ExitCode.ENV,
+    code: 'LAB_TIMEOUT',
+    hint: `read ${logFile}`,
+  });
 }
 
 /** The log file of a pod (ns/name) or of a lab component (etcd, kube-apiserver, keda-operator, …). */
@@ -264,7 +279,9 @@ export function labLogFile(name: string, namespace: string, env: NodeJS.ProcessE
   if (comp) return comp.logFile;
   const f = path.join(labDir(env), 'pods', `${namespace}_${name}.log`);
   if (fs.existsSync(f)) return f;
-  const known = fs.existsSync(path.join(labDir(env), 'pods')) ? fs.readdirSync(path.join(labDir(env), 'pods')).map((x) => x.replace(/\.log$/, '').replace('_', '/')) : [];
+  const known = fs.existsSync(path.join(labDir(env), 'pods'))
+    ? fs.readdirSync(path.join(labDir(env), 'pods')).map((x) => x.replace(/\.log$/, '').replace('_', '/'))
+    : [];
   throw new CmaError(`no log for pod ${namespace}/${name}`, {
     exitCode: ExitCode.USAGE,
     code: 'NO_SUCH_POD',

@@ -22,10 +22,17 @@ async function openssl(args: string[], cwd: string): Promise<void> {
         hint: 'install it (Debian/Ubuntu: apt-get install openssl; Fedora/RHEL: dnf install openssl) and rerun `cma-demo lab up`',
       });
     }
-    throw new CmaError(`openssl ${args[0]} failed: ${String(e.stderr ?? e.shortMessage ?? err).trim().split('\n').slice(-3).join(' ')}`, {
-      exitCode: ExitCode.ENV,
-      hint: `check that ${cwd} is writable`,
-    });
+    throw new CmaError(
+      `openssl ${args[0]} failed: ${String(e.stderr ?? e.shortMessage ?? err)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ')}`,
+      {
+        exitCode: ExitCode.ENV,
+        hint: `check that ${cwd} is writable`,
+      },
+    );
   }
 }
 
@@ -42,7 +49,23 @@ async function makeLeaf(dir: string, o: { ca: string; name: string; cn: string; 
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${o.name}.key`, '-out', `${o.name}.csr`, '-subj', `/CN=${o.cn}`], dir);
   fs.chmodSync(path.join(dir, `${o.name}.key`), 0o600);
   await openssl(
-    ['x509', '-req', '-in', `${o.name}.csr`, '-CA', `${o.ca}.crt`, '-CAkey', `${o.ca}.key`, '-CAcreateserial', '-out', `${o.name}.crt`, '-days', '365', '-extfile', ext],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${o.name}.csr`,
+      '-CA',
+      `${o.ca}.crt`,
+      '-CAkey',
+      `${o.ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${o.name}.crt`,
+      '-days',
+      '365',
+      '-extfile',
+      ext,
+    ],
     dir,
   );
   fs.rmSync(path.join(dir, `${o.name}.csr`), { force: true });

@@ -108,8 +108,13 @@ export class PodRunner {
       status: {
         capacity: { cpu: '32', memory: '256Gi', pods: '250' },
         allocatable: { cpu: '32', memory: '256Gi', pods: '250' },
-        conditions: [{ type: 'Ready', status: 'True', reason: 'CmaDemoPodRunner', message: 'cma-demo lab pod runner', lastHeartbeatTime: t, lastTransitionTime: t }],
-        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: this.o.nodeName }],
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'CmaDemoPodRunner', message: 'cma-demo lab pod runner', lastHeartbeatTime: t, lastTransitionTime: t },
+        ],
+        addresses: [
+          { type: 'InternalIP', address: '127.0.0.1' },
+          { type: 'Hostname', address: this.o.nodeName },
+        ],
         nodeInfo: { kubeletVersion: 'cma-demo-pod-runner', operatingSystem: 'linux', architecture: process.arch },
       },
     });
@@ -191,7 +196,9 @@ export class PodRunner {
         p.ready = false;
         p.backoffUntil = Date.now() + Math.min(30_000, 1000 * 2 ** Math.min(p.restarts, 5));
         p.restarts++;
-        await this.writeStatus(p, pod, { waiting: { reason: 'CrashLoopBackOff', message: `exited with ${code}; see \`cma-demo lab logs ${p.name} -n ${p.ns}\`` } });
+        await this.writeStatus(p, pod, {
+          waiting: { reason: 'CrashLoopBackOff', message: `exited with ${code}; see \`cma-demo lab logs ${p.name} -n ${p.ns}\`` },
+        });
         this.log(`${p.ns}/${p.name}: container exited with ${code}, restarting`);
         return;
       }
@@ -220,7 +227,14 @@ export class PodRunner {
       detached: true,
       stdio: ['ignore', fd, fd],
       // Loopback only: the pod's HTTP server (probe, /metrics) never listens on other interfaces here.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', HOSTNAME: p.name, ...plan.env, CMA_DEMO_METRICS_HOST: '127.0.0.1' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        NO_COLOR: '1',
+        HOSTNAME: p.name,
+        ...plan.env,
+        CMA_DEMO_METRICS_HOST: '127.0.0.1',
+      },
     });
     fs.closeSync(fd);
     p.proc = proc;

@@ -9,7 +9,12 @@ import { PodRunner } from './podRunner.js';
 
 export async function runPodRunnerDaemon(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const s = readLabState(env);
-  if (!s || !s.server) throw new CmaError('no lab state to run pods for', { exitCode: ExitCode.ENV, code: 'LAB_NOT_RUNNING', hint: 'this command is started by `cma-demo lab up`' });
+  if (!s || !s.server)
+    throw new CmaError('no lab state to run pods for', {
+      exitCode: ExitCode.ENV,
+      code: 'LAB_NOT_RUNNING',
+      hint: 'this command is started by `cma-demo lab up`',
+    });
   const token = fs.readFileSync(path.join(labDir(env), 'tokens.csv'), 'utf8').split(',')[0]!;
   const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
   const runner = new PodRunner({

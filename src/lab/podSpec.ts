@@ -33,7 +33,10 @@ export function commandLine(container: KObj): { ok: true; args: string[] } | { o
   if (command.length > 0) {
     if (ENTRY.test(command[0]!)) return { ok: true, args: [...command.slice(1), ...args] };
     if (/(^|\/)node$/.test(command[0]!) && command[1] && ENTRY.test(command[1])) return { ok: true, args: [...command.slice(2), ...args] };
-    return { ok: false, message: `container ${container.name}: command ${JSON.stringify(command)} is not cma-demo; the lab's pod runner runs only cma-demo containers (as local processes)` };
+    return {
+      ok: false,
+      message: `container ${container.name}: command ${JSON.stringify(command)} is not cma-demo; the lab's pod runner runs only cma-demo containers (as local processes)`,
+    };
   }
   if (/(^|\/)cma-demo(:|@|$)/.test(String(container.image ?? ''))) return { ok: true, args };
   return {

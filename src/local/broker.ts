@@ -147,7 +147,12 @@ async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>, signal?
         await fsp.rm(f.lock, { force: true });
         continue;
       }
-      if (Date.now() - t0 > 180_000) throw envError(`another cma-demo (pid ${holder}) holds ${f.lock}`, 'wait for it to finish, or remove the lock file if that process is not cma-demo', 'LOCKED');
+      if (Date.now() - t0 > 180_000)
+        throw envError(
+          `another cma-demo (pid ${holder}) holds ${f.lock}`,
+          'wait for it to finish, or remove the lock file if that process is not cma-demo',
+          'LOCKED',
+        );
       if (!(await sleep(250, signal))) throw interrupted(`nothing started (pid ${holder} holds ${f.lock})`);
     }
   }
@@ -157,7 +162,6 @@ async function withLock<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>, signal?
     await fsp.rm(f.lock, { force: true });
   }
 }
-
 
 function randomClusterId(): string {
   // A Kafka Uuid: 16 random bytes, URL-safe base64 without padding, not starting with '-' (CLI-unsafe).
@@ -200,8 +204,14 @@ async function runFormat(inst: KafkaInstall, f: ReturnType<typeof files>, cluste
   try {
     const r = await execa('java', [`@${f.formatArgs}`], { reject: false, all: true, stdin: 'ignore', timeout: 120_000 });
     if (r.exitCode !== 0) {
-      const out = String(r.all ?? '').split(password).join('***');
-      throw envError(`formatting the KRaft storage failed (exit ${r.exitCode ?? r.signal}):\n${out.split('\n').slice(-15).join('\n')}`, `check ${f.dir} and the Java version (Kafka 4 needs Java 17+)`, 'BROKER_FORMAT');
+      const out = String(r.all ?? '')
+        .split(password)
+        .join('***');
+      throw envError(
+        `formatting the KRaft storage failed (exit ${r.exitCode ?? r.signal}):\n${out.split('\n').slice(-15).join('\n')}`,
+        `check ${f.dir} and the Java version (Kafka 4 needs Java 17+)`,
+        'BROKER_FORMAT',
+      );
     }
   } finally {
     await fsp.rm(f.formatArgs, { force: true });
@@ -340,27 +350,37 @@ export async function ensureBroker(opts: Opts = {}): Promise<BrokerInfo & { star
   });
   if (opts.signal?.aborted) throw interrupted('nothing started');
   await requireTool('java');
-  return withLock(env, async () => {
-    const f = files(env);
-    const existing = await readState(env);
-    if (existing) {
-      if (isOurBroker(existing.pid, f.startArgs)) {
-        // It may still be starting (an interrupted up): reuse it once it serves metadata.
-        await waitReady(existing.pid, { brokers: [`127.0.0.1:${existing.ports.plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' }, existing.logFile, READY_TIMEOUT_MS, opts.signal);
-        log(`reusing the running broker (pid ${existing.pid})`);
-        return { ...infoOf(existing), started: false };
+  return withLock(
+    env,
+    async () => {
+      const f = files(env);
+      const existing = await readState(env);
+      if (existing) {
+        if (isOurBroker(existing.pid, f.startArgs)) {
+          // It may still be starting (an interrupted up): reuse it once it serves metadata.
+          await waitReady(
+            existing.pid,
+            { brokers: [`127.0.0.1:${existing.ports.plaintext}`], securityProtocol: 'PLAINTEXT', source: 'local broker' },
+            existing.logFile,
+            READY_TIMEOUT_MS,
+            opts.signal,
+          );
+          log(`reusing the running broker (pid ${existing.pid})`);
+          return { ...infoOf(existing), started: false };
+        }
+        log(`stale state (pid ${existing.pid} is gone): cleaning up`);
+        await cleanup(env);
       }
-      log(`stale state (pid ${existing.pid} is gone): cleaning up`);
-      await cleanup(env);
-    }
-    const s = await retry(() => startFresh(inst, env, log, opts.signal, opts.onSpawn), {
-      attempts: 3,
-      backoff: { initialMs: 0 },
-      retriable: (err) => err instanceof CmaError && err.code === 'PORT_CLASH',
-      onRetry: () => log('a port was taken meanwhile; retrying with new ports'),
-    });
-    return { ...infoOf(s), started: true };
-  }, opts.signal);
+      const s = await retry(() => startFresh(inst, env, log, opts.signal, opts.onSpawn), {
+        attempts: 3,
+        backoff: { initialMs: 0 },
+        retriable: (err) => err instanceof CmaError && err.code === 'PORT_CLASH',
+        onRetry: () => log('a port was taken meanwhile; retrying with new ports'),
+      });
+      return { ...infoOf(s), started: true };
+    },
+    opts.signal,
+  );
 }
 
 /** For a second Ctrl-C (the process exits next): SIGKILL to a broker's process group, without waiting. */

@@ -33,10 +33,7 @@ export function kafkaHome(env: NodeJS.ProcessEnv = process.env, version = KAFKA_
 /** The generated pom: one dependency list, packaging pom, nothing to build. */
 export function renderPom(deps: { groupId: string; artifactId: string; version: string }[]): string {
   const d = deps
-    .map(
-      (x) =>
-        `    <dependency><groupId>${x.groupId}</groupId><artifactId>${x.artifactId}</artifactId><version>${x.version}</version></dependency>`,
-    )
+    .map((x) => `    <dependency><groupId>${x.groupId}</groupId><artifactId>${x.artifactId}</artifactId><version>${x.version}</version></dependency>`)
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -91,7 +88,9 @@ export async function requireTool(tool: 'java' | 'mvn'): Promise<void> {
         ? 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless) and put java on PATH'
         : 'install Apache Maven (e.g. apt-get install maven) and put mvn on PATH';
     throw envError(
-      e.code === 'ENOENT' ? `${tool} was not found on PATH (needed for the local Kafka broker)` : `${tool} does not run: ${(err as Error).message.split('\n')[0]}`,
+      e.code === 'ENOENT'
+        ? `${tool} was not found on PATH (needed for the local Kafka broker)`
+        : `${tool} does not run: ${(err as Error).message.split('\n')[0]}`,
       hint,
       'MISSING_TOOL',
       err,
@@ -114,7 +113,11 @@ async function mvnCopy(workDir: string, outDir: string, deps: Parameters<typeof 
   log(`mvn dependency:copy-dependencies ${deps.map((d) => `${d.artifactId}:${d.version}`).join(' ')}`);
   const r = await execa('mvn', args, { reject: false, all: true, stdin: 'ignore', cwd: workDir, timeout: 20 * 60_000 });
   if (r.exitCode !== 0) {
-    const tail = String(r.all ?? '').split('\n').filter(Boolean).slice(-15).join('\n');
+    const tail = String(r.all ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .slice(-15)
+      .join('\n');
     throw envError(
       `mvn could not resolve the Kafka jars (exit ${r.exitCode ?? r.signal}):\n${tail}`,
       'check that Maven Central is reachable (proxy settings in ~/.m2/settings.xml) and retry',

@@ -35,7 +35,15 @@ export async function kafkaToolCommand(mainClass: string, toolArgs: string[], op
   const file = path.join(dir, 'args');
   await fsp.writeFile(
     file,
-    argfileText([`-Xmx${opts.heap ?? '512m'}`, ...(opts.jvmArgs ?? []), `-Dlog4j2.configurationFile=${inst.log4jConfig}`, '-cp', `${inst.libDir}/*`, mainClass, ...toolArgs]),
+    argfileText([
+      `-Xmx${opts.heap ?? '512m'}`,
+      ...(opts.jvmArgs ?? []),
+      `-Dlog4j2.configurationFile=${inst.log4jConfig}`,
+      '-cp',
+      `${inst.libDir}/*`,
+      mainClass,
+      ...toolArgs,
+    ]),
     { mode: 0o600 },
   );
   return { command: 'java', args: [`@${file}`], cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
@@ -53,7 +61,11 @@ export async function runKafkaTool(
     const r = await execa(cmd.command, cmd.args, { reject: false, stdin: 'ignore', timeout: opts.timeoutMs ?? 120_000 });
     const res = { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), durationMs: Date.now() - t0 };
     if (res.exitCode !== 0 && opts.reject !== false) {
-      throw envError(`${mainClass} failed (exit ${r.exitCode ?? r.signal}):\n${res.stderr.split('\n').slice(-10).join('\n')}`, 'check the broker and the tool arguments', 'JAVA_TOOL');
+      throw envError(
+        `${mainClass} failed (exit ${r.exitCode ?? r.signal}):\n${res.stderr.split('\n').slice(-10).join('\n')}`,
+        'check the broker and the tool arguments',
+        'JAVA_TOOL',
+      );
     }
     return res;
   } finally {

@@ -37,11 +37,18 @@ export function jobName(runId: string): string {
 
 export function renderInClusterJob(p: InClusterJobParams): K8sObject {
   if (!RUN_ID.test(p.runId) || jobName(p.runId).length > 63) {
-    throw usageError(`in-cluster run id "${p.runId}" is not a DNS-1123 label of at most ${63 - 'cma-demo-'.length} characters`, 'use lower-case letters, digits and "-"');
+    throw usageError(
+      `in-cluster run id "${p.runId}" is not a DNS-1123 label of at most ${63 - 'cma-demo-'.length} characters`,
+      'use lower-case letters, digits and "-"',
+    );
   }
   if (p.args.length === 0) throw usageError('in-cluster run needs a command', 'e.g. lag --group my-group');
   const bad = p.args.find((a) => SECRET_FLAGS.test(a));
-  if (bad) throw usageError(`in-cluster run: ${bad.split('=')[0]} would put a secret into the Job's command line`, 'the Job reads the password from the credential Secret; drop the flag');
+  if (bad)
+    throw usageError(
+      `in-cluster run: ${bad.split('=')[0]} would put a secret into the Job's command line`,
+      'the Job reads the password from the credential Secret; drop the flag',
+    );
   const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, 'app.kubernetes.io/name': 'cma-demo', [IN_CLUSTER_RUN_LABEL]: p.runId };
   return {
     apiVersion: 'batch/v1',
@@ -81,7 +88,8 @@ export function renderInClusterJob(p: InClusterJobParams): K8sObject {
 export type JobState = { state: 'running'; detail: string } | { state: 'succeeded' } | { state: 'failed'; reason: string; message: string };
 
 /** The Job's outcome from its status (batch/v1 Complete/Failed conditions, counters as a fallback). */
-export function jobVerdict(job: Record<string, any> | null): JobState { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function jobVerdict(job: Record<string, any> | null): JobState {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!job) return { state: 'failed', reason: 'NotFound', message: 'the Job is gone (deleted while running?)' };
   const conds = (job.status?.conditions ?? []) as Array<{ type: string; status: string; reason?: string; message?: string }>;
   const failed = conds.find((c) => c.type === 'Failed' && c.status === 'True');
@@ -98,7 +106,8 @@ export function jobVerdict(job: Record<string, any> | null): JobState { // eslin
  * image trigger), bootstrap, protocol, mechanism and credential Secret — so the Job connects exactly as the
  * consumer does. Throws an environment error (exit 3) naming what is missing.
  */
-export function jobParamsFromConsumer(deployment: Record<string, any>, runId: string, args: string[]): InClusterJobParams { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function jobParamsFromConsumer(deployment: Record<string, any>, runId: string, args: string[]): InClusterJobParams {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const where = `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name}`;
   const c = (deployment.spec?.template?.spec?.containers ?? [])[0] as
     { image?: string; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }> } | undefined;
@@ -107,7 +116,12 @@ export function jobParamsFromConsumer(deployment: Record<string, any>, runId: st
   const secret = env.find((e) => e.name === 'CMA_DEMO_KAFKA_PASSWORD')?.valueFrom?.secretKeyRef?.name;
   const bootstrap = val('CMA_DEMO_BOOTSTRAP_SERVER');
   const missing = [!c?.image && 'an image', !bootstrap && 'CMA_DEMO_BOOTSTRAP_SERVER', !secret && 'a secretKeyRef for CMA_DEMO_KAFKA_PASSWORD'].filter(Boolean);
-  if (missing.length) throw envError(`${where} lacks ${missing.join(', ')}: cannot run a client in the cluster like the consumer`, 'run `cma-demo setup --only consumer` first', 'NO_CONSUMER_SPEC');
+  if (missing.length)
+    throw envError(
+      `${where} lacks ${missing.join(', ')}: cannot run a client in the cluster like the consumer`,
+      'run `cma-demo setup --only consumer` first',
+      'NO_CONSUMER_SPEC',
+    );
   return {
     namespace: String(deployment.metadata.namespace),
     runId,

@@ -100,7 +100,11 @@ export function validateNamespace(ns: string, flag = '-n'): string {
 /** Object names (cluster, user, topic, …): DNS-1123 subdomains, ≤ 253 characters. */
 export function validateName(name: string, flag: string): string {
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    throw usageError(`${flag} "${name}" is not a valid Kubernetes object name`, `use lower-case letters, digits, '-' and '.', e.g. ${flag} demo`, 'INVALID_NAME');
+    throw usageError(
+      `${flag} "${name}" is not a valid Kubernetes object name`,
+      `use lower-case letters, digits, '-' and '.', e.g. ${flag} demo`,
+      'INVALID_NAME',
+    );
   }
   return name;
 }
@@ -134,7 +138,10 @@ export function validateSetupParams(p: SetupParams): Warning[] {
   }
   // --kafka local only makes sense where the pods run on this machine (cma-demo lab), where no image is pulled.
   if (p.platform === 'kubernetes' && !p.imageGiven && p.kafka?.mode !== 'local') {
-    w.push({ code: 'PLACEHOLDER_IMAGE', message: `no --image given: the consumer Deployment uses the placeholder ${p.image}; build the Containerfile and push it where the cluster can pull it` });
+    w.push({
+      code: 'PLACEHOLDER_IMAGE',
+      message: `no --image given: the consumer Deployment uses the placeholder ${p.image}; build the Containerfile and push it where the cluster can pull it`,
+    });
   }
   if (p.settings.activationLagThreshold > 0 && p.settings.offsetResetPolicy === 'latest') {
     // pre-commit (credentials step) keeps a fresh group from deadlocking; nothing to warn here.
@@ -150,7 +157,12 @@ export function templateParams(p: SetupParams): Record<string, unknown> {
   const kafkaOp =
     p.kafkaOperator === 'amq-streams'
       ? { package: 'amq-streams', namespace: 'openshift-operators', source: p.catalogSource ?? 'redhat-operators', channel: p.channel ?? 'stable' }
-      : { package: 'strimzi-kafka-operator', namespace: 'openshift-operators', source: p.catalogSource ?? 'community-operators', channel: p.channel ?? 'stable' };
+      : {
+          package: 'strimzi-kafka-operator',
+          namespace: 'openshift-operators',
+          source: p.catalogSource ?? 'community-operators',
+          channel: p.channel ?? 'stable',
+        };
   const internalBootstrap = p.kafka ? p.kafka.bootstrap : `${p.cluster}-kafka-bootstrap.${p.namespace}.svc:9092`;
   const tlsOn = p.kafka ? p.kafka.securityProtocol === 'SSL' || p.kafka.securityProtocol === 'SASL_SSL' : false;
   let externalListener: Record<string, unknown> | null = null;

@@ -77,19 +77,26 @@ export function renderSetup(p: SetupParams, templates: Templates): RenderedStep[
     if (p.kafka) adaptToExternalKafka(id, objects, p, notes);
     if (id === 'operators' && p.platform === 'kubernetes' && p.kafka) {
       urls.push(p.kedaManifestUrl);
-      notes.push(`operators: kubectl apply --server-side of the pinned KEDA release (skipped when KEDA already runs, e.g. on \`cma-demo lab\`); no Strimzi (--kafka ${p.kafka.mode})`);
+      notes.push(
+        `operators: kubectl apply --server-side of the pinned KEDA release (skipped when KEDA already runs, e.g. on \`cma-demo lab\`); no Strimzi (--kafka ${p.kafka.mode})`,
+      );
     } else if (id === 'operators' && p.platform === 'kubernetes') {
       urls.push(p.kedaManifestUrl, p.strimziManifestUrl);
       notes.push('operators: kubectl apply --server-side of the pinned upstream releases (skipped when already installed)');
       notes.push(`the Strimzi release is installed into namespace ${p.namespace} (it watches its own namespace)`);
     }
     if (id === 'keda' && p.platform === 'kubernetes') continue;
-    if (id === 'keda') notes.push(`an existing KedaController ${p.kedaNamespace}/keda is never re-specced or relabelled; its watchNamespace must cover ${p.namespace}`);
+    if (id === 'keda')
+      notes.push(`an existing KedaController ${p.kedaNamespace}/keda is never re-specced or relabelled; its watchNamespace must cover ${p.namespace}`);
     if (id === 'credentials' && p.kafka) {
-      notes.push(`Secret ${p.namespace}/${p.credentialSecret} (the given Kafka credentials${p.kafka.hasCa ? ' and CA' : ''}) is created at apply time; it is not printed`);
+      notes.push(
+        `Secret ${p.namespace}/${p.credentialSecret} (the given Kafka credentials${p.kafka.hasCa ? ' and CA' : ''}) is created at apply time; it is not printed`,
+      );
       notes.push(`offsets of group ${p.group} are pre-committed at log end for partitions with no commit (--no-precommit skips it)`);
     } else if (id === 'credentials') {
-      notes.push(`Secret ${p.namespace}/${p.credentialSecret} (username + password copied from the KafkaUser's Secret) is created at apply time; it is not printed`);
+      notes.push(
+        `Secret ${p.namespace}/${p.credentialSecret} (username + password copied from the KafkaUser's Secret) is created at apply time; it is not printed`,
+      );
       notes.push(`offsets of group ${p.group} are pre-committed at log end for partitions with no commit (--no-precommit skips it)`);
     }
     if (id === 'consumer' && p.platform === 'openshift') notes.push(`image built by oc start-build ${p.app} --from-dir=<npm pack output> --follow`);
@@ -113,16 +120,20 @@ function adaptToExternalKafka(id: string, objects: K8sObject[], p: SetupParams, 
     return;
   }
   const sasl = k.securityProtocol === 'SASL_PLAINTEXT' || k.securityProtocol === 'SASL_SSL';
-  for (const o of objects as Array<K8sObject & Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const o of objects as Array<K8sObject & Record<string, any>>) {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     if (o.kind === 'TriggerAuthentication') {
       const refs: Array<{ parameter: string; name: string; key: string }> = [];
-      if (sasl) refs.push({ parameter: 'username', name: p.credentialSecret, key: 'username' }, { parameter: 'password', name: p.credentialSecret, key: 'password' });
+      if (sasl)
+        refs.push({ parameter: 'username', name: p.credentialSecret, key: 'username' }, { parameter: 'password', name: p.credentialSecret, key: 'password' });
       if (k.hasCa) refs.push({ parameter: 'ca', name: p.credentialSecret, key: 'ca.crt' });
       o.spec = { secretTargetRef: refs };
     }
     if (o.kind === 'Deployment') {
       const c = o.spec.template.spec.containers[0];
-      const env = (c.env as Array<{ name: string; value?: string }>).filter((e) => sasl || !['CMA_DEMO_USERNAME', 'CMA_DEMO_KAFKA_PASSWORD', 'CMA_DEMO_SASL_MECHANISM'].includes(e.name));
+      const env = (c.env as Array<{ name: string; value?: string }>).filter(
+        (e) => sasl || !['CMA_DEMO_USERNAME', 'CMA_DEMO_KAFKA_PASSWORD', 'CMA_DEMO_SASL_MECHANISM'].includes(e.name),
+      );
       for (const e of env) {
         if (e.name === 'CMA_DEMO_SECURITY_PROTOCOL') e.value = k.securityProtocol;
         if (e.name === 'CMA_DEMO_SASL_MECHANISM' && k.saslMechanism) e.value = k.saslMechanism;

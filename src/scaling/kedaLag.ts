@@ -170,7 +170,10 @@ function countedPartitions(parts: PartitionOffsets[], s: LagSettings, allTopics:
   const pl = parsePartitionLimitation(s.partitionLimitation, s.kedaVersion, !allTopics);
   if (pl.kind === 'all') return () => true;
   if (pl.kind === 'error') {
-    throw usageError(`partitionLimitation "${s.partitionLimitation}": ${pl.reason}`, 'write partitionLimitation as ids and start-end ranges separated by commas, e.g. 0,2-3,7');
+    throw usageError(
+      `partitionLimitation "${s.partitionLimitation}": ${pl.reason}`,
+      'write partitionLimitation as ids and start-end ranges separated by commas, e.g. 0,2-3,7',
+    );
   }
   const ids = new Set(pl.partitions);
   for (const topic of new Set(parts.map((p) => p.topic))) {

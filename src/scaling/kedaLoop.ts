@@ -7,10 +7,7 @@
  */
 import type { ScaledObjectSettings } from './settings.js';
 
-type LoopSettings = Pick<
-  ScaledObjectSettings,
-  'cooldownPeriod' | 'initialCooldownPeriod' | 'minReplicaCount' | 'idleReplicaCount' | 'fallback'
->;
+type LoopSettings = Pick<ScaledObjectSettings, 'cooldownPeriod' | 'initialCooldownPeriod' | 'minReplicaCount' | 'idleReplicaCount' | 'fallback'>;
 
 export interface KedaState {
   /** status.lastActiveTime; null = never active. */
@@ -57,16 +54,7 @@ export function storedTime(t: number, precision = 1): number {
 }
 
 export type KedaAction =
-  | 'paused'
-  | 'scale-from-zero'
-  | 'active'
-  | 'active-with-error'
-  | 'error-fallback'
-  | 'error'
-  | 'scale-to-idle'
-  | 'cooling-down'
-  | 'scale-to-min'
-  | 'steady';
+  'paused' | 'scale-from-zero' | 'active' | 'active-with-error' | 'error-fallback' | 'error' | 'scale-to-idle' | 'cooling-down' | 'scale-to-min' | 'steady';
 
 export interface KedaPollResult {
   state: KedaState;
@@ -97,13 +85,7 @@ export function kedaPoll(settings: LoopSettings, state: KedaState, input: KedaPo
   const precision = input.timestampPrecision ?? 1;
   const min = settings.minReplicaCount;
   const idle = settings.idleReplicaCount;
-  const res = (
-    action: KedaAction,
-    scaleTo: number | null,
-    message: string,
-    st: KedaState = state,
-    cooldownEdge = false,
-  ): KedaPollResult => ({
+  const res = (action: KedaAction, scaleTo: number | null, message: string, st: KedaState = state, cooldownEdge = false): KedaPollResult => ({
     state: st,
     scaleTo: scaleTo !== null && scaleTo !== current ? scaleTo : null,
     action,
@@ -128,7 +110,11 @@ export function kedaPoll(settings: LoopSettings, state: KedaState, input: KedaPo
 
   const fb = settings.fallback;
   if (isError && fb !== null && fb.replicas !== 0) {
-    return res('error-fallback', null, `KEDA: scaler error; fallback (${fb.replicas} replicas after ${fb.failureThreshold} failures) is applied through the HPA on a cluster, not by the poll loop`);
+    return res(
+      'error-fallback',
+      null,
+      `KEDA: scaler error; fallback (${fb.replicas} replicas after ${fb.failureThreshold} failures) is applied through the HPA on a cluster, not by the poll loop`,
+    );
   }
   if (isError && fb === null) return res('error', null, 'KEDA: scaler error, no fallback (Ready=False); nothing scaled');
 

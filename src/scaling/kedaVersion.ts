@@ -33,7 +33,8 @@ interface Parsed {
 function parse(v: KedaVersion): Parsed {
   if (v === 'main') return { main: true, minor: Number.MAX_SAFE_INTEGER, patch: 0 };
   const m = /^v?2\.(\d+)(?:\.(\d+))?$/.exec(v.trim());
-  if (!m) throw usageError(`KEDA version "${v}" is not one cma-demo models`, `use one of ${KEDA_VERSION_LINES.join(', ')} (or an exact release such as 2.18.1)`);
+  if (!m)
+    throw usageError(`KEDA version "${v}" is not one cma-demo models`, `use one of ${KEDA_VERSION_LINES.join(', ')} (or an exact release such as 2.18.1)`);
   const minor = Number(m[1]);
   const patch = m[2] === undefined ? (LINE_PATCH[`2.${minor}`] ?? 0) : Number(m[2]);
   return { main: false, minor, patch };
@@ -51,7 +52,10 @@ export function parseKedaVersion(input: string, field = '--keda-version'): KedaV
   if (s === 'main') return 'main';
   const m = /^v?2\.(\d+)(?:\.(\d+))?$/.exec(s);
   if (!m) {
-    throw usageError(`${field} must be one of ${KEDA_VERSION_LINES.join(', ')} (or an exact release such as 2.18.1), got "${input}"`, `e.g. ${field} 2.18 (the KEDA of the current CMA release)`);
+    throw usageError(
+      `${field} must be one of ${KEDA_VERSION_LINES.join(', ')} (or an exact release such as 2.18.1), got "${input}"`,
+      `e.g. ${field} 2.18 (the KEDA of the current CMA release)`,
+    );
   }
   const minor = Number(m[1]);
   if (minor < 18) {

@@ -229,9 +229,14 @@ function validate(input: PlanInput): void {
     }
     if (!(p.rate > 0)) throw usageError(`a load rate must be > 0 records/s, got ${p.rate}`);
     if (!(p.records >= 0)) throw usageError(`a load phase must have ≥ 0 records, got ${p.records}`);
-    if (p.partitions?.some((i) => !inRange(i))) throw usageError(`load partitions ${p.partitions.join(',')} are not all in 0..${input.partitions - 1}`, `the topic has ${input.partitions} partitions (--partitions); name partitions below that`);
+    if (p.partitions?.some((i) => !inRange(i)))
+      throw usageError(
+        `load partitions ${p.partitions.join(',')} are not all in 0..${input.partitions - 1}`,
+        `the topic has ${input.partitions} partitions (--partitions); name partitions below that`,
+      );
   }
-  if (input.stalledPartitions?.some((i) => !inRange(i))) throw usageError(`stalled partitions ${input.stalledPartitions.join(',')} are not all in 0..${input.partitions - 1}`);
+  if (input.stalledPartitions?.some((i) => !inRange(i)))
+    throw usageError(`stalled partitions ${input.stalledPartitions.join(',')} are not all in 0..${input.partitions - 1}`);
   const loadS = loadEndOf(segmentsOf(input.load));
   if (loadS > MAX_LOAD_SECONDS) {
     throw usageError(
@@ -253,7 +258,6 @@ function validate(input: PlanInput): void {
     );
   }
 }
-
 
 /** Timeline resolution: 1 s for up to 2000 s of load, then coarser so that ≈ 1000–2000 samples cover it. */
 function autoStep(loadEnd: number): number {
@@ -298,7 +302,10 @@ class Pods {
   }
   /** Pending pods: seconds from t until each is ready (sorted), for the cycle signature. */
   pendingAfter(t: number): number[] {
-    return this.readyAt.filter((r) => r > t + EPS).map((r) => r - t).sort((a, b) => a - b);
+    return this.readyAt
+      .filter((r) => r > t + EPS)
+      .map((r) => r - t)
+      .sort((a, b) => a - b);
   }
   /** Moves the pending pods' ready times by d (a fast-forward). */
   shift(t: number, d: number): void {
@@ -515,7 +522,15 @@ class PlanSimulation {
     const t = this.t;
     const q = (x: number): number => Math.round(x * 1e6);
     const { keda, hpa, active, desiredReplicas, memory } = this.st;
-    const parts: Array<string | number> = [this.topic.signature(), 'p', this.pods.ready(t), ...this.pods.pendingAfter(t).map(q), 's', String(active), String(desiredReplicas)];
+    const parts: Array<string | number> = [
+      this.topic.signature(),
+      'p',
+      this.pods.ready(t),
+      ...this.pods.pendingAfter(t).map(q),
+      's',
+      String(active),
+      String(desiredReplicas),
+    ];
     if (keda.lastActiveTime === null) {
       const since = storedTime(keda.createdAt);
       parts.push(since + this.s.initialCooldownPeriod < t - EPS ? 'c-' : `c${q(since - t)}`);
@@ -708,7 +723,10 @@ export function assumptionsOf(input: PlanInput): Record<string, unknown> {
     hpaTolerance: input.tolerance ?? 0.1,
     hpaDefaultDownscaleWindowSeconds: input.defaultDownscaleWindowSeconds ?? 300,
     hpaMinReplicas: Math.max(1, s.minReplicaCount),
-    hpaBehavior: s.behavior === null ? 'none (legacy path: 300 s downscale window, at most max(2·C, 4) per sync)' : fillBehavior(s.behavior, input.defaultDownscaleWindowSeconds ?? 300),
+    hpaBehavior:
+      s.behavior === null
+        ? 'none (legacy path: 300 s downscale window, at most max(2·C, 4) per sync)'
+        : fillBehavior(s.behavior, input.defaultDownscaleWindowSeconds ?? 300),
     boundary: input.boundary ?? 'exclusive',
     cooldownEdge: input.cooldownEdge ?? 'hold',
     timestamps: 'KEDA stores lastActiveTime and creationTimestamp in whole seconds; t = 0 falls on a whole second',

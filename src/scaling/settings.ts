@@ -217,7 +217,8 @@ const seconds = (name: string, v: string | number | undefined, min: number): num
 function fraction(name: string, v: string | number | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : parseQuantity(String(v));
-  if (!Number.isFinite(n) || n < 0) throw usageError(`${name} must be a number ≥ 0 (a fraction such as 0.1, or a quantity such as 100m), got "${v}"`, `e.g. ${name} 0.1`);
+  if (!Number.isFinite(n) || n < 0)
+    throw usageError(`${name} must be a number ≥ 0 (a fraction such as 0.1, or a quantity such as 100m), got "${v}"`, `e.g. ${name} 0.1`);
   return n;
 }
 
@@ -225,7 +226,7 @@ function policy(name: string, v: unknown): OffsetResetPolicy | undefined {
   if (v === undefined || v === null) return undefined;
   const s = String(v).trim();
   if (s !== 'latest' && s !== 'earliest') {
-    throw usageError(`${name} must be latest or earliest, got "${v}"`, 'use --offset-reset-policy latest or earliest (the consumer\'s auto.offset.reset)');
+    throw usageError(`${name} must be latest or earliest, got "${v}"`, "use --offset-reset-policy latest or earliest (the consumer's auto.offset.reset)");
   }
   return s;
 }
@@ -266,7 +267,8 @@ export function settingsFromFlags(flags: SettingsFlags, base: ScaledObjectSettin
   if (flags.allowIdleConsumers) set('allowIdleConsumers', true);
   if (flags.limitToPartitionsWithLag) set('limitToPartitionsWithLag', true);
   if (flags.ensureEvenDistribution) set('ensureEvenDistributionOfPartitions', true);
-  if (flags.partitionLimitation !== undefined) set('partitionLimitation', String(flags.partitionLimitation).trim() === '' ? null : String(flags.partitionLimitation));
+  if (flags.partitionLimitation !== undefined)
+    set('partitionLimitation', String(flags.partitionLimitation).trim() === '' ? null : String(flags.partitionLimitation));
   if (flags.kedaVersion !== undefined) set('kedaVersion', parseKedaVersion(flags.kedaVersion));
 
   const ft = int('--fallback-failure-threshold', flags.fallbackFailureThreshold, 0);
@@ -276,7 +278,10 @@ export function settingsFromFlags(flags: SettingsFlags, base: ScaledObjectSettin
     const replicas = fr ?? s.fallback?.replicas;
     if (failureThreshold === undefined || replicas === undefined) {
       const missing = failureThreshold === undefined ? '--fallback-failure-threshold' : '--fallback-replicas';
-      throw usageError(`${missing} is missing: KEDA's fallback needs both failureThreshold and replicas`, 'pass --fallback-failure-threshold N and --fallback-replicas R together');
+      throw usageError(
+        `${missing} is missing: KEDA's fallback needs both failureThreshold and replicas`,
+        'pass --fallback-failure-threshold N and --fallback-replicas R together',
+      );
     }
     s.fallback = { failureThreshold, replicas };
     if (ft !== undefined) meta.origins.set('fallback.failureThreshold', { at: '--fallback-failure-threshold' });
@@ -416,9 +421,22 @@ export function settingsFromScaledObjectYaml(
     useCachedMetrics: ['spec', 'triggers', kafkaIdx, 'useCachedMetrics'],
   };
   const TRIGGER_KEYS = [
-    'topic', 'consumerGroup', 'bootstrapServers', 'lagThreshold', 'activationLagThreshold', 'offsetResetPolicy', 'allowIdleConsumers',
-    'excludePersistentLag', 'scaleToZeroOnInvalidOffset', 'limitToPartitionsWithLag', 'ensureEvenDistributionOfPartitions',
-    'partitionLimitation', 'fullMetadata', 'version', 'tls', 'sasl',
+    'topic',
+    'consumerGroup',
+    'bootstrapServers',
+    'lagThreshold',
+    'activationLagThreshold',
+    'offsetResetPolicy',
+    'allowIdleConsumers',
+    'excludePersistentLag',
+    'scaleToZeroOnInvalidOffset',
+    'limitToPartitionsWithLag',
+    'ensureEvenDistributionOfPartitions',
+    'partitionLimitation',
+    'fullMetadata',
+    'version',
+    'tls',
+    'sasl',
   ];
   for (const k of new Set([...TRIGGER_KEYS, ...Object.keys(md)])) specPath[k] = ['spec', 'triggers', kafkaIdx, 'metadata', k];
   for (const [field, path] of Object.entries(specPath)) {
@@ -446,7 +464,12 @@ export function settingsFromScaledObjectYaml(
   const specInt = (field: string, v: unknown): number | undefined => {
     const r = checkSpecInt(field, v);
     if (r.ok) return r.value;
-    violations.push({ code: 'SPEC_NOT_A_NUMBER', fields: [field], text: (dd) => `${dd(field)}: ${r.reason}`, hint: `write ${field} as a whole number without quotes` });
+    violations.push({
+      code: 'SPEC_NOT_A_NUMBER',
+      fields: [field],
+      text: (dd) => `${dd(field)}: ${r.reason}`,
+      hint: `write ${field} as a whole number without quotes`,
+    });
     return undefined;
   };
   const s: ScaledObjectSettings = { ...DEFAULT_SETTINGS, kedaVersion: version };
@@ -486,7 +509,12 @@ export function settingsFromScaledObjectYaml(
         if (Number.isNaN(q)) {
           const field = `behavior.${dir}.tolerance`;
           const raw = r.tolerance;
-          violations.push({ code: 'HPA_TOLERANCE', fields: [field], text: (dd) => `${dd(field)} ${JSON.stringify(raw)} is not a quantity such as 0.05 or 50m; Kubernetes refuses the HPA KEDA creates`, hint: 'write the tolerance as a quantity, e.g. 0.05 or 50m' });
+          violations.push({
+            code: 'HPA_TOLERANCE',
+            fields: [field],
+            text: (dd) => `${dd(field)} ${JSON.stringify(raw)} is not a quantity such as 0.05 or 50m; Kubernetes refuses the HPA KEDA creates`,
+            hint: 'write the tolerance as a quantity, e.g. 0.05 or 50m',
+          });
           delete r.tolerance;
         } else r.tolerance = q;
       }
@@ -500,10 +528,16 @@ export function settingsFromScaledObjectYaml(
   if (violations.length) throw refusal(violations, d);
 
   if (md.unsafeSsl === 'true' || md.unsafeSsl === true) {
-    warnings.push({ code: 'UNSAFE_SSL', message: `${at(specPath.unsafeSsl!).at}: unsafeSsl is true; KEDA skips certificate checks (and the listener in the seed is not TLS at all)` });
+    warnings.push({
+      code: 'UNSAFE_SSL',
+      message: `${at(specPath.unsafeSsl!).at}: unsafeSsl is true; KEDA skips certificate checks (and the listener in the seed is not TLS at all)`,
+    });
   }
   if (trigger.metricType === 'Value') {
-    warnings.push({ code: 'METRIC_TYPE_NOT_MODELLED', message: `${at(specPath.metricType!).at}: metricType Value is not modelled: cma-demo predicts the AverageValue target KEDA uses by default` });
+    warnings.push({
+      code: 'METRIC_TYPE_NOT_MODELLED',
+      message: `${at(specPath.metricType!).at}: metricType Value is not modelled: cma-demo predicts the AverageValue target KEDA uses by default`,
+    });
   }
   relevanceWarnings(s, spec, triggers, version, (field) => sm.origins.get(field)?.at ?? file).forEach((w) => warnings.push(w));
   metaOf.set(s, sm);
@@ -528,10 +562,16 @@ function relevanceWarnings(s: ScaledObjectSettings, spec: Obj, triggers: unknown
   const cached = triggers.some((t) => isObj(t) && t.useCachedMetrics === true);
   const w: Warning[] = [];
   if (spec.pollingInterval !== undefined && !cached) {
-    w.push({ code: 'POLLING_INTERVAL_NOT_RELEVANT', message: `${where('pollingInterval')}: KEDA ${version} warns that pollingInterval does nothing here: with minReplicaCount ${s.minReplicaCount} and no idle mode the HPA alone scales (it matters only with minReplicaCount 0, idleReplicaCount or useCachedMetrics)` });
+    w.push({
+      code: 'POLLING_INTERVAL_NOT_RELEVANT',
+      message: `${where('pollingInterval')}: KEDA ${version} warns that pollingInterval does nothing here: with minReplicaCount ${s.minReplicaCount} and no idle mode the HPA alone scales (it matters only with minReplicaCount 0, idleReplicaCount or useCachedMetrics)`,
+    });
   }
   if (spec.cooldownPeriod !== undefined) {
-    w.push({ code: 'COOLDOWN_NOT_RELEVANT', message: `${where('cooldownPeriod')}: KEDA ${version} warns that cooldownPeriod does nothing here: KEDA never scales below minReplicaCount ${s.minReplicaCount} (it matters only with minReplicaCount 0 or idleReplicaCount)` });
+    w.push({
+      code: 'COOLDOWN_NOT_RELEVANT',
+      message: `${where('cooldownPeriod')}: KEDA ${version} warns that cooldownPeriod does nothing here: KEDA never scales below minReplicaCount ${s.minReplicaCount} (it matters only with minReplicaCount 0 or idleReplicaCount)`,
+    });
   }
   return w;
 }

@@ -247,7 +247,8 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'LAG_THRESHOLD',
       fields: ['lagThreshold'],
-      text: (d) => `${d('lagThreshold')} is ${s.lagThreshold}: KEDA requires a positive whole number (it is the lag one replica should carry, and the divisor of the partition cap); ${scalerRefuses}`,
+      text: (d) =>
+        `${d('lagThreshold')} is ${s.lagThreshold}: KEDA requires a positive whole number (it is the lag one replica should carry, and the divisor of the partition cap); ${scalerRefuses}`,
       hint: 'set lagThreshold to 1 or more',
     });
   }
@@ -255,7 +256,8 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'ACTIVATION_LAG_THRESHOLD',
       fields: ['activationLagThreshold'],
-      text: (d) => `${d('activationLagThreshold')} is ${s.activationLagThreshold}: KEDA requires a whole number ≥ 0 (activation needs lag strictly above it); ${scalerRefuses}`,
+      text: (d) =>
+        `${d('activationLagThreshold')} is ${s.activationLagThreshold}: KEDA requires a whole number ≥ 0 (activation needs lag strictly above it); ${scalerRefuses}`,
       hint: 'set activationLagThreshold to 0 or more',
     });
   }
@@ -264,14 +266,16 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'PARTITION_LIMITATION',
       fields: ['partitionLimitation'],
-      text: (d) => `${d('partitionLimitation')} "${s.partitionLimitation}": ${pl.reason}; KEDA accepts only partition ids and ranges such as "0,2-3,7"${b.typedTriggerConfig ? '' : ' with no spaces'}; ${scalerRefuses}`,
+      text: (d) =>
+        `${d('partitionLimitation')} "${s.partitionLimitation}": ${pl.reason}; KEDA accepts only partition ids and ranges such as "0,2-3,7"${b.typedTriggerConfig ? '' : ' with no spaces'}; ${scalerRefuses}`,
       hint: 'write partitionLimitation as ids and start-end ranges separated by commas, e.g. 0,2-3,7',
     });
   } else if (pl.kind === 'list' && pl.partitions.length === 0) {
     out.push({
       code: 'PARTITION_LIMITATION_EMPTY',
       fields: ['partitionLimitation'],
-      text: (d) => `${d('partitionLimitation')} "${s.partitionLimitation}" names no partition (a range runs backwards): KEDA ${s.kedaVersion} then finds no active partition in the topic and every metric read fails`,
+      text: (d) =>
+        `${d('partitionLimitation')} "${s.partitionLimitation}" names no partition (a range runs backwards): KEDA ${s.kedaVersion} then finds no active partition in the topic and every metric read fails`,
       hint: 'write ranges as start-end with start ≤ end',
     });
   }
@@ -279,7 +283,8 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'IDLE_CONSUMERS_WITH_LIMIT',
       fields: ['allowIdleConsumers', 'limitToPartitionsWithLag'],
-      text: (d) => `${d('allowIdleConsumers')} and ${d('limitToPartitionsWithLag')} are both true: KEDA refuses the pair, since one lifts the partition cap and the other sets it to the partitions with lag; ${scalerRefuses}`,
+      text: (d) =>
+        `${d('allowIdleConsumers')} and ${d('limitToPartitionsWithLag')} are both true: KEDA refuses the pair, since one lifts the partition cap and the other sets it to the partitions with lag; ${scalerRefuses}`,
       hint: 'drop one of allowIdleConsumers and limitToPartitionsWithLag',
     });
   }
@@ -287,15 +292,17 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'TOPIC_REQUIRED',
       fields: ['topic', 'limitToPartitionsWithLag'],
-      text: (d) => `${d('limitToPartitionsWithLag')} needs a ${d('topic')}: KEDA refuses limitToPartitionsWithLag on a trigger without a topic; ${scalerRefuses}`,
-      hint: 'name the topic (the trigger\'s topic; --topic for lag), or drop limitToPartitionsWithLag',
+      text: (d) =>
+        `${d('limitToPartitionsWithLag')} needs a ${d('topic')}: KEDA refuses limitToPartitionsWithLag on a trigger without a topic; ${scalerRefuses}`,
+      hint: "name the topic (the trigger's topic; --topic for lag), or drop limitToPartitionsWithLag",
     });
   }
   if (s.limitToPartitionsWithLag && s.ensureEvenDistributionOfPartitions) {
     out.push({
       code: 'LIMIT_WITH_EVEN_DISTRIBUTION',
       fields: ['limitToPartitionsWithLag', 'ensureEvenDistributionOfPartitions'],
-      text: (d) => `${d('limitToPartitionsWithLag')} and ${d('ensureEvenDistributionOfPartitions')} are both true: KEDA refuses the pair, since the first caps at the partitions with lag and the second rounds up to a divisor of all partitions; ${scalerRefuses}`,
+      text: (d) =>
+        `${d('limitToPartitionsWithLag')} and ${d('ensureEvenDistributionOfPartitions')} are both true: KEDA refuses the pair, since the first caps at the partitions with lag and the second rounds up to a divisor of all partitions; ${scalerRefuses}`,
       hint: 'drop one of limitToPartitionsWithLag and ensureEvenDistributionOfPartitions',
     });
   }
@@ -303,18 +310,26 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'TOPIC_REQUIRED',
       fields: ['topic', 'ensureEvenDistributionOfPartitions'],
-      text: (d) => `${d('ensureEvenDistributionOfPartitions')} needs a ${d('topic')}: KEDA refuses it on a trigger without a topic (the divisors are those of one topic's partition count); ${scalerRefuses}`,
-      hint: 'name the topic (the trigger\'s topic; --topic for lag), or drop ensureEvenDistributionOfPartitions',
+      text: (d) =>
+        `${d('ensureEvenDistributionOfPartitions')} needs a ${d('topic')}: KEDA refuses it on a trigger without a topic (the divisors are those of one topic's partition count); ${scalerRefuses}`,
+      hint: "name the topic (the trigger's topic; --topic for lag), or drop ensureEvenDistributionOfPartitions",
     });
   }
 
   // --- ScaledObject: CRD minimums (≥ 2.20 in the CRD; older releases accept them, cma-demo cannot model them)
-  const crd = b.crdValidation ? "KEDA's CRD refuses it" : `KEDA ${s.kedaVersion}'s CRD does not check it, but the scaling loop cannot work with it and cma-demo refuses it`;
+  const crd = b.crdValidation
+    ? "KEDA's CRD refuses it"
+    : `KEDA ${s.kedaVersion}'s CRD does not check it, but the scaling loop cannot work with it and cma-demo refuses it`;
   const minimum = (field: keyof KedaCheckInput, min: number): void => {
     const v = s[field] as number | null;
     if (v === null) return;
     if (!isWhole(v) || v < min) {
-      out.push({ code: 'SPEC_MINIMUM', fields: [field], text: (d) => `${d(field)} is ${v}: it must be a whole number ≥ ${min}; ${crd}`, hint: `set ${field} to ${min} or more` });
+      out.push({
+        code: 'SPEC_MINIMUM',
+        fields: [field],
+        text: (d) => `${d(field)} is ${v}: it must be a whole number ≥ ${min}; ${crd}`,
+        hint: `set ${field} to ${min} or more`,
+      });
     }
   };
   minimum('pollingInterval', 1);
@@ -345,7 +360,8 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
     out.push({
       code: 'IDLE_NOT_BELOW_MIN',
       fields: ['idleReplicaCount', 'minReplicaCount'],
-      text: (d) => `${d('idleReplicaCount')} ${s.idleReplicaCount} is not below ${minWords(d)}: KEDA requires idleReplicaCount < minReplicaCount (idle is the count while inactive, min the floor while active); ${bounds}`,
+      text: (d) =>
+        `${d('idleReplicaCount')} ${s.idleReplicaCount} is not below ${minWords(d)}: KEDA requires idleReplicaCount < minReplicaCount (idle is the count while inactive, min the floor while active); ${bounds}`,
       hint: 'lower idleReplicaCount below minReplicaCount (usually idle 0, min ≥ 1), or drop idleReplicaCount',
     });
   }
@@ -357,7 +373,8 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
       out.push({
         code: 'FALLBACK',
         fields: ['fallback.failureThreshold', 'fallback.replicas'],
-        text: (d) => `${d('fallback.failureThreshold')} ${ft} and ${d('fallback.replicas')} ${r}: KEDA requires both to be whole numbers ≥ 0 and refuses the ScaledObject`,
+        text: (d) =>
+          `${d('fallback.failureThreshold')} ${ft} and ${d('fallback.replicas')} ${r}: KEDA requires both to be whole numbers ≥ 0 and refuses the ScaledObject`,
         hint: 'set fallback.failureThreshold and fallback.replicas to 0 or more',
       });
     }
@@ -381,15 +398,16 @@ export function kedaViolations(s: KedaCheckInput, ctx: KedaCheckContext = {}): K
       code: 'HPA_TOLERANCE',
       fields: ['hpaTolerance'],
       text: (d) => `${d('hpaTolerance')} is ${s.hpaTolerance}: the HPA controller's --horizontal-pod-autoscaler-tolerance must be ≥ 0`,
-      hint: 'use a fraction ≥ 0 (Kubernetes\' default is 0.1)',
+      hint: "use a fraction ≥ 0 (Kubernetes' default is 0.1)",
     });
   }
   if (!(Number.isFinite(s.hpaDownscaleStabilizationSeconds) && s.hpaDownscaleStabilizationSeconds >= 0)) {
     out.push({
       code: 'HPA_DOWNSCALE_STABILIZATION',
       fields: ['hpaDownscaleStabilizationSeconds'],
-      text: (d) => `${d('hpaDownscaleStabilizationSeconds')} is ${s.hpaDownscaleStabilizationSeconds}: the HPA controller's --horizontal-pod-autoscaler-downscale-stabilization must be ≥ 0 s`,
-      hint: 'use seconds ≥ 0 (Kubernetes\' default is 300)',
+      text: (d) =>
+        `${d('hpaDownscaleStabilizationSeconds')} is ${s.hpaDownscaleStabilizationSeconds}: the HPA controller's --horizontal-pod-autoscaler-downscale-stabilization must be ≥ 0 s`,
+      hint: "use seconds ≥ 0 (Kubernetes' default is 300)",
     });
   }
   return out;
@@ -439,7 +457,8 @@ export function checkTriggerMetadata(
       out.push({
         code: 'TRIGGER_METADATA_NOT_STRING',
         fields: [k],
-        text: (d) => `${d(k)} is written as a ${Array.isArray(v) ? 'list' : typeof v} (${JSON.stringify(v)}): KEDA's CRD types every trigger metadata value as a string, so the API server refuses the ScaledObject`,
+        text: (d) =>
+          `${d(k)} is written as a ${Array.isArray(v) ? 'list' : typeof v} (${JSON.stringify(v)}): KEDA's CRD types every trigger metadata value as a string, so the API server refuses the ScaledObject`,
         hint: `quote the value, e.g. ${k}: '${String(v)}'`,
       });
     }
@@ -470,13 +489,25 @@ export function checkTriggerMetadata(
     const r = parseTriggerInt(str[k], version);
     if (r.ok) {
       if (r.value !== undefined) values[k] = r.value;
-    } else bad(k, `${r.reason}, and KEDA ${version} parses ${k} as a whole number`, `write ${k} as a whole number in quotes, e.g. '200'`, 'TRIGGER_NOT_A_NUMBER');
+    } else
+      bad(k, `${r.reason}, and KEDA ${version} parses ${k} as a whole number`, `write ${k} as a whole number in quotes, e.g. '200'`, 'TRIGGER_NOT_A_NUMBER');
   }
   const orp = parseTriggerEnum(str.offsetResetPolicy, OFFSET_RESET_POLICIES, version, true);
   if (orp.ok) {
     if (orp.value !== undefined) values.offsetResetPolicy = orp.value;
-  } else bad('offsetResetPolicy', `${orp.reason}; KEDA knows only latest and earliest`, 'use offsetResetPolicy latest or earliest (the consumer\'s auto.offset.reset)');
-  const bools = ['allowIdleConsumers', 'excludePersistentLag', 'scaleToZeroOnInvalidOffset', 'limitToPartitionsWithLag', 'ensureEvenDistributionOfPartitions'] as const;
+  } else
+    bad(
+      'offsetResetPolicy',
+      `${orp.reason}; KEDA knows only latest and earliest`,
+      "use offsetResetPolicy latest or earliest (the consumer's auto.offset.reset)",
+    );
+  const bools = [
+    'allowIdleConsumers',
+    'excludePersistentLag',
+    'scaleToZeroOnInvalidOffset',
+    'limitToPartitionsWithLag',
+    'ensureEvenDistributionOfPartitions',
+  ] as const;
   for (const k of bools) {
     const r = parseTriggerBool(str[k], version);
     if (r.ok) {
@@ -492,7 +523,8 @@ export function checkTriggerMetadata(
       out.push({
         code: 'TOPIC_REQUIRED',
         fields: ['topic', 'fullMetadata'],
-        text: (d) => `${d('fullMetadata')} false needs a ${d('topic')}: KEDA then fetches metadata for that one topic only, so it refuses a trigger without one; ${scalerRefuses}`,
+        text: (d) =>
+          `${d('fullMetadata')} false needs a ${d('topic')}: KEDA then fetches metadata for that one topic only, so it refuses a trigger without one; ${scalerRefuses}`,
         hint: 'name the topic, or drop fullMetadata',
       });
     }
@@ -531,7 +563,8 @@ export function checkTriggerMetadata(
     out.push({
       code: 'USE_CACHED_METRICS',
       fields: ['useCachedMetrics'],
-      text: (d) => `${d('useCachedMetrics')} is ${JSON.stringify(ucm)}: KEDA's CRD types it as a boolean (true or false, unquoted), so the API server refuses the ScaledObject`,
+      text: (d) =>
+        `${d('useCachedMetrics')} is ${JSON.stringify(ucm)}: KEDA's CRD types it as a boolean (true or false, unquoted), so the API server refuses the ScaledObject`,
       hint: 'write useCachedMetrics: true or false',
     });
   }
@@ -541,7 +574,11 @@ export function checkTriggerMetadata(
 /** A ScaledObject-level field that must be an integer (KEDA's CRD types them int32). */
 export function checkSpecInt(field: string, v: unknown): Parsed<number> {
   if (v === undefined || v === null) return { ok: true, value: undefined };
-  if (typeof v !== 'number' || !Number.isInteger(v)) return { ok: false, reason: `${JSON.stringify(v)} is not a whole number (KEDA's CRD types ${field} as an integer, so the API server refuses the ScaledObject)` };
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    return {
+      ok: false,
+      reason: `${JSON.stringify(v)} is not a whole number (KEDA's CRD types ${field} as an integer, so the API server refuses the ScaledObject)`,
+    };
   if (v > 2147483647 || v < -2147483648) return { ok: false, reason: `${v} is out of the 32-bit range of ${field}` };
   return { ok: true, value: v };
 }
@@ -563,29 +600,54 @@ export function checkScaledObjectShape(
   const b = kedaBehaviour(version);
   const out: KedaViolation[] = [];
   if (so.triggers.length === 0) {
-    out.push({ code: 'NO_TRIGGERS', fields: ['triggers'], text: (d) => `${d('triggers')} is empty: KEDA refuses a ScaledObject without triggers`, hint: 'add a trigger of type kafka' });
+    out.push({
+      code: 'NO_TRIGGERS',
+      fields: ['triggers'],
+      text: (d) => `${d('triggers')} is empty: KEDA refuses a ScaledObject without triggers`,
+      hint: 'add a trigger of type kafka',
+    });
   }
   const seen = new Set<string>();
   so.triggers.forEach((t) => {
     if (typeof t.name === 'string' && t.name !== '') {
       if (seen.has(t.name)) {
         const n = t.name;
-        out.push({ code: 'DUPLICATE_TRIGGER_NAME', fields: ['triggers'], text: (d) => `${d('triggers')}: the trigger name "${n}" appears twice; KEDA requires unique trigger names`, hint: 'rename or drop one of the triggers' });
+        out.push({
+          code: 'DUPLICATE_TRIGGER_NAME',
+          fields: ['triggers'],
+          text: (d) => `${d('triggers')}: the trigger name "${n}" appears twice; KEDA requires unique trigger names`,
+          hint: 'rename or drop one of the triggers',
+        });
       }
       seen.add(t.name);
     }
   });
   if (typeof so.scaleTargetName !== 'string' || so.scaleTargetName === '') {
-    out.push({ code: 'SCALE_TARGET', fields: ['scaleTargetRef.name'], text: (d) => `${d('scaleTargetRef.name')} is missing: KEDA's CRD requires the workload to scale`, hint: 'set spec.scaleTargetRef.name to the consumer Deployment' });
+    out.push({
+      code: 'SCALE_TARGET',
+      fields: ['scaleTargetRef.name'],
+      text: (d) => `${d('scaleTargetRef.name')} is missing: KEDA's CRD requires the workload to scale`,
+      hint: 'set spec.scaleTargetRef.name to the consumer Deployment',
+    });
   }
   if (b.nameLengthLimit && typeof so.name === 'string' && so.name.length > 63) {
     const n = so.name;
-    out.push({ code: 'NAME_TOO_LONG', fields: ['metadata.name'], text: (d) => `${d('metadata.name')} "${n}" has ${n.length} characters: KEDA ${version} refuses names over 63 (it becomes a label value)`, hint: 'shorten the ScaledObject name to 63 characters or fewer' });
+    out.push({
+      code: 'NAME_TOO_LONG',
+      fields: ['metadata.name'],
+      text: (d) => `${d('metadata.name')} "${n}" has ${n.length} characters: KEDA ${version} refuses names over 63 (it becomes a label value)`,
+      hint: 'shorten the ScaledObject name to 63 characters or fewer',
+    });
   }
   if (b.nameLengthLimit && typeof so.name === 'string') {
     const hpa = typeof so.hpaName === 'string' && so.hpaName ? so.hpaName : `keda-hpa-${so.name}`;
     if (hpa.length > 63 && so.name.length <= 63) {
-      out.push({ code: 'NAME_TOO_LONG', fields: ['metadata.name'], text: (d) => `the HPA name "${hpa}" derived from ${d('metadata.name')} has ${hpa.length} characters: KEDA ${version} refuses it (over 63)`, hint: 'shorten the ScaledObject name, or set advanced.horizontalPodAutoscalerConfig.name' });
+      out.push({
+        code: 'NAME_TOO_LONG',
+        fields: ['metadata.name'],
+        text: (d) => `the HPA name "${hpa}" derived from ${d('metadata.name')} has ${hpa.length} characters: KEDA ${version} refuses it (over 63)`,
+        hint: 'shorten the ScaledObject name, or set advanced.horizontalPodAutoscalerConfig.name',
+      });
     }
   }
   if (so.fallback) {
@@ -593,13 +655,23 @@ export function checkScaledObjectShape(
       const v = so.fallback[k];
       const field = `fallback.${k}`;
       if (v === undefined || v === null) {
-        out.push({ code: 'FALLBACK', fields: [field], text: (d) => `${d(field)} is missing: KEDA's CRD requires both failureThreshold and replicas in a fallback block`, hint: 'set fallback.failureThreshold and fallback.replicas' });
+        out.push({
+          code: 'FALLBACK',
+          fields: [field],
+          text: (d) => `${d(field)} is missing: KEDA's CRD requires both failureThreshold and replicas in a fallback block`,
+          hint: 'set fallback.failureThreshold and fallback.replicas',
+        });
       }
     }
     const beh = so.fallback.behavior;
     const allowed: readonly string[] = b.crdValidation ? [...FALLBACK_BEHAVIORS, 'scalingModifiers'] : FALLBACK_BEHAVIORS;
     if (beh !== undefined && beh !== null && !allowed.includes(String(beh))) {
-      out.push({ code: 'FALLBACK', fields: ['fallback.behavior'], text: (d) => `${d('fallback.behavior')} "${String(beh)}": KEDA's CRD allows only ${allowed.join(', ')}`, hint: 'drop fallback.behavior (static is the default)' });
+      out.push({
+        code: 'FALLBACK',
+        fields: ['fallback.behavior'],
+        text: (d) => `${d('fallback.behavior')} "${String(beh)}": KEDA's CRD allows only ${allowed.join(', ')}`,
+        hint: 'drop fallback.behavior (static is the default)',
+      });
     }
   }
   return out;

@@ -142,7 +142,10 @@ function eventually(
   if (hit) return { status: 'pass', observed: `met at t=${fmt(hit.t)} (${fmt(hit.t - A)} after the anchor)`, at: hit.t };
   const last = tl[tl.length - 1];
   if ((last && last.t > deadline) || final) {
-    return { status: 'fail', observed: `${describeMiss(window)} by the deadline t=${fmt(deadline)}${last && last.t < deadline ? ` (the run ended at t=${fmt(last.t)})` : ''}` };
+    return {
+      status: 'fail',
+      observed: `${describeMiss(window)} by the deadline t=${fmt(deadline)}${last && last.t < deadline ? ` (the run ended at t=${fmt(last.t)})` : ''}`,
+    };
   }
   return { status: 'pending', observed: `waiting until t=${fmt(deadline)}` };
 }
@@ -162,7 +165,10 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
     if (anchor === 'previous') {
       if (!prev) A = 0;
       else if (prev.status === 'fail') return { status: 'fail', observed: 'not checked: the previous expectation failed' };
-      else if (prev.status === 'pending' || prev.at === undefined) return final ? { status: 'fail', observed: 'the previous expectation was never decided' } : { status: 'pending', observed: 'waiting for the previous expectation' };
+      else if (prev.status === 'pending' || prev.at === undefined)
+        return final
+          ? { status: 'fail', observed: 'the previous expectation was never decided' }
+          : { status: 'pending', observed: 'waiting for the previous expectation' };
       else A = prev.at;
     } else if (anchor !== 'start') {
       const v = anchorTime(anchor, ev);
@@ -173,24 +179,56 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
   }
   switch (e.kind) {
     case 'reach':
-      return eventually(tl, A, e.within, (p) => p.replicas >= e.replicas, final, (w) => `replicas were ${range(w, (p) => p.replicas)}`);
+      return eventually(
+        tl,
+        A,
+        e.within,
+        (p) => p.replicas >= e.replicas,
+        final,
+        (w) => `replicas were ${range(w, (p) => p.replicas)}`,
+      );
     case 'return':
-      return eventually(tl, A, e.within, (p) => p.replicas === e.replicas, final, (w) => `replicas were ${range(w, (p) => p.replicas)}`);
+      return eventually(
+        tl,
+        A,
+        e.within,
+        (p) => p.replicas === e.replicas,
+        final,
+        (w) => `replicas were ${range(w, (p) => p.replicas)}`,
+      );
     case 'active':
-      return eventually(tl, A, e.within, (p) => p.active === e.active, final, (w) => `active was ${[...new Set(w.map((p) => String(p.active)))].join('/') || 'never sampled'}`);
+      return eventually(
+        tl,
+        A,
+        e.within,
+        (p) => p.active === e.active,
+        final,
+        (w) => `active was ${[...new Set(w.map((p) => String(p.active)))].join('/') || 'never sampled'}`,
+      );
     case 'lag-drains':
-      return eventually(tl, A, e.within, (p) => p.totalLag !== null && p.totalLag <= e.lag, final, (w) => `lag was ${range(w, (p) => p.totalLag)}`);
+      return eventually(
+        tl,
+        A,
+        e.within,
+        (p) => p.totalLag !== null && p.totalLag <= e.lag,
+        final,
+        (w) => `lag was ${range(w, (p) => p.totalLag)}`,
+      );
     case 'never-exceed': {
       const over = tl.find((p) => p.replicas > e.replicas);
       if (over) return { status: 'fail', observed: `replicas ${over.replicas} at t=${fmt(over.t)}`, at: over.t };
       const peak = tl.length ? Math.max(...tl.map((p) => p.replicas)) : 0;
-      return final ? { status: 'pass', observed: `peak ${peak} over ${tl.length} samples`, at: tl[tl.length - 1]?.t ?? 0 } : { status: 'pending', observed: `peak ${peak} so far` };
+      return final
+        ? { status: 'pass', observed: `peak ${peak} over ${tl.length} samples`, at: tl[tl.length - 1]?.t ?? 0 }
+        : { status: 'pending', observed: `peak ${peak} so far` };
     }
     case 'never-below': {
       const under = tl.find((p) => p.replicas < e.replicas);
       if (under) return { status: 'fail', observed: `replicas ${under.replicas} at t=${fmt(under.t)}`, at: under.t };
       const low = tl.length ? Math.min(...tl.map((p) => p.replicas)) : 0;
-      return final ? { status: 'pass', observed: `lowest ${low} over ${tl.length} samples`, at: tl[tl.length - 1]?.t ?? 0 } : { status: 'pending', observed: `lowest ${low} so far` };
+      return final
+        ? { status: 'pass', observed: `lowest ${low} over ${tl.length} samples`, at: tl[tl.length - 1]?.t ?? 0 }
+        : { status: 'pending', observed: `lowest ${low} so far` };
     }
     case 'stay': {
       const end = A + e.for;
@@ -199,7 +237,9 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
       const last = tl[tl.length - 1];
       const n = tl.filter((p) => p.t >= A && p.t <= end).length;
       if (last && last.t >= end) return { status: 'pass', observed: `${e.replicas} in all ${n} samples from t=${fmt(A)} to t=${fmt(end)}`, at: end };
-      return final ? { status: 'fail', observed: `the run ended at t=${fmt(last?.t ?? 0)}, before the window closed at t=${fmt(end)}` } : { status: 'pending', observed: `${n} samples so far, holding until t=${fmt(end)}` };
+      return final
+        ? { status: 'fail', observed: `the run ended at t=${fmt(last?.t ?? 0)}, before the window closed at t=${fmt(end)}` }
+        : { status: 'pending', observed: `${n} samples so far, holding until t=${fmt(end)}` };
     }
     case 'no-loss': {
       if (!final) return { status: 'pending', observed: 'checked when the case ends' };
@@ -207,7 +247,10 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
       const obs = `produced ${audit.produced}, processed ${audit.processed}, lost ${audit.lost}, duplicates ${audit.duplicates}`;
       // After Ctrl-C the records not yet consumed are unprocessed, not lost: no verdict (ok: null) unless all arrived.
       if (ev.interrupted && audit.lost > 0) {
-        return { status: 'pending', observed: `not evaluated: the run was interrupted with ${audit.lost} of ${audit.produced} acknowledged records not yet consumed (processed ${audit.processed}, duplicates ${audit.duplicates})` };
+        return {
+          status: 'pending',
+          observed: `not evaluated: the run was interrupted with ${audit.lost} of ${audit.produced} acknowledged records not yet consumed (processed ${audit.processed}, duplicates ${audit.duplicates})`,
+        };
       }
       const ok = audit.lost === 0 && (e.duplicates !== false || audit.duplicates === 0);
       return { status: ok ? 'pass' : 'fail', observed: obs };
@@ -222,7 +265,9 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
       const bad = tl.find((p) => !allowed.has(p.replicas));
       const path = replicaPath(tl).join(' → ');
       if (bad) return { status: 'fail', observed: `replicas ${bad.replicas} at t=${fmt(bad.t)} (path ${path})`, at: bad.t };
-      return final ? { status: 'pass', observed: `path ${path || 'no sample'}`, at: tl[tl.length - 1]?.t ?? 0 } : { status: 'pending', observed: `path ${path} so far` };
+      return final
+        ? { status: 'pass', observed: `path ${path || 'no sample'}`, at: tl[tl.length - 1]?.t ?? 0 }
+        : { status: 'pending', observed: `path ${path} so far` };
     }
     case 'step': {
       const path = replicaPath(tl);
@@ -231,7 +276,9 @@ function evaluateOne(e: ExpectationDef, tl: TimelinePoint[], ev: RunEvents, audi
         const at = tl.find((p, k) => k > 0 && p.replicas === e.to && tl[k - 1]!.replicas === e.from)?.t;
         return { status: 'pass', observed: `path ${path.join(' → ')}`, ...(at !== undefined ? { at } : {}) };
       }
-      return final ? { status: 'fail', observed: `path ${path.join(' → ') || 'no sample'}` } : { status: 'pending', observed: `path ${path.join(' → ')} so far` };
+      return final
+        ? { status: 'fail', observed: `path ${path.join(' → ') || 'no sample'}` }
+        : { status: 'pending', observed: `path ${path.join(' → ')} so far` };
     }
   }
 }
@@ -247,7 +294,14 @@ export function evaluateExpectations(
   const out: ExpectationResult[] = [];
   for (const e of exps) {
     const r = evaluateOne(e, timeline, events, audit, final, out[out.length - 1]);
-    out.push({ kind: e.kind, text: describeExpectation(e), ok: r.status === 'pending' ? null : r.status === 'pass', status: r.status, observed: r.observed, ...(r.at !== undefined ? { at: r.at } : {}) });
+    out.push({
+      kind: e.kind,
+      text: describeExpectation(e),
+      ok: r.status === 'pending' ? null : r.status === 'pass',
+      status: r.status,
+      observed: r.observed,
+      ...(r.at !== undefined ? { at: r.at } : {}),
+    });
   }
   return out;
 }

@@ -82,37 +82,102 @@ export function applyProfile(def: CaseDef, profile: Profile): ResolvedCase {
   };
 
   for (const k of ['pollingInterval', 'cooldownPeriod', 'initialCooldownPeriod', 'lagThreshold'] as const) {
-    apply(`settings.${k}`, () => outSettings[k], (v) => (outSettings[k] = v));
+    apply(
+      `settings.${k}`,
+      () => outSettings[k],
+      (v) => (outSettings[k] = v),
+    );
   }
   const beh: HpaBehavior | null = outSettings.behavior;
   for (const dir of ['scaleUp', 'scaleDown'] as const) {
     const r = beh?.[dir];
     if (!r) continue;
     if (r.stabilizationWindowSeconds !== undefined) {
-      apply(`settings.behavior.${dir}.stabilizationWindowSeconds`, () => r.stabilizationWindowSeconds!, (v) => (r.stabilizationWindowSeconds = v));
+      apply(
+        `settings.behavior.${dir}.stabilizationWindowSeconds`,
+        () => r.stabilizationWindowSeconds!,
+        (v) => (r.stabilizationWindowSeconds = v),
+      );
     }
-    (r.policies ?? []).forEach((p, i) => apply(`settings.behavior.${dir}.policies.${i}.periodSeconds`, () => p.periodSeconds, (v) => (p.periodSeconds = v)));
+    (r.policies ?? []).forEach((p, i) =>
+      apply(
+        `settings.behavior.${dir}.policies.${i}.periodSeconds`,
+        () => p.periodSeconds,
+        (v) => (p.periodSeconds = v),
+      ),
+    );
   }
-  apply('consumer.startupDelaySeconds', () => out.consumer.startupDelaySeconds, (v) => (out.consumer.startupDelaySeconds = v));
-  apply('hpa.syncSeconds', () => out.hpa.syncSeconds, (v) => (out.hpa.syncSeconds = v));
-  apply('hpa.downscaleWindowSeconds', () => out.hpa.downscaleWindowSeconds, (v) => (out.hpa.downscaleWindowSeconds = v));
-  apply('kafkaReadTimeoutSeconds', () => out.kafkaReadTimeoutSeconds, (v) => (out.kafkaReadTimeoutSeconds = v));
+  apply(
+    'consumer.startupDelaySeconds',
+    () => out.consumer.startupDelaySeconds,
+    (v) => (out.consumer.startupDelaySeconds = v),
+  );
+  apply(
+    'hpa.syncSeconds',
+    () => out.hpa.syncSeconds,
+    (v) => (out.hpa.syncSeconds = v),
+  );
+  apply(
+    'hpa.downscaleWindowSeconds',
+    () => out.hpa.downscaleWindowSeconds,
+    (v) => (out.hpa.downscaleWindowSeconds = v),
+  );
+  apply(
+    'kafkaReadTimeoutSeconds',
+    () => out.kafkaReadTimeoutSeconds,
+    (v) => (out.kafkaReadTimeoutSeconds = v),
+  );
   const pre = out.preconditions;
-  if (pre.deletedRecords) apply('preconditions.deletedRecords', () => pre.deletedRecords!, (v) => (pre.deletedRecords = v));
+  if (pre.deletedRecords)
+    apply(
+      'preconditions.deletedRecords',
+      () => pre.deletedRecords!,
+      (v) => (pre.deletedRecords = v),
+    );
   const outage = out.outage;
   if (outage) {
-    apply('outage.after', () => outage.after, (v) => (outage.after = v));
-    apply('outage.for', () => outage.for, (v) => (outage.for = v));
+    apply(
+      'outage.after',
+      () => outage.after,
+      (v) => (outage.after = v),
+    );
+    apply(
+      'outage.for',
+      () => outage.for,
+      (v) => (outage.for = v),
+    );
   }
   out.load.forEach((ph, i) => {
-    apply(`load.${i}.records`, () => ph.records, (v) => (ph.records = v));
-    apply(`load.${i}.after`, () => ph.after, (v) => (ph.after = v));
+    apply(
+      `load.${i}.records`,
+      () => ph.records,
+      (v) => (ph.records = v),
+    );
+    apply(
+      `load.${i}.after`,
+      () => ph.after,
+      (v) => (ph.after = v),
+    );
   });
   out.expectations.forEach((e: ExpectationDef, i) => {
-    if ('within' in e) apply(`expectations.${i}.within`, () => e.within, (v) => (e.within = v));
-    if (e.kind === 'stay') apply(`expectations.${i}.for`, () => e.for, (v) => (e.for = v));
+    if ('within' in e)
+      apply(
+        `expectations.${i}.within`,
+        () => e.within,
+        (v) => (e.within = v),
+      );
+    if (e.kind === 'stay')
+      apply(
+        `expectations.${i}.for`,
+        () => e.for,
+        (v) => (e.for = v),
+      );
   });
-  apply('timeout', () => out.timeout, (v) => (out.timeout = v));
+  apply(
+    'timeout',
+    () => out.timeout,
+    (v) => (out.timeout = v),
+  );
   if (F !== 1) refuseImpossible(def, settings, out, outSettings, F, scaled);
   return { def: out, settings: outSettings, profile: { fast: F !== 1, factor: F }, scaled };
 }
@@ -155,7 +220,11 @@ function refuseImpossible(
   if (!(was > act && now <= act)) return;
   const fields = scaled.filter((f) => /^load\.\d+\.records$/.test(f.path) && !f.pinned);
   // The largest whole factor under which the peak lag stays above the threshold.
-  const peakAt = (f: number): number => peakLagWithoutConsumers({ ...before, load: before.load.map((ph, j) => ({ ...ph, records: before.pin.includes(`load.${j}.records`) ? ph.records : scaleValue(ph.records, f) })) }, settings);
+  const peakAt = (f: number): number =>
+    peakLagWithoutConsumers(
+      { ...before, load: before.load.map((ph, j) => ({ ...ph, records: before.pin.includes(`load.${j}.records`) ? ph.records : scaleValue(ph.records, f) })) },
+      settings,
+    );
   let ok = Math.floor(F);
   while (ok > 1 && peakAt(ok) <= act) ok--;
   throw usageError(

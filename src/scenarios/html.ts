@@ -63,47 +63,89 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
   const YL = (v: number) => r1(M.t + ph - (v / lagMax.max) * ph);
   const YR = (v: number) => r1(M.t + ph - (v / repMax.max) * ph);
   const parts: string[] = [];
-  parts.push(`<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.name)}: lag, replicas, desired replicas and activity over time">`);
+  parts.push(
+    `<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.name)}: lag, replicas, desired replicas and activity over time">`,
+  );
   parts.push(`<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="#fff" stroke="#ccc"/>`);
   // activity band: one rect per sample interval where active
   for (let i = 0; i < tl.length; i++) {
     const p = tl[i]!;
     if (p.active !== true) continue;
     const next = tl[i + 1]?.t ?? p.t + 1;
-    parts.push(`<rect class="active" x="${X(p.t)}" y="${M.t}" width="${Math.max(0.5, r1(X(Math.min(next, xs.max)) - X(p.t)))}" height="${ph}" fill="#2ca02c" fill-opacity="0.08"/>`);
+    parts.push(
+      `<rect class="active" x="${X(p.t)}" y="${M.t}" width="${Math.max(0.5, r1(X(Math.min(next, xs.max)) - X(p.t)))}" height="${ph}" fill="#2ca02c" fill-opacity="0.08"/>`,
+    );
   }
   // grid + axes
   for (let t = 0; t <= xs.max + 1e-9; t += xs.step) {
-    parts.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${M.t}" y2="${M.t + ph}" stroke="#eee"/><text x="${X(t)}" y="${H - M.b + 16}" text-anchor="middle">${r1(t)}</text>`);
+    parts.push(
+      `<line x1="${X(t)}" x2="${X(t)}" y1="${M.t}" y2="${M.t + ph}" stroke="#eee"/><text x="${X(t)}" y="${H - M.b + 16}" text-anchor="middle">${r1(t)}</text>`,
+    );
   }
   for (let v = 0; v <= lagMax.max + 1e-9; v += lagMax.step) {
-    parts.push(`<line x1="${M.l}" x2="${M.l + pw}" y1="${YL(v)}" y2="${YL(v)}" stroke="#f2f2f2"/><text x="${M.l - 6}" y="${YL(v) + 4}" text-anchor="end" fill="#1f77b4">${v >= 10000 ? `${r1(v / 1000)}k` : r1(v)}</text>`);
+    parts.push(
+      `<line x1="${M.l}" x2="${M.l + pw}" y1="${YL(v)}" y2="${YL(v)}" stroke="#f2f2f2"/><text x="${M.l - 6}" y="${YL(v) + 4}" text-anchor="end" fill="#1f77b4">${v >= 10000 ? `${r1(v / 1000)}k` : r1(v)}</text>`,
+    );
   }
   for (let v = 0; v <= repMax.max + 1e-9; v += repMax.step) {
     parts.push(`<text class="rep-tick" x="${M.l + pw + 6}" y="${YR(v) + 4}" fill="#d62728">${r1(v)}</text>`);
   }
   const maxRc = c.settings.maxReplicaCount;
   if (maxRc <= repMax.max) {
-    parts.push(`<line class="max-replicas" x1="${M.l}" x2="${M.l + pw}" y1="${YR(maxRc)}" y2="${YR(maxRc)}" stroke="#d62728" stroke-opacity="0.35" stroke-dasharray="1 3"/>`);
+    parts.push(
+      `<line class="max-replicas" x1="${M.l}" x2="${M.l + pw}" y1="${YR(maxRc)}" y2="${YR(maxRc)}" stroke="#d62728" stroke-opacity="0.35" stroke-dasharray="1 3"/>`,
+    );
     parts.push(`<text x="${M.l + 4}" y="${YR(maxRc) - 4}" fill="#d62728" fill-opacity="0.7">maxReplicaCount ${maxRc}</text>`);
   }
   parts.push(`<text x="${M.l + pw / 2}" y="${H - 6}" text-anchor="middle">time (s)</text>`);
   parts.push(`<text transform="translate(14 ${M.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1f77b4">total lag (records)</text>`);
   parts.push(`<text transform="translate(${W - 12} ${M.t + ph / 2}) rotate(90)" text-anchor="middle" fill="#d62728">replicas</text>`);
-  const poly = (cls: string, pts: string[], style: string) => (pts.length ? `<polyline class="${cls}" data-points="${pts.length}" fill="none" ${style} points="${pts.join(' ')}"/>` : '');
+  const poly = (cls: string, pts: string[], style: string) =>
+    pts.length ? `<polyline class="${cls}" data-points="${pts.length}" fill="none" ${style} points="${pts.join(' ')}"/>` : '';
   if (pred.length) {
-    parts.push(poly('plan-replicas', pred.map((p) => `${X(p.t)},${YR(p.replicas)}`), 'stroke="#7f7f7f" stroke-width="2" stroke-dasharray="2 4"'));
+    parts.push(
+      poly(
+        'plan-replicas',
+        pred.map((p) => `${X(p.t)},${YR(p.replicas)}`),
+        'stroke="#7f7f7f" stroke-width="2" stroke-dasharray="2 4"',
+      ),
+    );
     // The plan's lag: the same blue as the observed lag, dashed and a little lighter, drawn under it.
     const pl = pred.filter((p) => p.lag !== undefined && p.lag !== null);
-    if (pl.length) parts.push(poly('plan-lag', pl.map((p) => `${X(p.t)},${YL(p.lag!)}`), 'stroke="#1f77b4" stroke-opacity="0.55" stroke-width="2" stroke-dasharray="7 4"'));
+    if (pl.length)
+      parts.push(
+        poly(
+          'plan-lag',
+          pl.map((p) => `${X(p.t)},${YL(p.lag!)}`),
+          'stroke="#1f77b4" stroke-opacity="0.55" stroke-width="2" stroke-dasharray="7 4"',
+        ),
+      );
   }
   const lagPts = tl.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`);
   parts.push(poly('lag', lagPts, 'stroke="#1f77b4" stroke-width="1.5"'));
   for (const o of overlays) {
-    parts.push(poly(`${o.cls}-lag`, o.timeline.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`), `stroke="${o.color}" stroke-opacity="0.5" stroke-width="1.5"`));
-    parts.push(poly(`${o.cls}-replicas`, o.timeline.map((p) => `${X(p.t)},${YR(p.replicas)}`), `stroke="${o.color}" stroke-width="2" stroke-dasharray="8 3"`));
+    parts.push(
+      poly(
+        `${o.cls}-lag`,
+        o.timeline.filter((p) => p.totalLag !== null).map((p) => `${X(p.t)},${YL(p.totalLag!)}`),
+        `stroke="${o.color}" stroke-opacity="0.5" stroke-width="1.5"`,
+      ),
+    );
+    parts.push(
+      poly(
+        `${o.cls}-replicas`,
+        o.timeline.map((p) => `${X(p.t)},${YR(p.replicas)}`),
+        `stroke="${o.color}" stroke-width="2" stroke-dasharray="8 3"`,
+      ),
+    );
   }
-  parts.push(poly('replicas', tl.map((p) => `${X(p.t)},${YR(p.replicas)}`), 'stroke="#d62728" stroke-width="2.5"'));
+  parts.push(
+    poly(
+      'replicas',
+      tl.map((p) => `${X(p.t)},${YR(p.replicas)}`),
+      'stroke="#d62728" stroke-width="2.5"',
+    ),
+  );
   // Desired replicas on top of the replicas, dashed and 3 px higher: where the two agree both stay visible.
   const desired = tl.filter((p) => p.desiredReplicas !== null).map((p) => `${X(p.t)},${r1(YR(p.desiredReplicas!) - 3)}`);
   parts.push(poly('desired', desired, 'stroke="#ff7f0e" stroke-width="2" stroke-dasharray="6 4"'));
@@ -125,7 +167,9 @@ export function renderChart(c: CaseReport, overlays: readonly ChartOverlay[] = [
   }
   if (beyond.length) {
     const text = beyond.map((d) => `${d.index + 1} at ${r1(d.t)} s`).join(', ');
-    parts.push(`<text class="deadlines-beyond" x="${M.l + pw - 4}" y="${M.t + ph - 4}" text-anchor="end" fill="#555" font-size="10">deadlines later: ${text} →</text>`);
+    parts.push(
+      `<text class="deadlines-beyond" x="${M.l + pw - 4}" y="${M.t + ph - 4}" text-anchor="end" fill="#555" font-size="10">deadlines later: ${text} →</text>`,
+    );
   }
   // Load start/end: the line across the plot, the label in the top margin (never over the data), staggered when close.
   let lastLabelX = -Infinity;
@@ -169,7 +213,10 @@ function pollPhaseNote(c: CaseReport): string {
 function caseSection(c: CaseReport, tl: TimelinePoint[]): string {
   const s = c.settings;
   const rows = c.expectations
-    .map((e, i) => `<tr class="${e.ok === true ? 'ok' : e.ok === false ? 'bad' : 'open'}"><td class="n">${i + 1}</td><td>${e.ok === true ? '✔' : e.ok === false ? '✘' : '–'}</td><td>${esc(e.text)}</td><td>${esc(e.observed)}</td></tr>`)
+    .map(
+      (e, i) =>
+        `<tr class="${e.ok === true ? 'ok' : e.ok === false ? 'bad' : 'open'}"><td class="n">${i + 1}</td><td>${e.ok === true ? '✔' : e.ok === false ? '✘' : '–'}</td><td>${esc(e.text)}</td><td>${esc(e.observed)}</td></tr>`,
+    )
     .join('\n');
   const eff = c.effective;
   const settingsList = [
@@ -180,7 +227,9 @@ function caseSection(c: CaseReport, tl: TimelinePoint[]): string {
     `lagThreshold ${s.lagThreshold}`,
     `activationLagThreshold ${s.activationLagThreshold}`,
     `offsetResetPolicy ${s.offsetResetPolicy}`,
-    ...(['scaleToZeroOnInvalidOffset', 'excludePersistentLag', 'allowIdleConsumers', 'limitToPartitionsWithLag'] as const).filter((k) => s[k]).map((k) => `${k}`),
+    ...(['scaleToZeroOnInvalidOffset', 'excludePersistentLag', 'allowIdleConsumers', 'limitToPartitionsWithLag'] as const)
+      .filter((k) => s[k])
+      .map((k) => `${k}`),
   ];
   return `<section>
 <h2>${esc(c.name)} <span class="verdict ${c.verdict}">${c.verdict}</span></h2>
@@ -192,8 +241,12 @@ ${c.prediction ? `<p class="note">${esc(c.prediction.note)}</p><p class="note po
 ${rows}
 </tbody></table>
 <details><summary>effective settings</summary><p>${esc(settingsList.join(' · '))}</p>
-${eff ? `<p>${esc(`topic ${eff.topic} (${eff.partitions} partitions), group ${eff.group}; consumer ${eff.consumer.processMs} ms/record, start-up ${eff.consumer.startupDelaySeconds} s; HPA sync ${eff.hpa.syncSeconds} s; load ${eff.load.map((l) => `${l.records}@${l.throughput}/s`).join(', ') || 'none'}`)}</p>
-${eff.scaled.length ? `<p>--fast changed: ${esc(eff.scaled.map((f) => `${f.path} ${f.from}→${f.to}${f.pinned ? ' (pinned)' : ''}`).join(', '))}</p>` : ''}` : ''}
+${
+  eff
+    ? `<p>${esc(`topic ${eff.topic} (${eff.partitions} partitions), group ${eff.group}; consumer ${eff.consumer.processMs} ms/record, start-up ${eff.consumer.startupDelaySeconds} s; HPA sync ${eff.hpa.syncSeconds} s; load ${eff.load.map((l) => `${l.records}@${l.throughput}/s`).join(', ') || 'none'}`)}</p>
+${eff.scaled.length ? `<p>--fast changed: ${esc(eff.scaled.map((f) => `${f.path} ${f.from}→${f.to}${f.pinned ? ' (pinned)' : ''}`).join(', '))}</p>` : ''}`
+    : ''
+}
 <p>${esc(c.description ?? '')}</p></details>
 </section>`;
 }
@@ -220,7 +273,11 @@ export function renderHtml(r: RunReport): string {
 <body>
 <h1>cma-demo run: ${r.passed ? 'passed' : r.interrupted ? 'interrupted' : 'failed'}</h1>
 <p class="meta">target ${esc(r.target)} · ${r.profile.fast ? `--fast, F = ${r.profile.factor}` : 'real time, F = 1'} · ${n('pass')} passed, ${n('fail')} failed, ${n('error')} errors, ${n('skipped')} skipped · started ${esc(r.startedAt)}${r.runId ? ` · run id ${esc(r.runId)}` : ''}<br>
-${esc(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(' · '))}</p>
+${esc(
+  Object.entries(r.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(' · '),
+)}</p>
 ${r.cases.map((c) => caseSection(c, c.timeline)).join('\n')}
 ${r.warnings.length ? `<h2>Warnings</h2><ul>${r.warnings.map((w) => `<li>${esc(w.message)} [${esc(w.code)}]</li>`).join('')}</ul>` : ''}
 </body></html>

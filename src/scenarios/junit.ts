@@ -3,14 +3,16 @@ import type { RunReport } from './report.js';
 
 /** Escapes text for XML and drops characters XML 1.0 cannot hold. */
 export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 const attrs = (o: Record<string, string | number>) =>
@@ -31,7 +33,9 @@ export function renderJUnit(r: RunReport, opts: { timestamp?: string } = {}): st
     timestamp: (opts.timestamp ?? r.startedAt).replace(/\.\d+Z$/, '').replace(/Z$/, ''),
   };
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites${attrs({ name: 'cma-demo', tests: suite.tests, failures: suite.failures, errors: suite.errors, skipped: suite.skipped, time: suite.time })}>`);
+  out.push(
+    `<testsuites${attrs({ name: 'cma-demo', tests: suite.tests, failures: suite.failures, errors: suite.errors, skipped: suite.skipped, time: suite.time })}>`,
+  );
   out.push(`  <testsuite${attrs(suite)}>`);
   out.push('    <properties>');
   out.push(`      <property${attrs({ name: 'target', value: r.target })}/>`);
@@ -42,7 +46,9 @@ export function renderJUnit(r: RunReport, opts: { timestamp?: string } = {}): st
     const open = `    <testcase${attrs({ name: c.name, classname: `cma-demo.${r.target}.${c.name.split('/')[0]!}`, file: c.file, time: c.durationSeconds.toFixed(3) })}`;
     const failed = c.expectations.filter((e) => e.ok !== true);
     const detail = c.expectations.map((e) => `${e.ok === true ? 'ok  ' : e.ok === false ? 'FAIL' : 'open'} ${e.text}: ${e.observed}`).join('\n');
-    const auditLine = c.audit ? `\naudit: produced ${c.audit.produced}, processed ${c.audit.processed}, lost ${c.audit.lost}, duplicates ${c.audit.duplicates}, scale-downs ${c.audit.scaleDowns}` : '';
+    const auditLine = c.audit
+      ? `\naudit: produced ${c.audit.produced}, processed ${c.audit.processed}, lost ${c.audit.lost}, duplicates ${c.audit.duplicates}, scale-downs ${c.audit.scaleDowns}`
+      : '';
     if (c.verdict === 'pass') {
       out.push(`${open}>`);
       out.push(`      <system-out>${xmlEscape(detail + auditLine)}</system-out>`);
@@ -53,7 +59,7 @@ export function renderJUnit(r: RunReport, opts: { timestamp?: string } = {}): st
       out.push('    </testcase>');
     } else if (c.verdict === 'fail') {
       const first = failed[0];
-      const message = first ? `expected: ${first.text}; observed: ${first.observed}` : c.reason ?? 'failed';
+      const message = first ? `expected: ${first.text}; observed: ${first.observed}` : (c.reason ?? 'failed');
       out.push(`${open}>`);
       out.push(`      <failure${attrs({ message, type: first?.kind ?? 'expectation' })}>${xmlEscape(detail + auditLine)}</failure>`);
       out.push('    </testcase>');

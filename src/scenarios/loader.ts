@@ -135,7 +135,8 @@ function semanticProblems(s: ScenarioFile, where: (segs: Seg[]) => number): Scen
       if (ph.topic !== undefined && !extra.has(ph.topic)) {
         add([...prefix, 'load', i, 'topic'], extra.size ? `names no extra topic (topics.extra: ${[...extra].join(', ')})` : 'needs topics.extra to name it');
       }
-      if (ph.abortEvery !== undefined && !ph.transactional) add([...prefix, 'load', i, 'abortEvery'], 'needs transactional: true (only a transaction can be aborted)');
+      if (ph.abortEvery !== undefined && !ph.transactional)
+        add([...prefix, 'load', i, 'abortEvery'], 'needs transactional: true (only a transaction can be aborted)');
     });
     (body.topics?.consumed ?? []).forEach((c, j) => {
       if (!extra.has(c)) add([...prefix, 'topics', 'consumed', j], `names no extra topic (topics.extra: ${[...extra].join(', ') || 'none'})`);
@@ -233,7 +234,10 @@ export interface CatalogueEntry {
 
 export function summaryOf(s: ScenarioFile): string {
   if (s.summary) return s.summary;
-  const first = s.description.trim().split(/(?<=\.)\s/)[0]!.replace(/\s+/g, ' ');
+  const first = s.description
+    .trim()
+    .split(/(?<=\.)\s/)[0]!
+    .replace(/\s+/g, ' ');
   return first.length > 100 ? first.slice(0, 99) + '…' : first;
 }
 
@@ -274,7 +278,12 @@ export function resolveScenarioArgs(args: string[], dir = catalogueDir()): strin
     } else {
       const f = ['.yaml', '.yml'].map((ext) => path.join(dir, a + ext)).find((p) => fs.existsSync(p));
       if (!f) {
-        const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => /\.ya?ml$/.test(x)).map((x) => x.replace(/\.ya?ml$/, '')) : [];
+        const names = fs.existsSync(dir)
+          ? fs
+              .readdirSync(dir)
+              .filter((x) => /\.ya?ml$/.test(x))
+              .map((x) => x.replace(/\.ya?ml$/, ''))
+          : [];
         throw usageError(`unknown case "${a}"`, `known cases: ${names.sort().join(', ')} (or pass a scenario file path, or all)`);
       }
       push(f);
@@ -332,7 +341,12 @@ export function expandCases(s: ScenarioFile, file: string, runId?: string): Case
         offsetReset: consumer.offsetReset,
         stallPartitions: consumer.stallPartitions ?? [],
       },
-      preconditions: { group: pre.group ?? 'committed-at-end', replicas: pre.replicas ?? 0, topic: pre.topic ?? 'fresh', ...(pre.deletedRecords ? { deletedRecords: pre.deletedRecords } : {}) },
+      preconditions: {
+        group: pre.group ?? 'committed-at-end',
+        replicas: pre.replicas ?? 0,
+        topic: pre.topic ?? 'fresh',
+        ...(pre.deletedRecords ? { deletedRecords: pre.deletedRecords } : {}),
+      },
       load: phases(pick('load')).map((ph) => (ph.topic !== undefined ? { ...ph, topic: full(ph.topic) } : ph)),
       extraTopics,
       consumedTopics: (tp.consumed ?? []).map(full),

@@ -93,17 +93,30 @@ export function renderText(r: RunReport): string {
           `${s.scaleToZeroOnInvalidOffset ? ', scaleToZeroOnInvalidOffset' : ''}${s.excludePersistentLag ? ', excludePersistentLag' : ''}${s.allowIdleConsumers ? ', allowIdleConsumers' : ''}${s.limitToPartitionsWithLag ? ', limitToPartitionsWithLag' : ''}`,
       );
       const e = c.effective;
-      lines.push(`  topic ${e.topic} (${e.partitions} partitions), group ${e.group}, consumer ${e.consumer.processMs} ms/record, start-up ${e.consumer.startupDelaySeconds} s, HPA sync ${e.hpa.syncSeconds} s`);
-      for (const [i, ph] of e.load.entries()) lines.push(`  load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}, ${ph.recordSize} B${ph.partitions ? ` on partitions ${ph.partitions.join(',')}` : ''}${ph.after ? ` after ${ph.after} s` : ''}${ph.when ? ` when ${ph.when}` : ''}`);
+      lines.push(
+        `  topic ${e.topic} (${e.partitions} partitions), group ${e.group}, consumer ${e.consumer.processMs} ms/record, start-up ${e.consumer.startupDelaySeconds} s, HPA sync ${e.hpa.syncSeconds} s`,
+      );
+      for (const [i, ph] of e.load.entries())
+        lines.push(
+          `  load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}, ${ph.recordSize} B${ph.partitions ? ` on partitions ${ph.partitions.join(',')}` : ''}${ph.after ? ` after ${ph.after} s` : ''}${ph.when ? ` when ${ph.when}` : ''}`,
+        );
       if (e.scaled.length) lines.push(`  --fast: ${e.scaled.map((f) => `${f.path} ${f.from}→${f.to}${f.pinned ? ' (pinned)' : ''}`).join(', ')}`);
     }
-    if (c.timeline.length) lines.push(`  replicas ${replicaPath(c.timeline).join(' → ')} (peak ${peakReplicas(c.timeline)}, ${c.timeline.length} samples over ${c.durationSeconds} s)`);
+    if (c.timeline.length)
+      lines.push(
+        `  replicas ${replicaPath(c.timeline).join(' → ')} (peak ${peakReplicas(c.timeline)}, ${c.timeline.length} samples over ${c.durationSeconds} s)`,
+      );
     for (const x of c.expectations) lines.push(`  ${x.ok === true ? '✔' : x.ok === false ? '✘' : '–'} ${x.text}: ${x.observed}`);
-    if (c.audit) lines.push(`  audit: produced ${c.audit.produced}, processed ${c.audit.processed}, lost ${c.audit.lost}, duplicates ${c.audit.duplicates}, graceful scale-downs ${c.audit.scaleDowns}`);
+    if (c.audit)
+      lines.push(
+        `  audit: produced ${c.audit.produced}, processed ${c.audit.processed}, lost ${c.audit.lost}, duplicates ${c.audit.duplicates}, graceful scale-downs ${c.audit.scaleDowns}`,
+      );
     for (const d of c.diagnostics) lines.push(`  diagnostics: ${d}`);
   }
   const n = (v: string) => r.cases.filter((c) => c.verdict === v).length;
   lines.push('');
-  lines.push(`${r.passed ? 'PASSED' : r.interrupted ? 'INTERRUPTED' : 'FAILED'}: ${n('pass')} passed, ${n('fail')} failed, ${n('error')} errors, ${n('skipped')} skipped`);
+  lines.push(
+    `${r.passed ? 'PASSED' : r.interrupted ? 'INTERRUPTED' : 'FAILED'}: ${n('pass')} passed, ${n('fail')} failed, ${n('error')} errors, ${n('skipped')} skipped`,
+  );
   return lines.join('\n') + '\n';
 }

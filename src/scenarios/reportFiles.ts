@@ -49,7 +49,11 @@ export function writeReportFiles(report: RunReport, p: ReportPaths): { written: 
     }
   }
   const error = failures.length
-    ? envError(`the verdict above stands, but writing the report failed: ${failures.join('; ')}`, 'check the folder and free space, then rerun with a writable --report-dir / --junit', 'REPORT_WRITE')
+    ? envError(
+        `the verdict above stands, but writing the report failed: ${failures.join('; ')}`,
+        'check the folder and free space, then rerun with a writable --report-dir / --junit',
+        'REPORT_WRITE',
+      )
     : null;
   return { written, error };
 }

@@ -43,7 +43,11 @@ const bool = (c: Obj | undefined): boolean | null => (c ? (c.status === 'True' ?
 export function scaledObjectPatch(current: Obj, s: ScaledObjectSettings, spec: Pick<CaseSpec, 'topic' | 'group' | 'annotations'>): Obj {
   const triggers = structuredClone((current.spec?.triggers ?? []) as Obj[]);
   const t = triggers.find((x) => x.type === 'kafka');
-  if (!t) throw new CmaError(`ScaledObject ${current.metadata?.name} has no kafka trigger`, { exitCode: ExitCode.ENV, hint: 'rerun cma-demo setup --only scaledobject' });
+  if (!t)
+    throw new CmaError(`ScaledObject ${current.metadata?.name} has no kafka trigger`, {
+      exitCode: ExitCode.ENV,
+      hint: 'rerun cma-demo setup --only scaledobject',
+    });
   t.metadata = {
     ...(t.metadata ?? {}),
     topic: spec.topic,
@@ -147,15 +151,26 @@ export class ClusterTarget implements Target {
     const kube = await this.k();
     this.spec = spec;
     const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
-    if (!so) throw new CmaError(`ScaledObject ${this.namespace}/${this.o.scaledObject} does not exist`, { exitCode: ExitCode.ENV, hint: 'run cma-demo setup first (or pass -n)' });
+    if (!so)
+      throw new CmaError(`ScaledObject ${this.namespace}/${this.o.scaledObject} does not exist`, {
+        exitCode: ExitCode.ENV,
+        hint: 'run cma-demo setup first (or pass -n)',
+      });
     const dep = await kube.get('deployment', this.o.app!, this.namespace);
-    if (!dep) throw new CmaError(`Deployment ${this.namespace}/${this.o.app} does not exist`, { exitCode: ExitCode.ENV, hint: 'run cma-demo setup --only consumer' });
+    if (!dep)
+      throw new CmaError(`Deployment ${this.namespace}/${this.o.app} does not exist`, { exitCode: ExitCode.ENV, hint: 'run cma-demo setup --only consumer' });
     this.savedSo ??= { spec: so.spec, annotations: so.metadata?.annotations ?? {} };
     this.savedArgs ??= (dep.spec.template.spec.containers[0].args ?? []) as string[];
-    await kube.patch('deployment', this.o.app!, this.namespace, [
-      { op: 'replace', path: '/spec/template/spec/containers/0/args', value: consumerArgs(this.savedArgs, spec) },
-      { op: 'add', path: '/spec/replicas', value: spec.startReplicas },
-    ], { type: 'json' });
+    await kube.patch(
+      'deployment',
+      this.o.app!,
+      this.namespace,
+      [
+        { op: 'replace', path: '/spec/template/spec/containers/0/args', value: consumerArgs(this.savedArgs, spec) },
+        { op: 'add', path: '/spec/replicas', value: spec.startReplicas },
+      ],
+      { type: 'json' },
+    );
     await kube.patch('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace, scaledObjectPatch(so, spec.settings, spec), { type: 'merge' });
     this.scaleDowns = 0;
     this.lastReplicas = spec.startReplicas;
@@ -256,7 +271,11 @@ export class ClusterTarget implements Target {
   }> {
     const kube = await this.k();
     const so = await kube.get('scaledobjects.keda.sh', this.o.scaledObject!, this.namespace);
-    const hpa = await kube.get('horizontalpodautoscalers.autoscaling', (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`, this.namespace);
+    const hpa = await kube.get(
+      'horizontalpodautoscalers.autoscaling',
+      (so?.status?.hpaName as string | undefined) ?? `keda-hpa-${this.o.scaledObject}`,
+      this.namespace,
+    );
     const cur = ((hpa?.status?.currentMetrics ?? []) as Obj[]).find((m) => m.type === 'External')?.external?.current;
     return {
       ready: bool(cond(so, 'Ready')),
@@ -311,9 +330,15 @@ export class ClusterTarget implements Target {
   }
 
   /** A TriggerAuthentication's secretTargetRef and the key names (never the values) of the Secrets it names. */
-  async triggerAuthentication(name: string, kind = 'TriggerAuthentication'): Promise<{ found: boolean; params: Array<{ parameter: string; secret: string; key: string }>; secretKeys: Record<string, string[] | null> }> {
+  async triggerAuthentication(
+    name: string,
+    kind = 'TriggerAuthentication',
+  ): Promise<{ found: boolean; params: Array<{ parameter: string; secret: string; key: string }>; secretKeys: Record<string, string[] | null> }> {
     const kube = await this.k();
-    const ta = kind === 'ClusterTriggerAuthentication' ? await kube.get('clustertriggerauthentications.keda.sh', name) : await kube.get('triggerauthentications.keda.sh', name, this.namespace);
+    const ta =
+      kind === 'ClusterTriggerAuthentication'
+        ? await kube.get('clustertriggerauthentications.keda.sh', name)
+        : await kube.get('triggerauthentications.keda.sh', name, this.namespace);
     if (!ta) return { found: false, params: [], secretKeys: {} };
     const params = ((ta.spec?.secretTargetRef ?? []) as Obj[]).map((r) => ({ parameter: String(r.parameter), secret: String(r.name), key: String(r.key) }));
     const secretKeys: Record<string, string[] | null> = {};
@@ -332,7 +357,9 @@ export class ClusterTarget implements Target {
     params: Array<{ parameter: string; secret: string; key: string }>,
     sasl: string | undefined,
   ): Promise<KafkaConnection | null> {
-    const mechanism = ({ scram_sha512: 'scram-sha-512', scram_sha256: 'scram-sha-256', plaintext: 'plain' } as const)[(sasl ?? '').toLowerCase() as 'plaintext'];
+    const mechanism = ({ scram_sha512: 'scram-sha-512', scram_sha256: 'scram-sha-256', plaintext: 'plain' } as const)[
+      (sasl ?? '').toLowerCase() as 'plaintext'
+    ];
     if (!mechanism) return null;
     const kube = await this.k();
     const value = async (parameter: string): Promise<string | null> => {
@@ -362,7 +389,9 @@ export class ClusterTarget implements Target {
     }
     if (this.savedArgs) {
       if (await kube.get('deployment', this.o.app!, this.namespace)) {
-        await kube.patch('deployment', this.o.app!, this.namespace, [{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: this.savedArgs }], { type: 'json' });
+        await kube.patch('deployment', this.o.app!, this.namespace, [{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: this.savedArgs }], {
+          type: 'json',
+        });
       }
       this.savedArgs = null;
     }
@@ -405,7 +434,10 @@ export class ClusterTarget implements Target {
     for (const [name, args] of items) {
       const r = await kube.run(args, { timeoutMs: 60_000 });
       const f = path.join(dir, name);
-      fs.writeFileSync(f, r.exitCode === 0 ? r.stdout : `# ${kube.bin} ${args.join(' ')} failed (exit ${r.exitCode}):\n# ${r.stderr.trim().split('\n').join('\n# ')}\n`);
+      fs.writeFileSync(
+        f,
+        r.exitCode === 0 ? r.stdout : `# ${kube.bin} ${args.join(' ')} failed (exit ${r.exitCode}):\n# ${r.stderr.trim().split('\n').join('\n# ')}\n`,
+      );
       files.push(f);
     }
     const vf = path.join(dir, 'versions.json');

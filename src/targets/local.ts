@@ -135,7 +135,9 @@ export class LocalTarget implements Target {
       }
       return this.broker;
     });
-    this.opts.log(`local target: Kafka at ${this.conn.brokers.join(',')} (${this.conn.securityProtocol}${this.conn.sasl ? ` as ${this.conn.sasl.username}` : ''}, from ${this.conn.source})${this.broker ? '' : '; no local broker'}`);
+    this.opts.log(
+      `local target: Kafka at ${this.conn.brokers.join(',')} (${this.conn.securityProtocol}${this.conn.sasl ? ` as ${this.conn.sasl.username}` : ''}, from ${this.conn.source})${this.broker ? '' : '; no local broker'}`,
+    );
     return this.conn;
   }
 
@@ -211,12 +213,17 @@ export class LocalTarget implements Target {
    */
   private readOffsets(spec: CaseSpec): Promise<PartitionOffsets[]> {
     const read = readPartitionOffsets(this.admin!, spec.group, spec.allTopics ? undefined : spec.topic);
-    return withTimeout(read, spec.kafkaReadTimeoutMs ?? 30_000, () => new Error(`kafka: no answer from the broker within ${((spec.kafkaReadTimeoutMs ?? 30_000) / 1000).toFixed(1)} s (i/o timeout)`));
+    return withTimeout(
+      read,
+      spec.kafkaReadTimeoutMs ?? 30_000,
+      () => new Error(`kafka: no answer from the broker within ${((spec.kafkaReadTimeoutMs ?? 30_000) / 1000).toFixed(1)} s (i/o timeout)`),
+    );
   }
 
   /** SIGSTOP to the local broker's process: connections stay open, requests wait unanswered until resumeBroker. */
   async pauseBroker(): Promise<void> {
-    if (!this.broker) throw envError('no local broker process to pause (the run names another Kafka)', 'run the case against the local broker (no --bootstrap-server)');
+    if (!this.broker)
+      throw envError('no local broker process to pause (the run names another Kafka)', 'run the case against the local broker (no --bootstrap-server)');
     if (this.pausedPid !== null) return;
     process.kill(this.broker.pid, 'SIGSTOP');
     this.pausedPid = this.broker.pid;
@@ -272,7 +279,16 @@ export class LocalTarget implements Target {
   private addPod(delayMs: number): void {
     const spec = this.spec!;
     const id = ++this.nextId;
-    const pod: Pod = { id, proc: null, timer: null, ready: false, terminating: false, exited: Promise.resolve(), logFile: path.join(this.workDir, `consumer-${id}.log`), auditFile: null };
+    const pod: Pod = {
+      id,
+      proc: null,
+      timer: null,
+      ready: false,
+      terminating: false,
+      exited: Promise.resolve(),
+      logFile: path.join(this.workDir, `consumer-${id}.log`),
+      auditFile: null,
+    };
     this.pods.push(pod);
     const start = () => {
       pod.timer = null;
@@ -286,15 +302,24 @@ export class LocalTarget implements Target {
   private spawnConsumer(pod: Pod, spec: CaseSpec): void {
     const f = this.opts.faults ?? {};
     const args = [
-      BIN, 'consume',
-      '--group', spec.group,
-      '--topic', [spec.topic, ...(spec.consumerTopics ?? [])].join(','),
-      '--offset-reset', spec.consumer.offsetReset,
-      '--process-ms', String(Math.max(0, Math.round(spec.consumer.processMs))),
-      '--session-timeout-ms', '6000',
-      '--heartbeat-interval-ms', '500',
-      '--commit-interval-ms', '500',
-      '--client-id', `cma-demo-${spec.group}-${pod.id}`,
+      BIN,
+      'consume',
+      '--group',
+      spec.group,
+      '--topic',
+      [spec.topic, ...(spec.consumerTopics ?? [])].join(','),
+      '--offset-reset',
+      spec.consumer.offsetReset,
+      '--process-ms',
+      String(Math.max(0, Math.round(spec.consumer.processMs))),
+      '--session-timeout-ms',
+      '6000',
+      '--heartbeat-interval-ms',
+      '500',
+      '--commit-interval-ms',
+      '500',
+      '--client-id',
+      `cma-demo-${spec.group}-${pod.id}`,
     ];
     if (spec.auditDir) {
       pod.auditFile = path.join(spec.auditDir, `consumer-${pod.id}.audit`);
@@ -417,4 +442,3 @@ export class LocalTarget implements Target {
     }
   }
 }
-

@@ -127,7 +127,13 @@ export function parseNumber(v: string | undefined, flag: string, rule: NumberRul
   if (special !== undefined) return special.value;
   const n = readNumber(t, { suffixes: rule.suffixes });
   if (n === null) {
-    if (/^-\s*[\d.]/.test(t)) throw bad(flag, v, what, `${hint}; ${rule.special?.some((s) => s.value < 0) ? 'no other negative value has a meaning here' : 'a negative value means nothing here'}`);
+    if (/^-\s*[\d.]/.test(t))
+      throw bad(
+        flag,
+        v,
+        what,
+        `${hint}; ${rule.special?.some((s) => s.value < 0) ? 'no other negative value has a meaning here' : 'a negative value means nothing here'}`,
+      );
     throw bad(flag, v, what, /^\d[\d_.]*m$/.test(t) ? `${hint} (M means million; a lower-case m is no number suffix)` : hint);
   }
   if (rule.integer && !Number.isInteger(n)) throw bad(flag, v, what, hint);

@@ -25,10 +25,11 @@ describe('cma-demo binary', () => {
     expect(r.exitCode).toBe(2);
   });
 
-  it('--help lists every command; a command\'s --help shows its options, its examples and the global options', async () => {
+  it("--help lists every command; a command's --help shows its options, its examples and the global options", async () => {
     const root = await runCli(['--help']);
     expect(root.exitCode).toBe(0);
-    for (const c of ['local', 'produce', 'lag', 'consume', 'setup', 'teardown', 'status', 'run', 'plan', 'lab']) expect(root.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['local', 'produce', 'lag', 'consume', 'setup', 'teardown', 'status', 'run', 'plan', 'lab'])
+      expect(root.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     const plan = await runCli(['plan', '--help']);
     expect(plan.exitCode).toBe(0);
     expect(plan.stdout).toContain('--consumer-rate <n>');

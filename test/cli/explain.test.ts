@@ -14,7 +14,7 @@ const SEED = path.resolve(ROOT, '../shared/seed-demo/ScaledObject.yaml');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-explain-cli-'));
 
 describe('cma-demo explain', () => {
-  it('Must show: a never-committed group on 10 partitions with the seed\'s ScaledObject ends with a verdict naming activationLagThreshold; -o json has the per-partition rules', async () => {
+  it("Must show: a never-committed group on 10 partitions with the seed's ScaledObject ends with a verdict naming activationLagThreshold; -o json has the per-partition rules", async () => {
     const topic = uniqueName('ex-cli');
     const group = uniqueName('ex-cli-g');
     await produceSequenced(topic, 500, { partitions: 10 });
@@ -26,14 +26,29 @@ describe('cma-demo explain', () => {
     expect(last).toMatch(/^verdict: never activates: 10 uncommitted partitions × 1 = 10, not above activationLagThreshold 10 — fix: /);
     expect(r.stdout).toContain('3. activation       no  10 is not above activationLagThreshold 10');
     expect(r.stderr).toContain('[SCALE_TARGET_KIND]');
-    expect(r.stderr.split('\n').find((l) => l.startsWith('explain:'))).toMatch(new RegExp(`explain: ScaledObject kafka-consumer-scaledobject \\(file\\), Kafka .*, group ${group}, topic ${topic}`));
+    expect(r.stderr.split('\n').find((l) => l.startsWith('explain:'))).toMatch(
+      new RegExp(`explain: ScaledObject kafka-consumer-scaledobject \\(file\\), Kafka .*, group ${group}, topic ${topic}`),
+    );
 
     const j = await runCli(['explain', '--group', group, '--topic', topic, '--scaledobject', SEED, '-o', 'json'], { env });
     expect(j.exitCode, j.stderr).toBe(0);
     const d = JSON.parse(j.stdout);
     expect(d.partitions).toHaveLength(10);
     for (const p of d.partitions) expect(p).toMatchObject({ topic, committedOffset: null, rule: 'no-commit-latest', setting: 'offsetResetPolicy', lag: 1 });
-    expect(d.steps.map((s: { id: string }) => s.id)).toEqual(['total', 'cap', 'metric', 'activation', 'keda', 'hpa-proposal', 'hpa-tolerance', 'hpa-min-max', 'hpa-scale-up', 'hpa-scale-down', 'fallback', 'replicas']);
+    expect(d.steps.map((s: { id: string }) => s.id)).toEqual([
+      'total',
+      'cap',
+      'metric',
+      'activation',
+      'keda',
+      'hpa-proposal',
+      'hpa-tolerance',
+      'hpa-min-max',
+      'hpa-scale-up',
+      'hpa-scale-down',
+      'fallback',
+      'replicas',
+    ]);
     expect(d.verdict).toMatchObject({ kind: 'never-activates', setting: 'activationLagThreshold', level: 'problem' });
     expect(d.versions).toEqual({ kedaModel: '2.18' });
     expect(d.warnings.map((w: { code: string }) => w.code)).toContain('SCALE_TARGET_KIND');
@@ -43,10 +58,22 @@ describe('cma-demo explain', () => {
     const topic = uniqueName('ex-cli2');
     const group = uniqueName('ex-cli2-g');
     await produceSequenced(topic, 500, { partitions: 10 });
-    await withAdmin((a) => a.commitOffsets(group, topic, Array.from({ length: 10 }, (_, partition) => ({ partition, offset: 0 }))));
-    const r = await runCli(['explain', '--group', group, '--topic', topic, '--scaledobject', SEED, '--watch', '--interval', '0.2', '--count', '2', '-o', 'json'], { env: cliEnv() });
+    await withAdmin((a) =>
+      a.commitOffsets(
+        group,
+        topic,
+        Array.from({ length: 10 }, (_, partition) => ({ partition, offset: 0 })),
+      ),
+    );
+    const r = await runCli(
+      ['explain', '--group', group, '--topic', topic, '--scaledobject', SEED, '--watch', '--interval', '0.2', '--count', '2', '-o', 'json'],
+      { env: cliEnv() },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
-    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const docs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(docs).toHaveLength(2);
     expect(docs[0].verdict.kind).toBe('activates');
     expect(docs[0].changed).toEqual([]);
@@ -71,7 +98,7 @@ describe('cma-demo explain', () => {
 });
 
 describe('cma-demo check', () => {
-  it('Must show: the seed\'s ScaledObject against a 3-partition topic exits 1 and lists the partition cap and the never-committed trap', async () => {
+  it("Must show: the seed's ScaledObject against a 3-partition topic exits 1 and lists the partition cap and the never-committed trap", async () => {
     const topic = uniqueName('ck');
     await produceSequenced(topic, 30, { partitions: 3 });
     const group = uniqueName('ck-g');
@@ -96,7 +123,13 @@ describe('cma-demo check', () => {
     const topic = uniqueName('ck-ok');
     const group = uniqueName('ck-ok-g');
     await produceSequenced(topic, 100, { partitions: 10 });
-    await withAdmin((a) => a.commitOffsets(group, topic, Array.from({ length: 10 }, (_, partition) => ({ partition, offset: 0 }))));
+    await withAdmin((a) =>
+      a.commitOffsets(
+        group,
+        topic,
+        Array.from({ length: 10 }, (_, partition) => ({ partition, offset: 0 })),
+      ),
+    );
     const fixed = path.join(tmp, 'fixed.yaml');
     fs.writeFileSync(fixed, fs.readFileSync(SEED, 'utf8').replace('kind: deployment', 'kind: Deployment').replace("unsafeSsl: 'true'", "unsafeSsl: 'false'"));
     const r = await runCli(['check', '--scaledobject', fixed, '--topic', topic, '--group', group, '-o', 'json'], { env: cliEnv() });
@@ -122,7 +155,7 @@ describe('cma-demo check', () => {
 });
 
 describe('cma-demo recommend', () => {
-  it('Must show: -o yaml prints a ScaledObject which, replayed by plan --scaledobject on its partition count, drains within 120 s of the load\'s end', async () => {
+  it("Must show: -o yaml prints a ScaledObject which, replayed by plan --scaledobject on its partition count, drains within 120 s of the load's end", async () => {
     const r = await runCli(['recommend', '--load', '1000000@10000', '--consumer-rate', '2000', '--drain-within', '120s', '-o', 'yaml']);
     expect(r.exitCode, r.stderr).toBe(0);
     const file = path.join(tmp, 'recommended.yaml');
@@ -152,10 +185,13 @@ describe('cma-demo recommend', () => {
 });
 
 describe('cma-demo recommend without --load', () => {
-  it('measures the topic\'s produce rate while a producer runs', async () => {
+  it("measures the topic's produce rate while a producer runs", async () => {
     const topic = uniqueName('rec-m');
     const env = cliEnv();
-    const producer = execa(process.execPath, [BIN, 'produce', '--topic', topic, '--partitions', '4', '--num-records', '200000', '--throughput', '2000'], { env: { NO_COLOR: '1', ...env }, reject: false });
+    const producer = execa(process.execPath, [BIN, 'produce', '--topic', topic, '--partitions', '4', '--num-records', '200000', '--throughput', '2000'], {
+      env: { NO_COLOR: '1', ...env },
+      reject: false,
+    });
     try {
       // Wait until records arrive (a condition, not a fixed sleep).
       const t0 = Date.now();
@@ -165,7 +201,10 @@ describe('cma-demo recommend without --load', () => {
         if (Date.now() - t0 > 60_000) throw new Error('the producer sent nothing');
         await new Promise((r) => setTimeout(r, 200));
       }
-      const r = await runCli(['recommend', '--topic', topic, '--measure', '3', '--duration', '60', '--consumer-rate', '500', '--drain-within', '2m', '-o', 'json'], { env });
+      const r = await runCli(
+        ['recommend', '--topic', topic, '--measure', '3', '--duration', '60', '--consumer-rate', '500', '--drain-within', '2m', '-o', 'json'],
+        { env },
+      );
       expect([0, 1]).toContain(r.exitCode);
       expect(r.stderr).toContain(`measuring the produce rate of topic ${topic} for 3 s`);
       const d = JSON.parse(r.stdout);

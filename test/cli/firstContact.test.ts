@@ -96,7 +96,7 @@ describe('run takes the Kafka connection options', () => {
     expect(r.stderr).toContain('--security-protocol (or the CMA_DEMO_* twin) given with --target cluster but no --bootstrap-server');
   });
 
-  it('CMA_DEMO_SECURITY_PROTOCOL=SASL_PLAINTEXT runs case1 through the local broker\'s SCRAM listener', async () => {
+  it("CMA_DEMO_SECURITY_PROTOCOL=SASL_PLAINTEXT runs case1 through the local broker's SCRAM listener", async () => {
     const k = requireTestKafka();
     const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-')); // the run's TMPDIR: its temp dirs must be gone afterwards
     const env = cliEnv({ CMA_DEMO_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', TMPDIR: tmp });
@@ -109,7 +109,10 @@ describe('run takes the Kafka connection options', () => {
   it('--bootstrap-server on the local target runs the case against that Kafka and starts no broker', async () => {
     const k = requireTestKafka();
     const state = fs.mkdtempSync(path.join(scratch, 'state-')); // no broker recorded here: one would have to be started
-    const r = await runCli(['run', 'case1', '--target', 'local', '--fast', '--run-id', `bs${process.pid}`, '--bootstrap-server', k.bootstrap], { env: { CMA_DEMO_STATE: state }, timeout: 300_000 });
+    const r = await runCli(['run', 'case1', '--target', 'local', '--fast', '--run-id', `bs${process.pid}`, '--bootstrap-server', k.bootstrap], {
+      env: { CMA_DEMO_STATE: state },
+      timeout: 300_000,
+    });
     expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toContain(`local target: Kafka at ${k.bootstrap} (PLAINTEXT, from --bootstrap-server); no local broker`);
     expect(fs.existsSync(path.join(state, 'local-kafka', 'state.json'))).toBe(false);
@@ -134,7 +137,7 @@ describe('an unreachable cluster', () => {
     expect(setup.stderr).toContain('cma-demo setup --dry-run --platform openshift|kubernetes');
   });
 
-  it('setup --platform kubernetes prints one short message, not kubectl\'s retries', async () => {
+  it("setup --platform kubernetes prints one short message, not kubectl's retries", async () => {
     const r = await runCli(['setup', '--platform', 'kubernetes', '--kubeconfig', kubeconfig]);
     expect(r.exitCode, r.stderr).toBe(3);
     expect(r.stderr.match(/no such host/g)).toHaveLength(1);
@@ -169,11 +172,18 @@ process.stderr.write('fake kubectl: unexpected ' + a.join(' ') + '\\n'); process
   it('lists what would be deleted on stdout, deletes nothing, needs no --yes', async () => {
     const r = await runCli(['teardown', '--dry-run', '-n', 'demo-ns'], { env: { CMA_DEMO_KUBECTL: fake, CMA_DEMO_STATE: scratch } });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['would delete ScaledObject/cma-demo-consumer -n demo-ns', 'would delete Deployment/cma-demo-consumer -n demo-ns']);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'would delete ScaledObject/cma-demo-consumer -n demo-ns',
+      'would delete Deployment/cma-demo-consumer -n demo-ns',
+    ]);
     expect(r.stderr).toContain('(context fake-ctx)');
     expect(fs.existsSync(deletes)).toBe(false);
     const j = await runCli(['-o', 'json', 'teardown', '--dry-run', '-n', 'demo-ns'], { env: { CMA_DEMO_KUBECTL: fake, CMA_DEMO_STATE: scratch } });
-    expect(JSON.parse(j.stdout)).toMatchObject({ dryRun: true, context: 'fake-ctx', wouldDelete: [{ object: 'ScaledObject/cma-demo-consumer -n demo-ns' }, { object: 'Deployment/cma-demo-consumer -n demo-ns' }] });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      dryRun: true,
+      context: 'fake-ctx',
+      wouldDelete: [{ object: 'ScaledObject/cma-demo-consumer -n demo-ns' }, { object: 'Deployment/cma-demo-consumer -n demo-ns' }],
+    });
   });
 
   it('teardown and status --help show examples', async () => {

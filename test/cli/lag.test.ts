@@ -43,10 +43,16 @@ describe('cma-demo lag', () => {
     const env = cliEnv();
     await withAdmin(async (a) => {
       await a.ensureTopic(topic, 2);
-      await a.commitOffsets(group, topic, [{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }]);
+      await a.commitOffsets(group, topic, [
+        { partition: 0, offset: 0 },
+        { partition: 1, offset: 0 },
+      ]);
     });
     expect((await runCli(['produce', '--topic', topic, '--num-records', '600'], { env })).exitCode).toBe(0);
-    const r = await runCli(['lag', '--group', group, '--topic', topic, '--exclude-persistent-lag', '--watch', '--interval', '0.3', '--count', '2', '-o', 'json'], { env });
+    const r = await runCli(
+      ['lag', '--group', group, '--topic', topic, '--exclude-persistent-lag', '--watch', '--interval', '0.3', '--count', '2', '-o', 'json'],
+      { env },
+    );
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -81,7 +87,9 @@ describe('cma-demo lag', () => {
   });
 
   it('--scaledobject: the seed file gives group, topic and thresholds, and its kind mistake becomes a warning', async () => {
-    const r = await runCli(['lag', '--scaledobject', path.join(ROOT, '../shared/seed-demo/ScaledObject.yaml'), '--lag-threshold', '100', '-o', 'json'], { env: cliEnv() });
+    const r = await runCli(['lag', '--scaledobject', path.join(ROOT, '../shared/seed-demo/ScaledObject.yaml'), '--lag-threshold', '100', '-o', 'json'], {
+      env: cliEnv(),
+    });
     // The seed's topic test-in may not exist on the test broker: then exit 3 naming it; otherwise a document.
     if (r.exitCode === 0) {
       const d = JSON.parse(r.stdout);

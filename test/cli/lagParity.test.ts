@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { cliEnv, uniqueName, withAdmin } from '../helpers/kafka.js';
 
 describe('cma-demo lag: KEDA parity', () => {
-  it('--partition-limitation 0,2-3 on the issue\'s example: totalLag 701, metric 701; neighbour without it 1501 / 800', async () => {
+  it("--partition-limitation 0,2-3 on the issue's example: totalLag 701, metric 701; neighbour without it 1501 / 800", async () => {
     const topic = uniqueName('pl');
     const group = uniqueName('g');
     const env = cliEnv();

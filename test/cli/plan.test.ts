@@ -17,7 +17,14 @@ describe('cma-demo plan', () => {
     expect(doc.peak).toBe(9);
     expect(doc.returnToZeroS).toBe(165);
     expect(doc.settings).toMatchObject({ pollingInterval: 30, cooldownPeriod: 30, lagThreshold: 200, activationLagThreshold: 10, maxReplicaCount: 10 });
-    expect(doc.assumptions).toMatchObject({ partitions: 10, consumerRate: 2000, podStartDelayS: 10, boundary: 'exclusive', firstKedaPollS: 15, firstHpaSyncS: 5 });
+    expect(doc.assumptions).toMatchObject({
+      partitions: 10,
+      consumerRate: 2000,
+      podStartDelayS: 10,
+      boundary: 'exclusive',
+      firstKedaPollS: 15,
+      firstHpaSyncS: 5,
+    });
     expect(doc.timeline[0]).toEqual({ t: 0, replicas: 0, desiredReplicas: null, active: false, lag: 0, metric: 0 });
     expect(Object.keys(doc.timeline[20]).sort()).toEqual(['active', 'desiredReplicas', 'lag', 'metric', 'replicas', 't']);
     expect(doc.variants.map((v: { name: string; peak: number }) => [v.name, v.peak])).toContainEqual(['inclusive-boundary', 7]);

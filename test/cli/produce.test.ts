@@ -12,7 +12,8 @@ describe('cma-demo produce', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.records).toBe(20000);
-    for (const k of ['recordsPerSec', 'mbPerSec', 'avgLatencyMs', 'maxLatencyMs', 'p50Ms', 'p95Ms', 'p99Ms', 'p999Ms', 'durationMs']) expect(typeof doc[k]).toBe('number');
+    for (const k of ['recordsPerSec', 'mbPerSec', 'avgLatencyMs', 'maxLatencyMs', 'p50Ms', 'p95Ms', 'p99Ms', 'p999Ms', 'durationMs'])
+      expect(typeof doc[k]).toBe('number');
     expect(Math.abs(doc.recordsPerSec - 5000) / 5000).toBeLessThan(0.1);
     expect(r.stderr.split('\n')[0]).toMatch(/^produce: Kafka 127\.0\.0\.1:\d+ PLAINTEXT \[local broker\], topic /);
     expect(r.stderr).toContain('created with 10 partitions');

@@ -32,9 +32,13 @@ afterAll(async () => {
 });
 
 const spec: CaseSpec = {
-  name: 'case-x', topic: 'case-topic', group: 'case-group', partitions: 4,
+  name: 'case-x',
+  topic: 'case-topic',
+  group: 'case-group',
+  partitions: 4,
   settings: { ...DEFAULT_SETTINGS, maxReplicaCount: 4, lagThreshold: 50, pollingInterval: 5 },
-  consumer: { processMs: 3, startupDelayMs: 0, offsetReset: 'earliest' }, startReplicas: 0,
+  consumer: { processMs: 3, startupDelayMs: 0, offsetReset: 'earliest' },
+  startReplicas: 0,
   annotations: { 'autoscaling.keda.sh/paused-replicas': '2' },
 };
 
@@ -75,21 +79,57 @@ describe('ClusterTarget', () => {
     expect(empty).toMatchObject({ desiredReplicas: null, active: null, metric: null });
     await lab.k(['scale', 'deployment', 'kafka-consumer', '-n', ns, '--replicas=3']);
     await lab.setStatus('deployment', 'kafka-consumer', ns, { observedGeneration: 2, replicas: 3, readyReplicas: 2, availableReplicas: 2 });
-    await lab.k(['apply', '--server-side', '--field-manager=keda', '-f', '-'], JSON.stringify({
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'keda-hpa-kafka-consumer-scaledobject', namespace: ns },
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'External', external: { metric: { name: 's0-kafka-test-in', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'kafka-consumer-scaledobject' } } }, target: { type: 'AverageValue', averageValue: '200' } } }] },
-    }));
+    await lab.k(
+      ['apply', '--server-side', '--field-manager=keda', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'keda-hpa-kafka-consumer-scaledobject', namespace: ns },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' },
+          minReplicas: 1,
+          maxReplicas: 10,
+          metrics: [
+            {
+              type: 'External',
+              external: {
+                metric: { name: 's0-kafka-test-in', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'kafka-consumer-scaledobject' } } },
+                target: { type: 'AverageValue', averageValue: '200' },
+              },
+            },
+          ],
+        },
+      }),
+    );
     await lab.setStatus('horizontalpodautoscalers.autoscaling', 'keda-hpa-kafka-consumer-scaledobject', ns, {
-      currentReplicas: 3, desiredReplicas: 5, currentMetrics: [{ type: 'External', external: { metric: { name: 's0-kafka-test-in' }, current: { averageValue: '333m' } } }],
+      currentReplicas: 3,
+      desiredReplicas: 5,
+      currentMetrics: [{ type: 'External', external: { metric: { name: 's0-kafka-test-in' }, current: { averageValue: '333m' } } }],
     });
     await lab.setStatus('scaledobjects.keda.sh', 'kafka-consumer-scaledobject', ns, {
       hpaName: 'keda-hpa-kafka-consumer-scaledobject',
-      conditions: [{ type: 'Ready', status: 'True' }, { type: 'Active', status: 'True' }, { type: 'Fallback', status: 'False' }],
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'Active', status: 'True' },
+        { type: 'Fallback', status: 'False' },
+      ],
     });
     const s = await t.sample();
     expect(s).toEqual({ replicas: 3, readyReplicas: 2, desiredReplicas: 5, active: true, metric: null });
     expect(await t.conditions()).toEqual({ ready: true, active: true, fallback: false, hpa: { current: 3, desired: 5, metric: 0.333 } });
-    expect(argv.some((a) => a.includes('--raw') && a.some((x) => x.startsWith('/apis/external.metrics.k8s.io/v1beta1/namespaces/' + ns + '/s0-kafka-test-in?labelSelector=scaledobject.keda.sh%2Fname%3Dkafka-consumer-scaledobject')))).toBe(true);
+    expect(
+      argv.some(
+        (a) =>
+          a.includes('--raw') &&
+          a.some((x) =>
+            x.startsWith(
+              '/apis/external.metrics.k8s.io/v1beta1/namespaces/' +
+                ns +
+                '/s0-kafka-test-in?labelSelector=scaledobject.keda.sh%2Fname%3Dkafka-consumer-scaledobject',
+            ),
+          ),
+      ),
+    ).toBe(true);
   });
 
   it('connection() discovers bootstrap and credentials from the cluster and reaches the broker; diagnostics hold no secret', async () => {
@@ -103,7 +143,16 @@ describe('ClusterTarget', () => {
     await admin.close();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-diag-'));
     const files = await t.diagnostics(path.join(dir, 'diag'));
-    expect(files.map((f) => path.basename(f))).toEqual(['events.yaml', 'scaledobject.yaml', 'hpa.yaml', 'deployment.yaml', 'keda-operator.log', 'keda-metrics-apiserver.log', 'consumer.log', 'versions.json']);
+    expect(files.map((f) => path.basename(f))).toEqual([
+      'events.yaml',
+      'scaledobject.yaml',
+      'hpa.yaml',
+      'deployment.yaml',
+      'keda-operator.log',
+      'keda-metrics-apiserver.log',
+      'consumer.log',
+      'versions.json',
+    ]);
     expect(fs.readFileSync(path.join(dir, 'diag', 'scaledobject.yaml'), 'utf8')).toMatch(/kind: ScaledObject/);
     expect(fs.readFileSync(path.join(dir, 'diag', 'keda-operator.log'), 'utf8')).toMatch(/^# kubectl logs .* failed/);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'diag', 'versions.json'), 'utf8'))).toMatchObject({ kubernetes: 'v1.33.13', platform: 'kubernetes' });

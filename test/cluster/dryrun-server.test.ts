@@ -15,7 +15,10 @@ const state = tempState();
 
 beforeAll(async () => {
   // allSettled: when one lab fails to start, the other is still stopped in afterAll
-  const [a, b] = await Promise.allSettled([startLab({ strimzi: '0.51', openshift: true, log: labLog }), startLab({ strimzi: 'v1', openshift: false, log: labLog })]);
+  const [a, b] = await Promise.allSettled([
+    startLab({ strimzi: '0.51', openshift: true, log: labLog }),
+    startLab({ strimzi: 'v1', openshift: false, log: labLog }),
+  ]);
   if (a.status === 'fulfilled') lab051 = a.value;
   if (b.status === 'fulfilled') labV1 = b.value;
   if (a.status === 'rejected') throw a.reason;
@@ -32,7 +35,12 @@ const dry = async (lab: Lab, args: string[]) => {
 };
 
 describe('setup --dry-run=server validates every rendered manifest', () => {
-  for (const [platform, api] of [['openshift', 'v1beta2'], ['openshift', 'v1'], ['kubernetes', 'v1beta2'], ['kubernetes', 'v1']] as const) {
+  for (const [platform, api] of [
+    ['openshift', 'v1beta2'],
+    ['openshift', 'v1'],
+    ['kubernetes', 'v1beta2'],
+    ['kubernetes', 'v1'],
+  ] as const) {
     it(`${platform} with kafka.strimzi.io/${api} on Strimzi 0.51 (serves both)`, async () => {
       const r = await dry(lab051, ['--platform', platform, '--strimzi-api', api, '--image', 'quay.io/x/y:1']);
       expect(r.stderr).not.toMatch(/error:/);
@@ -50,7 +58,10 @@ describe('setup --dry-run=server validates every rendered manifest', () => {
       expect(r.doc!.strimziApi).toBe('v1');
       const strimzi = r.doc!.results.filter((x) => /^Kafka/.test(x.object));
       expect(strimzi.length).toBe(5);
-      expect(strimzi.every((x) => x.result === 'valid'), JSON.stringify(strimzi)).toBe(true);
+      expect(
+        strimzi.every((x) => x.result === 'valid'),
+        JSON.stringify(strimzi),
+      ).toBe(true);
     }
   });
   it('failing variant: v1beta2 manifests are not served by Strimzi 1.2', async () => {
@@ -71,18 +82,50 @@ describe('setup --dry-run=server validates every rendered manifest', () => {
     const objs = allObjects(renderSetup(p, loadTemplates()));
     await kube.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda-cma-kafka' } } as never]);
     for (const [kind, mutate] of [
-      ['BuildConfig', (o: any) => { o.spec.strategy.dockerStrategy.dockerfilePth = 'x'; }],
-      ['ImageStream', (o: any) => { o.spec.lookupPolicy.locl = true; }],
-      ['Kafka', (o: any) => { o.spec.kafka.listners = []; }],
-      ['ScaledObject', (o: any) => { o.spec.maxReplicaCount = 'ten'; }],
-      ['Deployment', (o: any) => { o.spec.template.spec.terminationGracePeriodSecond = 60; }],
-      ['Subscription', (o: any) => { o.spec.chanel = 'stable'; }],
+      [
+        'BuildConfig',
+        (o: any) => {
+          o.spec.strategy.dockerStrategy.dockerfilePth = 'x';
+        },
+      ],
+      [
+        'ImageStream',
+        (o: any) => {
+          o.spec.lookupPolicy.locl = true;
+        },
+      ],
+      [
+        'Kafka',
+        (o: any) => {
+          o.spec.kafka.listners = [];
+        },
+      ],
+      [
+        'ScaledObject',
+        (o: any) => {
+          o.spec.maxReplicaCount = 'ten';
+        },
+      ],
+      [
+        'Deployment',
+        (o: any) => {
+          o.spec.template.spec.terminationGracePeriodSecond = 60;
+        },
+      ],
+      [
+        'Subscription',
+        (o: any) => {
+          o.spec.chanel = 'stable';
+        },
+      ],
     ] as const) {
       const o = structuredClone(objs.find((x) => x.kind === kind)!);
       if (o.metadata.namespace) o.metadata.namespace = 'keda-cma-kafka';
       await expect(kube.apply([o], { dryRun: 'server' }), `${kind} as rendered`).resolves.toBeTruthy();
       mutate(o);
-      await expect(kube.apply([o], { dryRun: 'server' }), `${kind} with a typo`).rejects.toThrow(/unknown field|Invalid value|invalid type|strict decoding|field not declared/);
+      await expect(kube.apply([o], { dryRun: 'server' }), `${kind} with a typo`).rejects.toThrow(
+        /unknown field|Invalid value|invalid type|strict decoding|field not declared/,
+      );
     }
   });
 });

@@ -29,9 +29,27 @@ async function hpaStatus(o: { average: string; desired: number; able?: { status:
     desiredReplicas: o.desired,
     currentMetrics: [{ type: 'External', external: { metric: { name: `s0-kafka-${topic}` }, current: { averageValue: o.average } } }],
     conditions: [
-      { type: 'AbleToScale', status: o.able?.status ?? 'True', reason: o.able?.reason ?? 'ReadyForNewScale', message: 'recommended size matches current size', lastTransitionTime: '2026-01-01T00:00:00Z' },
-      { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count from external metric', lastTransitionTime: '2026-01-01T00:00:00Z' },
-      { type: 'ScalingLimited', status: 'False', reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      {
+        type: 'AbleToScale',
+        status: o.able?.status ?? 'True',
+        reason: o.able?.reason ?? 'ReadyForNewScale',
+        message: 'recommended size matches current size',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+      {
+        type: 'ScalingActive',
+        status: 'True',
+        reason: 'ValidMetricFound',
+        message: 'the HPA was able to successfully calculate a replica count from external metric',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+      {
+        type: 'ScalingLimited',
+        status: 'False',
+        reason: 'DesiredWithinRange',
+        message: 'the desired count is within the acceptable range',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
     ],
   });
 }
@@ -40,14 +58,21 @@ async function soStatus(active: 'True' | 'False'): Promise<void> {
     hpaName: HPA,
     conditions: [
       { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is defined correctly and is ready for scaling' },
-      { type: 'Active', status: active, reason: active === 'True' ? 'ScalerActive' : 'ScalerNotActive', message: 'Scaling is performed because triggers are active' },
+      {
+        type: 'Active',
+        status: active,
+        reason: active === 'True' ? 'ScalerActive' : 'ScalerNotActive',
+        message: 'Scaling is performed because triggers are active',
+      },
       { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' },
     ],
   });
 }
 
 const explainJson = async () => {
-  const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'explain', SO, '--group', group, '--topic', topic, '--reread', '0', '-o', 'json'], { CMA_DEMO_STATE: state });
+  const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'explain', SO, '--group', group, '--topic', topic, '--reread', '0', '-o', 'json'], {
+    CMA_DEMO_STATE: state,
+  });
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stdout + r.stderr).not.toContain(password);
   return JSON.parse(r.stdout);
@@ -59,18 +84,52 @@ beforeAll(async () => {
   await applyRenderedSetup(kube, ns);
   for (let i = 0; i < 40 && !(await kube.get('kafkausers.kafka.strimzi.io', 'admin', ns))?.status?.secret; i++) await new Promise((r) => setTimeout(r, 250));
   await produceSequenced(topic, 400, { partitions: 4 });
-  await withAdmin((a) => a.commitOffsets(group, topic, [0, 1, 2, 3].map((partition) => ({ partition, offset: 0 }))));
+  await withAdmin((a) =>
+    a.commitOffsets(
+      group,
+      topic,
+      [0, 1, 2, 3].map((partition) => ({ partition, offset: 0 })),
+    ),
+  );
   await lab.k(['scale', 'deployment', 'kafka-consumer', '-n', ns, '--replicas=3']);
-  await lab.k(['apply', '--server-side', '--field-manager=keda', '-f', '-'], JSON.stringify({
-    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: HPA, namespace: ns },
-    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'External', external: { metric: { name: `s0-kafka-${topic}`, selector: { matchLabels: { 'scaledobject.keda.sh/name': SO } } }, target: { type: 'AverageValue', averageValue: '200' } } }] },
-  }));
-  await lab.k(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'Event', metadata: { name: `${SO}.test1`, namespace: ns },
-    involvedObject: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: SO, namespace: ns },
-    reason: 'KEDAScaleTargetActivated', message: 'Scaled apps/v1.Deployment kafka-consumer from 0 to 1', type: 'Normal', count: 1,
-    firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z', source: { component: 'keda-operator' },
-  }));
+  await lab.k(
+    ['apply', '--server-side', '--field-manager=keda', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: HPA, namespace: ns },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: 'External',
+            external: {
+              metric: { name: `s0-kafka-${topic}`, selector: { matchLabels: { 'scaledobject.keda.sh/name': SO } } },
+              target: { type: 'AverageValue', averageValue: '200' },
+            },
+          },
+        ],
+      },
+    }),
+  );
+  await lab.k(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${SO}.test1`, namespace: ns },
+      involvedObject: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: SO, namespace: ns },
+      reason: 'KEDAScaleTargetActivated',
+      message: 'Scaled apps/v1.Deployment kafka-consumer from 0 to 1',
+      type: 'Normal',
+      count: 1,
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:00:00Z',
+      source: { component: 'keda-operator' },
+    }),
+  );
 }, 300_000);
 afterAll(async () => {
   await player?.stop();
@@ -96,11 +155,15 @@ describe('explain on a cluster', () => {
       'ScalingActive=True/ValidMetricFound',
       'ScalingLimited=False/DesiredWithinRange',
     ]);
-    expect(d.cluster.scaledObject.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(['Ready=True', 'Active=True', 'Fallback=False']);
+    expect(d.cluster.scaledObject.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual([
+      'Ready=True',
+      'Active=True',
+      'Fallback=False',
+    ]);
     expect(d.cluster.events).toEqual([expect.objectContaining({ object: `ScaledObject/${SO}`, reason: 'KEDAScaleTargetActivated', type: 'Normal' })]);
   });
 
-  it('neighbour: the HPA\'s figures agree with the chain → nothing flagged', async () => {
+  it("neighbour: the HPA's figures agree with the chain → nothing flagged", async () => {
     await hpaStatus({ average: '133334m', desired: 2 });
     const d = await explainJson();
     expect(d.cluster.metric).toBe(400);
@@ -109,7 +172,7 @@ describe('explain on a cluster', () => {
     expect(d.warnings.map((w: { code: string }) => w.code)).not.toContain('DESIRED_MISMATCH');
   });
 
-  it('a desired count the HPA\'s AbleToScale condition accounts for (ScaleDownStabilized) is shown, not flagged', async () => {
+  it("a desired count the HPA's AbleToScale condition accounts for (ScaleDownStabilized) is shown, not flagged", async () => {
     await hpaStatus({ average: '133334m', desired: 3, able: { status: 'True', reason: 'ScaleDownStabilized' } });
     const d = await explainJson();
     const desired = d.cluster.mismatches.find((m: { field: string }) => m.field === 'desiredReplicas');
@@ -117,12 +180,12 @@ describe('explain on a cluster', () => {
     expect(desired.text).toContain('AbleToScale ScaleDownStabilized accounts for it');
   });
 
-  it('the ScaledObject\'s Active condition disagreeing with the computed activity is flagged; text shows the cluster section', async () => {
+  it("the ScaledObject's Active condition disagreeing with the computed activity is flagged; text shows the cluster section", async () => {
     await soStatus('False');
     const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'explain', SO, '--group', group, '--topic', topic, '--reread', '0'], { CMA_DEMO_STATE: state });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`ScaledObject ${SO}: Ready=True (ScaledObjectReady`);
-    expect(r.stdout).toContain('MISMATCH active: computed active, the ScaledObject\'s Active condition is False');
+    expect(r.stdout).toContain("MISMATCH active: computed active, the ScaledObject's Active condition is False");
     expect(r.stdout).toMatch(/3\. activation\s+yes .*\[cluster: no MISMATCH\]/);
     expect(r.stderr).toContain('[ACTIVE_MISMATCH]');
     await soStatus('True');
@@ -140,16 +203,21 @@ describe('explain on a cluster', () => {
   });
 
   it('a ScaledObject that does not exist → exit 3 naming it, nothing on stdout', async () => {
-    const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'explain', 'no-such-so', '--group', group, '--topic', topic, '-o', 'json'], { CMA_DEMO_STATE: state });
+    const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'explain', 'no-such-so', '--group', group, '--topic', topic, '-o', 'json'], {
+      CMA_DEMO_STATE: state,
+    });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain(`ScaledObject ${ns}/no-such-so does not exist`);
     expect(r.stdout).toBe('');
   });
 });
 
-describe('check on a cluster: the TriggerAuthentication\'s Secret and a handshake with its credentials', () => {
+describe("check on a cluster: the TriggerAuthentication's Secret and a handshake with its credentials", () => {
   const secret = (data: Record<string, string>) =>
-    lab.k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keda-kafka-credential', namespace: ns }, stringData: data }));
+    lab.k(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keda-kafka-credential', namespace: ns }, stringData: data }),
+    );
   const check = async () => {
     const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'check', SO, '--group', group, '--topic', topic, '-o', 'json'], { CMA_DEMO_STATE: state });
     expect([0, 1], r.stderr).toContain(r.exitCode);

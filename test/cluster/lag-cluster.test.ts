@@ -25,14 +25,36 @@ beforeAll(async () => {
   for (let i = 0; i < 40 && !(await kube.get('kafkausers.kafka.strimzi.io', 'admin', ns))?.status?.secret; i++) await new Promise((r) => setTimeout(r, 250));
   await produceSequenced(topic, 400, { partitions: 4 });
   await lab.k(['scale', 'deployment', 'kafka-consumer', '-n', ns, '--replicas=3']);
-  await lab.k(['apply', '--server-side', '--field-manager=keda', '-f', '-'], JSON.stringify({
-    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'keda-hpa-kafka-consumer-scaledobject', namespace: ns },
-    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'External', external: { metric: { name: 's0-kafka-test-in', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'kafka-consumer-scaledobject' } } }, target: { type: 'AverageValue', averageValue: '200' } } }] },
-  }));
+  await lab.k(
+    ['apply', '--server-side', '--field-manager=keda', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'keda-hpa-kafka-consumer-scaledobject', namespace: ns },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: 'External',
+            external: {
+              metric: { name: 's0-kafka-test-in', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'kafka-consumer-scaledobject' } } },
+              target: { type: 'AverageValue', averageValue: '200' },
+            },
+          },
+        ],
+      },
+    }),
+  );
   await lab.setStatus('horizontalpodautoscalers.autoscaling', 'keda-hpa-kafka-consumer-scaledobject', ns, { currentReplicas: 3, desiredReplicas: 5 });
   await lab.setStatus('scaledobjects.keda.sh', 'kafka-consumer-scaledobject', ns, {
     hpaName: 'keda-hpa-kafka-consumer-scaledobject',
-    conditions: [{ type: 'Ready', status: 'True' }, { type: 'Active', status: 'True' }, { type: 'Fallback', status: 'False' }],
+    conditions: [
+      { type: 'Ready', status: 'True' },
+      { type: 'Active', status: 'True' },
+      { type: 'Fallback', status: 'False' },
+    ],
   });
 }, 300_000);
 afterAll(async () => {
@@ -43,10 +65,15 @@ afterAll(async () => {
 const lagArgs = ['--group', group, '--topic', topic, '--offset-reset-policy', 'earliest'];
 
 describe('lag --target cluster', () => {
-  it('--watch -o json: every sample carries the computed view and the cluster\'s (HPA, Deployment, Active), KEDA\'s metric unread → mismatch null', async () => {
-    const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'lag', ...lagArgs, '--watch', '--interval', '0.3', '--count', '2', '-o', 'json'], { CMA_DEMO_STATE: state });
+  it("--watch -o json: every sample carries the computed view and the cluster's (HPA, Deployment, Active), KEDA's metric unread → mismatch null", async () => {
+    const r = await cli(lab, ['--target', 'cluster', '-n', ns, 'lag', ...lagArgs, '--watch', '--interval', '0.3', '--count', '2', '-o', 'json'], {
+      CMA_DEMO_STATE: state,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     for (const l of lines) {
       expect(l.totalLag).toBe(400);

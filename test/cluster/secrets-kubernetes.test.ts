@@ -35,17 +35,29 @@ describe('secrets on Kubernetes (fake oc as a recording kubectl)', () => {
   it('the KafkaUser password reaches the credential Secret but no output and no kubectl argv of setup, status, teardown (fake oc)', async () => {
     expect(password.length).toBeGreaterThan(8);
     const outputs: string[] = [];
-    const setup = await cli(lab, ['setup', '-n', ns, '--image', 'quay.io/example/cma-demo:test', '--topic', topic, '--partitions', '3', '--max-replicas', '3', '--timeout', '60'], env);
+    const setup = await cli(
+      lab,
+      ['setup', '-n', ns, '--image', 'quay.io/example/cma-demo:test', '--topic', topic, '--partitions', '3', '--max-replicas', '3', '--timeout', '60'],
+      env,
+    );
     outputs.push(setup.stdout, setup.stderr);
     expect(setup.stderr).not.toMatch(/error:/);
     expect(setup.exitCode).toBe(0);
     const sec = JSON.parse(await lab.k(['get', 'secret', 'keda-kafka-credential', '-n', ns, '-o', 'json']));
     expect(Buffer.from(sec.data.password, 'base64').toString()).toBe(password);
-    for (const args of [['status', '-n', ns], ['-o', 'json', 'status', '-n', ns], ['teardown', '-n', ns, '--yes']]) {
+    for (const args of [
+      ['status', '-n', ns],
+      ['-o', 'json', 'status', '-n', ns],
+      ['teardown', '-n', ns, '--yes'],
+    ]) {
       const r = await cli(lab, args, env);
       outputs.push(r.stdout, r.stderr);
     }
-    const argvs = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).argv as string[]);
+    const argvs = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).argv as string[]);
     // the recorder really saw the work: the credential Secret's apply and a read of the KafkaUser's Secret
     expect(argvs.length).toBeGreaterThan(20);
     expect(argvs.some((a) => a.includes('apply') && a.includes('--server-side'))).toBe(true);

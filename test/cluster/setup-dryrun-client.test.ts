@@ -12,7 +12,20 @@ describe('setup --dry-run (client)', () => {
     expect(r.exitCode).toBe(0);
     expect(YAML.parseAllDocuments(r.stdout)).toHaveLength(1);
     const kinds = kindsOf(r.stdout);
-    for (const k of ['Namespace', 'OperatorGroup', 'KedaController', 'KafkaNodePool', 'Kafka', 'KafkaUser', 'KafkaTopic', 'ImageStream', 'BuildConfig', 'Deployment', 'TriggerAuthentication', 'ScaledObject']) {
+    for (const k of [
+      'Namespace',
+      'OperatorGroup',
+      'KedaController',
+      'KafkaNodePool',
+      'Kafka',
+      'KafkaUser',
+      'KafkaTopic',
+      'ImageStream',
+      'BuildConfig',
+      'Deployment',
+      'TriggerAuthentication',
+      'ScaledObject',
+    ]) {
       expect(kinds, k).toContain(k);
     }
     expect(kinds.filter((k) => k === 'Subscription')).toHaveLength(2);
@@ -24,7 +37,8 @@ describe('setup --dry-run (client)', () => {
   it('--platform kubernetes prints none of the OpenShift/OLM kinds; operators as # would apply <URL>', async () => {
     const r = await runCli(['setup', '--dry-run', '--platform', 'kubernetes'], { env: noCluster });
     expect(r.exitCode).toBe(0);
-    for (const k of ['Subscription', 'OperatorGroup', 'KedaController', 'ImageStream', 'BuildConfig', 'Route']) expect(r.stdout).not.toMatch(new RegExp(`kind: ${k}\\b`));
+    for (const k of ['Subscription', 'OperatorGroup', 'KedaController', 'ImageStream', 'BuildConfig', 'Route'])
+      expect(r.stdout).not.toMatch(new RegExp(`kind: ${k}\\b`));
     expect(r.stdout).toMatch(/^ *# would apply https:\/\/github\.com\/kedacore\/keda\/releases\/download\/v2\.20\.2\/keda-2\.20\.2\.yaml$/m);
     expect(r.stdout).toMatch(/# would apply https:\/\/github\.com\/strimzi\/.*1\.2\.0\.yaml/);
     expect(r.stdout).toMatch(/apiVersion: kafka\.strimzi\.io\/v1\n/);
@@ -67,6 +81,8 @@ describe('setup --dry-run (client)', () => {
     const r = await runCli(['setup', '--dry-run', '--platform', 'openshift'], { env: noCluster });
     const so = (YAML.parse(r.stdout).items as any[]).find((o) => o.kind === 'ScaledObject');
     expect(so.spec).toMatchObject({ pollingInterval: 30, cooldownPeriod: 30, minReplicaCount: 0, maxReplicaCount: 10, scaleTargetRef: { kind: 'Deployment' } });
-    expect(r.stdout).toMatch(/# ScaledObject: pollingInterval 30, cooldownPeriod 30, min 0, max 10, lagThreshold 200, activationLagThreshold 10, offsetResetPolicy latest/);
+    expect(r.stdout).toMatch(
+      /# ScaledObject: pollingInterval 30, cooldownPeriod 30, min 0, max 10, lagThreshold 200, activationLagThreshold 10, offsetResetPolicy latest/,
+    );
   });
 });

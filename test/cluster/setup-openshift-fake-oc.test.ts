@@ -38,27 +38,56 @@ afterAll(async () => {
 async function seedUserSecret(ns: string, user = 'admin'): Promise<void> {
   await lab.kubectl(['create', 'namespace', ns]);
   const k = requireTestKafka();
-  await lab.k(['apply', '--server-side', '--field-manager=user-operator', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'Secret', metadata: { name: user, namespace: ns },
-    data: { password: Buffer.from(password).toString('base64'), 'sasl.jaas.config': Buffer.from(`org.apache.kafka.common.security.scram.ScramLoginModule required username="${k.username}" password="${password}";`).toString('base64') },
-  }));
+  await lab.k(
+    ['apply', '--server-side', '--field-manager=user-operator', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: user, namespace: ns },
+      data: {
+        password: Buffer.from(password).toString('base64'),
+        'sasl.jaas.config': Buffer.from(
+          `org.apache.kafka.common.security.scram.ScramLoginModule required username="${k.username}" password="${password}";`,
+        ).toString('base64'),
+      },
+    }),
+  );
 }
 
 async function labelledVersions(ns: string): Promise<Record<string, string>> {
-  const kinds = 'namespaces,operatorgroups.operators.coreos.com,subscriptions.operators.coreos.com,kedacontrollers.keda.sh,kafkanodepools.kafka.strimzi.io,kafkas.kafka.strimzi.io,kafkausers.kafka.strimzi.io,kafkatopics.kafka.strimzi.io,secrets,triggerauthentications.keda.sh,imagestreams.image.openshift.io,buildconfigs.build.openshift.io,deployments,scaledobjects.keda.sh';
+  const kinds =
+    'namespaces,operatorgroups.operators.coreos.com,subscriptions.operators.coreos.com,kedacontrollers.keda.sh,kafkanodepools.kafka.strimzi.io,kafkas.kafka.strimzi.io,kafkausers.kafka.strimzi.io,kafkatopics.kafka.strimzi.io,secrets,triggerauthentications.keda.sh,imagestreams.image.openshift.io,buildconfigs.build.openshift.io,deployments,scaledobjects.keda.sh';
   const out = JSON.parse(await lab.k(['get', kinds, '--all-namespaces', '-l', 'app.kubernetes.io/managed-by=cma-demo', '-o', 'json']));
   const m: Record<string, string> = {};
-  for (const o of out.items) if (!o.metadata.namespace || [ns, 'openshift-keda', 'openshift-operators'].includes(o.metadata.namespace)) m[`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`] = o.metadata.resourceVersion;
+  for (const o of out.items)
+    if (!o.metadata.namespace || [ns, 'openshift-keda', 'openshift-operators'].includes(o.metadata.namespace))
+      m[`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`] = o.metadata.resourceVersion;
   return m;
 }
 
-const readOcLog = (): any[] => (fs.existsSync(ocLog) ? fs.readFileSync(ocLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const readOcLog = (): any[] =>
+  fs.existsSync(ocLog)
+    ? fs
+        .readFileSync(ocLog, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 describe('setup on OpenShift (fake oc)', () => {
   it('an existing KedaController is never re-specced: a foreign watchNamespace stops setup (exit 3), a covering one is left untouched (fake oc)', async () => {
     const ns = uniqueName('kc');
     player.opts = { ...player.opts, namespace: ns, faults: {} };
-    await lab.k(['apply', '--server-side', '--field-manager=cma-operator', '-f', '-'], JSON.stringify({ apiVersion: 'keda.sh/v1alpha1', kind: 'KedaController', metadata: { name: 'keda', namespace: 'openshift-keda' }, spec: { watchNamespace: 'someone-else' } }));
+    await lab.k(
+      ['apply', '--server-side', '--field-manager=cma-operator', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'KedaController',
+        metadata: { name: 'keda', namespace: 'openshift-keda' },
+        spec: { watchNamespace: 'someone-else' },
+      }),
+    );
     await lab.setStatus('kedacontrollers.keda.sh', 'keda', 'openshift-keda', { phase: 'Installation Succeeded', reason: 'KEDA v2.19.0 is installed' });
     const bad = await cli(lab, ['setup', '-n', ns, '--only', 'keda', '--timeout', '20'], env());
     expect(bad.exitCode).toBe(3);
@@ -77,12 +106,18 @@ describe('setup on OpenShift (fake oc)', () => {
 
   it('a Subscription with ResolutionFailed fails fast with its reason (fake oc)', async () => {
     const ns = uniqueName('sub');
-    player.opts = { ...player.opts, namespace: ns, faults: { subscription: { reason: 'ConstraintsNotSatisfiable', message: 'no operators found in channel stable of package amq-streams' } } };
+    player.opts = {
+      ...player.opts,
+      namespace: ns,
+      faults: { subscription: { reason: 'ConstraintsNotSatisfiable', message: 'no operators found in channel stable of package amq-streams' } },
+    };
     const t0 = Date.now();
     const r = await cli(lab, ['setup', '-n', ns, '--only', 'operators', '--timeout', '120'], env());
     expect(r.exitCode).toBe(3);
     expect(Date.now() - t0).toBeLessThan(60_000); // fail fast, not the 120 s timeout
-    expect(r.stderr).toMatch(/Subscription openshift-keda\/openshift-custom-metrics-autoscaler-operator: waiting for .status.installedCSV, the cluster reports ConstraintsNotSatisfiable/);
+    expect(r.stderr).toMatch(
+      /Subscription openshift-keda\/openshift-custom-metrics-autoscaler-operator: waiting for .status.installedCSV, the cluster reports ConstraintsNotSatisfiable/,
+    );
     expect(r.stderr).toMatch(/hint: inspect it with/);
     await lab.k(['delete', 'subscriptions.operators.coreos.com', '--all', '-n', 'openshift-keda']);
     await lab.k(['delete', 'subscriptions.operators.coreos.com', '--all', '-n', 'openshift-operators']);
@@ -108,14 +143,34 @@ describe('setup on OpenShift (fake oc)', () => {
     await produceSequenced(`${topic}-out`, 0, { partitions: 4 });
     await withAdmin((a) => a.commitOffsets(group, topic, [{ partition: 0, offset: 1 }]));
     fs.rmSync(ocLog, { force: true });
-    const args = ['-o', 'json', 'setup', '-n', ns, '--topic', topic, '--audit-topic', `${topic}-out`, '--group', group, '--partitions', '4', '--max-replicas', '4', '--timeout', '60'];
+    const args = [
+      '-o',
+      'json',
+      'setup',
+      '-n',
+      ns,
+      '--topic',
+      topic,
+      '--audit-topic',
+      `${topic}-out`,
+      '--group',
+      group,
+      '--partitions',
+      '4',
+      '--max-replicas',
+      '4',
+      '--timeout',
+      '60',
+    ];
     const r1 = await cli(lab, args, env());
     expect(r1.stderr).not.toMatch(/error:/);
     expect(r1.exitCode).toBe(0);
     const rep = JSON.parse(r1.stdout);
     expect(rep.steps.map((s: any) => s.id)).toEqual(['namespace', 'operators', 'keda', 'kafka', 'credentials', 'consumer', 'scaledobject']);
     expect(rep.steps.every((s: any) => s.status === 'ok')).toBe(true);
-    expect(rep.steps.find((s: any) => s.id === 'credentials').notes.join(' ')).toMatch(/pre-committed 3 partition\(s\) .* \(1 already committed, left unchanged\)/);
+    expect(rep.steps.find((s: any) => s.id === 'credentials').notes.join(' ')).toMatch(
+      /pre-committed 3 partition\(s\) .* \(1 already committed, left unchanged\)/,
+    );
     const committed = await withAdmin((a) => a.committedOffsets(group, [topic]), saslConnection());
     const ends = await withAdmin((a) => a.endOffsets(topic));
     for (const e of ends) {
@@ -157,10 +212,18 @@ describe('setup on OpenShift (fake oc)', () => {
 
   it('Kafka NotReady with a reason other than Creating fails fast naming resource, condition, reason and next step; a rerun resumes (fake oc)', async () => {
     const ns = uniqueName('kf');
-    player.opts = { ...player.opts, namespace: ns, faults: { kafkaNotReady: { reason: 'InvalidResourceException', message: 'Unsupported Kafka.spec.kafka.version: 4.0.0' } } };
+    player.opts = {
+      ...player.opts,
+      namespace: ns,
+      faults: { kafkaNotReady: { reason: 'InvalidResourceException', message: 'Unsupported Kafka.spec.kafka.version: 4.0.0' } },
+    };
     const r = await cli(lab, ['setup', '-n', ns, '--only', 'namespace,kafka', '--timeout', '120'], env());
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`Kafka ${ns}/demo-cluster: waiting for condition Ready=True, the cluster reports InvalidResourceException: Unsupported Kafka.spec.kafka.version`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `Kafka ${ns}/demo-cluster: waiting for condition Ready=True, the cluster reports InvalidResourceException: Unsupported Kafka.spec.kafka.version`,
+      ),
+    );
     expect(r.stderr).toMatch(/hint: see `.* get kafka demo-cluster -o yaml`/);
     player.opts = { ...player.opts, faults: {} };
     const again = await cli(lab, ['setup', '-n', ns, '--only', 'namespace,kafka', '--timeout', '60'], env());
@@ -170,7 +233,16 @@ describe('setup on OpenShift (fake oc)', () => {
 
   it('a KafkaTopic Ready=False KafkaError (replicas > brokers on the cluster) fails fast (fake oc)', async () => {
     const ns = uniqueName('kt');
-    player.opts = { ...player.opts, namespace: ns, faults: { topic: { reason: 'KafkaError', message: 'org.apache.kafka.common.errors.InvalidReplicationFactorException: Unable to replicate the partition 3 time(s)' } } };
+    player.opts = {
+      ...player.opts,
+      namespace: ns,
+      faults: {
+        topic: {
+          reason: 'KafkaError',
+          message: 'org.apache.kafka.common.errors.InvalidReplicationFactorException: Unable to replicate the partition 3 time(s)',
+        },
+      },
+    };
     const r = await cli(lab, ['setup', '-n', ns, '--only', 'namespace,kafka', '--timeout', '120'], env());
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/KafkaTopic .*\/test-in: waiting for condition Ready=True, the cluster reports KafkaError: .*InvalidReplicationFactorException/);
@@ -181,7 +253,9 @@ describe('setup on OpenShift (fake oc)', () => {
     player.opts = { ...player.opts, namespace: ns, faults: { silent: ['Kafka'] } };
     const r = await cli(lab, ['setup', '-n', ns, '--only', 'namespace,kafka', '--timeout', '3'], env());
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`Kafka ${ns}/demo-cluster: timed out after 3 s waiting for condition Ready=True \\(last seen: no Ready condition yet\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(`Kafka ${ns}/demo-cluster: timed out after 3 s waiting for condition Ready=True \\(last seen: no Ready condition yet\\)`),
+    );
     expect(r.stderr).toMatch(/longer --timeout/);
     player.opts = { ...player.opts, faults: {} };
   });
@@ -189,7 +263,11 @@ describe('setup on OpenShift (fake oc)', () => {
   it('a failing step stops its parallel siblings: Kafka fails while the KedaController wait is aborted, not timed out (fake oc)', async () => {
     const ns = uniqueName('par');
     await lab.kubectl(['delete', 'kedacontrollers.keda.sh', 'keda', '-n', 'openshift-keda', '--ignore-not-found']);
-    player.opts = { ...player.opts, namespace: ns, faults: { silent: ['KedaController'], kafkaNotReady: { reason: 'InvalidResourceException', message: 'bad listener' } } };
+    player.opts = {
+      ...player.opts,
+      namespace: ns,
+      faults: { silent: ['KedaController'], kafkaNotReady: { reason: 'InvalidResourceException', message: 'bad listener' } },
+    };
     const t0 = Date.now();
     const r = await cli(lab, ['-o', 'json', 'setup', '-n', ns, '--only', 'namespace,keda,kafka', '--timeout', '120'], env());
     expect(r.exitCode).toBe(3);

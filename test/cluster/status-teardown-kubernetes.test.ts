@@ -28,7 +28,27 @@ afterAll(async () => {
 
 describe('setup, status and teardown on Kubernetes', () => {
   it('setup skips installed operators (says so), applies v1 Strimzi objects and records the target', async () => {
-    const r = await cli(lab, ['-o', 'json', 'setup', '-n', ns, '--image', 'quay.io/example/cma-demo:test', '--topic', topic, '--partitions', '3', '--max-replicas', '3', '--timeout', '60'], env);
+    const r = await cli(
+      lab,
+      [
+        '-o',
+        'json',
+        'setup',
+        '-n',
+        ns,
+        '--image',
+        'quay.io/example/cma-demo:test',
+        '--topic',
+        topic,
+        '--partitions',
+        '3',
+        '--max-replicas',
+        '3',
+        '--timeout',
+        '60',
+      ],
+      env,
+    );
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.exitCode).toBe(0);
     const rep = JSON.parse(r.stdout);
@@ -45,10 +65,20 @@ describe('setup, status and teardown on Kubernetes', () => {
   });
 
   it('status is green once KEDA has made its HPA, and red (exit 3) with a hint when a piece is missing', async () => {
-    await lab.k(['apply', '--server-side', '--field-manager=keda', '-f', '-'], JSON.stringify({
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'keda-hpa-kafka-consumer-scaledobject', namespace: ns },
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'External', external: { metric: { name: 's0-kafka-t' }, target: { type: 'AverageValue', averageValue: '200' } } }] },
-    }));
+    await lab.k(
+      ['apply', '--server-side', '--field-manager=keda', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'keda-hpa-kafka-consumer-scaledobject', namespace: ns },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kafka-consumer' },
+          minReplicas: 1,
+          maxReplicas: 3,
+          metrics: [{ type: 'External', external: { metric: { name: 's0-kafka-t' }, target: { type: 'AverageValue', averageValue: '200' } } }],
+        },
+      }),
+    );
     const ok = await cli(lab, ['-o', 'json', 'status'], env);
     const doc = JSON.parse(ok.stdout);
     expect(doc.checks.filter((c: any) => c.state !== 'ok')).toEqual([]);
@@ -74,7 +104,15 @@ describe('setup, status and teardown on Kubernetes', () => {
 
   it('teardown --yes --all removes every labelled object in reverse order and touches nothing unlabelled', async () => {
     await lab.k(['create', 'configmap', 'users-own', '-n', ns, '--from-literal=a=b']);
-    await lab.k(['apply', '--server-side', '--field-manager=someone', '-f', '-'], JSON.stringify({ apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaTopic', metadata: { name: 'users-topic', namespace: ns, labels: { 'strimzi.io/cluster': 'demo-cluster' } }, spec: { partitions: 1, replicas: 1 } }));
+    await lab.k(
+      ['apply', '--server-side', '--field-manager=someone', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'KafkaTopic',
+        metadata: { name: 'users-topic', namespace: ns, labels: { 'strimzi.io/cluster': 'demo-cluster' } },
+        spec: { partitions: 1, replicas: 1 },
+      }),
+    );
     const before = JSON.parse(await lab.k(['get', 'kafkatopics.kafka.strimzi.io', 'users-topic', '-n', ns, '-o', 'json']));
     const r = await cli(lab, ['-o', 'json', 'teardown', '--yes', '--all', '-n', ns], env);
     expect(r.stderr).not.toMatch(/error:/);
@@ -86,7 +124,18 @@ describe('setup, status and teardown on Kubernetes', () => {
     expect(idx('Deployment')).toBeLessThan(idx('KafkaTopic'));
     expect(idx('KafkaUser')).toBeLessThan(idx('Kafka'));
     expect(idx('Kafka')).toBeLessThan(idx('Namespace'));
-    const left = JSON.parse(await lab.k(['get', 'scaledobjects.keda.sh,triggerauthentications.keda.sh,deployments,secrets,kafkatopics.kafka.strimzi.io,kafkausers.kafka.strimzi.io,kafkas.kafka.strimzi.io,kafkanodepools.kafka.strimzi.io', '-n', ns, '-l', 'app.kubernetes.io/managed-by=cma-demo', '-o', 'json']));
+    const left = JSON.parse(
+      await lab.k([
+        'get',
+        'scaledobjects.keda.sh,triggerauthentications.keda.sh,deployments,secrets,kafkatopics.kafka.strimzi.io,kafkausers.kafka.strimzi.io,kafkas.kafka.strimzi.io,kafkanodepools.kafka.strimzi.io',
+        '-n',
+        ns,
+        '-l',
+        'app.kubernetes.io/managed-by=cma-demo',
+        '-o',
+        'json',
+      ]),
+    );
     expect(left.items).toEqual([]);
     const after = JSON.parse(await lab.k(['get', 'kafkatopics.kafka.strimzi.io', 'users-topic', '-n', ns, '-o', 'json']));
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);

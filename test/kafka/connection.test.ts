@@ -60,7 +60,21 @@ describe('Kafka connection against the shared test broker', () => {
   it('a wrong password through the binary: exit 3, a clear error on stderr, nothing on stdout', async () => {
     const k = requireTestKafka();
     const r = await runCli(
-      ['consume', '--bootstrap-server', k.saslBootstrap, '--security-protocol', 'SASL_PLAINTEXT', '--username', k.username, '--group', uniqueName('g'), '--topic', 'x', '-o', 'json'],
+      [
+        'consume',
+        '--bootstrap-server',
+        k.saslBootstrap,
+        '--security-protocol',
+        'SASL_PLAINTEXT',
+        '--username',
+        k.username,
+        '--group',
+        uniqueName('g'),
+        '--topic',
+        'x',
+        '-o',
+        'json',
+      ],
       { env: cliEnv({ CMA_DEMO_KAFKA_PASSWORD: 'wrong-password-123' }) },
     );
     expect(r.exitCode).toBe(3);
@@ -101,7 +115,12 @@ describe('Kafka connection against the shared test broker', () => {
     const topic = uniqueName('txn');
     const conn = plainConnection();
     await withAdmin((a) => a.ensureTopic(topic, 1));
-    const producer = kafkaFor(conn).producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    const producer = kafkaFor(conn).producer({
+      transactionalId: uniqueName('tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const txn = await producer.transaction();
     try {
@@ -152,7 +171,25 @@ describe('secrets', () => {
     const { BIN } = await import('../helpers/cli.js');
     const proc = execa(
       process.execPath,
-      [BIN, 'consume', '--bootstrap-server', k.saslBootstrap, '--security-protocol', 'SASL_PLAINTEXT', '--sasl-mechanism', 'scram-sha-512', '--username', k.username, '--group', uniqueName('g'), '--topic', topic, '-v', '-o', 'json'],
+      [
+        BIN,
+        'consume',
+        '--bootstrap-server',
+        k.saslBootstrap,
+        '--security-protocol',
+        'SASL_PLAINTEXT',
+        '--sasl-mechanism',
+        'scram-sha-512',
+        '--username',
+        k.username,
+        '--group',
+        uniqueName('g'),
+        '--topic',
+        topic,
+        '-v',
+        '-o',
+        'json',
+      ],
       { env: { ...cliEnv(), NO_COLOR: '1', CMA_DEMO_KAFKA_PASSWORD: password }, reject: false, timeout: 60_000 },
     );
     let err = '';

@@ -9,14 +9,7 @@ import { cliEnv, groupLag, produceSequenced, uniqueName, withAdmin } from '../he
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-consume-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const auditLines = (f: string): number[] =>
-  fs.existsSync(f)
-    ? fs
-        .readFileSync(f, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map(Number)
-    : [];
+const auditLines = (f: string): number[] => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number) : []);
 
 /** Starts `cma-demo consume …` in the background; resolves once it printed its ready line. */
 async function startConsumer(args: string[]): Promise<{ proc: ResultPromise; stderr: () => string }> {
@@ -46,7 +39,10 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     await produceSequenced(topic, 5000, { partitions: 4 });
     expect(await groupLag(group, topic)).toEqual({ total: 5000, uncommitted: 4 });
     const audit = path.join(tmp, `${group}.audit`);
-    const r = await runCli(['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '5000', '--audit-file', audit, '-o', 'json'], { env: cliEnv() });
+    const r = await runCli(
+      ['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '5000', '--audit-file', audit, '-o', 'json'],
+      { env: cliEnv() },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ group, topic, records: 5000, audited: 5000, reason: 'max-messages' });
@@ -63,7 +59,9 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     const topic = uniqueName('t');
     const group = uniqueName('g');
     await produceSequenced(topic, 3000, { partitions: 3 });
-    const r = await runCli(['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '1000', '-o', 'json'], { env: cliEnv() });
+    const r = await runCli(['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '1000', '-o', 'json'], {
+      env: cliEnv(),
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).records).toBe(1000);
     expect((await groupLag(group, topic)).total).toBe(2000);
@@ -132,7 +130,24 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     const group = uniqueName('g');
     await produceSequenced(topic, 1000, { partitions: 2 });
     const audit = path.join(tmp, `${group}.audit`);
-    const r = await runCli(['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '1000', '--audit-file', audit, '--fault-drop-every', '10'], { env: cliEnv() });
+    const r = await runCli(
+      [
+        'consume',
+        '--group',
+        group,
+        '--topic',
+        topic,
+        '--offset-reset',
+        'earliest',
+        '--max-messages',
+        '1000',
+        '--audit-file',
+        audit,
+        '--fault-drop-every',
+        '10',
+      ],
+      { env: cliEnv() },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(auditLines(audit)).toHaveLength(900);
   });
@@ -143,7 +158,10 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     const group = uniqueName('g');
     await produceSequenced(topic, 500, { partitions: 2 });
     await withAdmin((a) => a.ensureTopic(auditTopic, 1));
-    const r = await runCli(['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '500', '--audit-topic', auditTopic], { env: cliEnv() });
+    const r = await runCli(
+      ['consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest', '--max-messages', '500', '--audit-topic', auditTopic],
+      { env: cliEnv() },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const ends = await withAdmin((a) => a.endOffsets(auditTopic));
     expect(ends.reduce((s, e) => s + e.high, 0)).toBe(500);
@@ -187,7 +205,20 @@ describe('cma-demo consume (the binary, shared test broker)', () => {
     const n = 4000;
     await produceSequenced(topic, n, { partitions: 6 });
     const audits = ['a', 'b', 'c'].map((x) => path.join(tmp, `${group}.${x}.audit`));
-    const args = (i: number) => ['--group', group, '--topic', topic, '--offset-reset', 'earliest', '--process-ms', '2', '--session-timeout-ms', '6000', '--audit-file', audits[i]];
+    const args = (i: number) => [
+      '--group',
+      group,
+      '--topic',
+      topic,
+      '--offset-reset',
+      'earliest',
+      '--process-ms',
+      '2',
+      '--session-timeout-ms',
+      '6000',
+      '--audit-file',
+      audits[i],
+    ];
     const a = await startConsumer(args(0));
     await waitFor(() => auditLines(audits[0]).length > 200);
     const b = await startConsumer(args(1));

@@ -75,7 +75,13 @@ describe('explain on live offsets: the never-activates trap', () => {
     const topic = uniqueName('ex-trap2');
     const group = uniqueName('ex-trap2-g');
     await produceSequenced(topic, 1000, { partitions: 10 });
-    await withAdmin((a) => a.commitOffsets(group, topic, Array.from({ length: 10 }, (_, partition) => ({ partition, offset: 0 }))));
+    await withAdmin((a) =>
+      a.commitOffsets(
+        group,
+        topic,
+        Array.from({ length: 10 }, (_, partition) => ({ partition, offset: 0 })),
+      ),
+    );
     const d = await explainLive(group, topic);
     expect(d.keda).toMatchObject({ totalLag: 1000, active: true });
     expect(d.verdict.kind).toBe('activates');
@@ -136,7 +142,13 @@ describe('explain on live offsets: persistent lag', () => {
   it('neighbour: the commit moves between the reads → nothing is stuck (control: it does not → stuck)', async () => {
     // Another group on the same topic, with one replica said to run (commits of a group cannot be set while it has members).
     const other = uniqueName('ex-moved-g');
-    await withAdmin((a) => a.commitOffsets(other, topic, [0, 1, 2, 3].map((partition) => ({ partition, offset: 0 }))));
+    await withAdmin((a) =>
+      a.commitOffsets(
+        other,
+        topic,
+        [0, 1, 2, 3].map((partition) => ({ partition, offset: 0 })),
+      ),
+    );
     const still = await explainLive(other, topic, { twoReads: true, replicas: 1 });
     expect(still.partitions.find((p) => p.partition === 3)!.stuck).toBe(true);
     const moved = await explainLive(other, topic, {
@@ -154,7 +166,13 @@ describe('explain on live offsets: the partition cap', () => {
     const topic = uniqueName('ex-cap');
     const group = uniqueName('ex-cap-g');
     await produceSequenced(topic, 3000, { partitions: 3 });
-    await withAdmin((a) => a.commitOffsets(group, topic, [0, 1, 2].map((partition) => ({ partition, offset: 0 }))));
+    await withAdmin((a) =>
+      a.commitOffsets(
+        group,
+        topic,
+        [0, 1, 2].map((partition) => ({ partition, offset: 0 })),
+      ),
+    );
     const d = await explainLive(group, topic);
     expect(d.keda).toMatchObject({ totalLag: 3000, metric: 600, capped: true, capUpper: 3 });
     expect(d.steps.find((s) => s.id === 'cap')).toMatchObject({ value: 600, setting: 'allowIdleConsumers' });

@@ -29,7 +29,10 @@ describe('readPartitionOffsets', () => {
     await withAdmin(async (a) => {
       for (const t of [t1, t2, t3]) await a.ensureTopic(t, 2);
       await a.commitOffsets(group, t1, [{ partition: 0, offset: 0 }]);
-      await a.commitOffsets(group, t2, [{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }]);
+      await a.commitOffsets(group, t2, [
+        { partition: 0, offset: 0 },
+        { partition: 1, offset: 0 },
+      ]);
     });
     await produce({ connection: plainConnection(), topic: t1, numRecords: 40, throughput: -1, recordSize: 1 });
     const offs = await withAdmin((a) => readPartitionOffsets(a, group));
@@ -57,9 +60,20 @@ describe('KEDA parity on a real broker', () => {
     const group = uniqueName('g');
     await withAdmin((a) => a.ensureTopic(topic, 4));
     await produce({ connection: plainConnection(), topic, numRecords: 3000, throughput: -1, recordSize: 10, partitions: [0, 1, 2] });
-    await withAdmin((a) => a.commitOffsets(group, topic, [{ partition: 0, offset: 300 }, { partition: 1, offset: 200 }, { partition: 2, offset: 1000 }]));
+    await withAdmin((a) =>
+      a.commitOffsets(group, topic, [
+        { partition: 0, offset: 300 },
+        { partition: 1, offset: 200 },
+        { partition: 2, offset: 1000 },
+      ]),
+    );
     const offsets = await withAdmin((a) => readPartitionOffsets(a, group, topic));
-    expect(offsets.map((o) => [o.partition, o.committedOffset, o.logEndOffset])).toEqual([[0, 300, 1000], [1, 200, 1000], [2, 1000, 1000], [3, null, 0]]);
+    expect(offsets.map((o) => [o.partition, o.committedOffset, o.logEndOffset])).toEqual([
+      [0, 300, 1000],
+      [1, 200, 1000],
+      [2, 1000, 1000],
+      [3, null, 0],
+    ]);
     const limited = analyzeLag({ group, topic, offsets, settings: settingsFromFlags({ partitionLimitation: '0,2-3' }, DEFAULT_SETTINGS, { topic }) }).doc;
     expect([limited.totalLag, limited.keda.metric]).toEqual([701, 701]);
     const all = analyzeLag({ group, topic, offsets, settings: DEFAULT_SETTINGS }).doc;
@@ -87,14 +101,20 @@ describe('KEDA parity on a real broker', () => {
     await producer.connect();
     try {
       const txn = await producer.transaction();
-      await txn.send({ topic, messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 0 }] });
+      await txn.send({
+        topic,
+        messages: [
+          { value: 'a', partition: 0 },
+          { value: 'b', partition: 0 },
+        ],
+      });
       const open = await withAdmin((a) => readPartitionOffsets(a, group, topic));
       expect(open[0]).toMatchObject({ logEndOffset: 2, lastStableOffset: 0 });
       expect(analyzeLag({ group, topic, offsets: open, settings: DEFAULT_SETTINGS }).doc.warnings.map((w) => w.code)).toContain('OPEN_TRANSACTION');
       await txn.commit();
       // The coordinator writes the commit marker after answering: wait until the partition is stable again.
       let done = await withAdmin((a) => readPartitionOffsets(a, group, topic));
-      for (const t0 = Date.now(); done[0]!.lastStableOffset !== done[0]!.logEndOffset && Date.now() - t0 < 20_000; ) {
+      for (const t0 = Date.now(); done[0]!.lastStableOffset !== done[0]!.logEndOffset && Date.now() - t0 < 20_000;) {
         await new Promise((r) => setImmediate(r));
         done = await withAdmin((a) => readPartitionOffsets(a, group, topic));
       }
@@ -123,7 +143,8 @@ describe('KEDA parity on a real broker', () => {
     const w = analyzeLag({ group, topic, offsets, settings: DEFAULT_SETTINGS }).doc.warnings.find((x) => x.code === 'COMMIT_BELOW_LOG_START');
     expect(w?.message).toContain('40 records were deleted under the commit');
     const fresh = await withAdmin((a) => readPartitionOffsets(a, uniqueName('never'), topic));
-    const earliest = (kedaVersion: string) => analyzeLag({ group: 'never', topic, offsets: fresh, settings: settingsFromFlags({ offsetResetPolicy: 'earliest', kedaVersion }) }).doc.totalLag;
+    const earliest = (kedaVersion: string) =>
+      analyzeLag({ group: 'never', topic, offsets: fresh, settings: settingsFromFlags({ offsetResetPolicy: 'earliest', kedaVersion }) }).doc.totalLag;
     expect(earliest('2.18')).toBe(100);
     expect(earliest('main')).toBe(50);
   });

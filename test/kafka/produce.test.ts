@@ -49,7 +49,11 @@ describe('produce against a real broker', () => {
     const group = uniqueName('g');
     await withAdmin(async (a) => {
       await a.ensureTopic(topic, 4);
-      await a.commitOffsets(group, topic, [0, 1, 2, 3].map((partition) => ({ partition, offset: 0 })));
+      await a.commitOffsets(
+        group,
+        topic,
+        [0, 1, 2, 3].map((partition) => ({ partition, offset: 0 })),
+      );
     });
     await produce({ connection: plainConnection(), topic, numRecords: 4321, throughput: -1, recordSize: 10 });
     const offs = await withAdmin((a) => readPartitionOffsets(a, group, topic));
@@ -58,7 +62,14 @@ describe('produce against a real broker', () => {
   });
 
   it('throttled: the reported rate is within ±10 % of the asked rate', async () => {
-    const s = await produce({ connection: plainConnection(), topic: uniqueName('rate'), numRecords: 6000, throughput: 2000, recordSize: 100, createPartitions: 3 });
+    const s = await produce({
+      connection: plainConnection(),
+      topic: uniqueName('rate'),
+      numRecords: 6000,
+      throughput: 2000,
+      recordSize: 100,
+      createPartitions: 3,
+    });
     expect(s.records).toBe(6000);
     expect(Math.abs(s.recordsPerSec - 2000) / 2000).toBeLessThan(0.1);
     // 6000 records at 2000/s take about 3 s, not less.
@@ -89,7 +100,14 @@ describe('produce against a real broker', () => {
 
   it('a wrong password fails with exit 3 and names the user', async () => {
     await expect(
-      produce({ connection: saslConnection(undefined, 'not-the-password'), topic: uniqueName('bad'), numRecords: 1, throughput: -1, recordSize: 1, createPartitions: 1 }),
+      produce({
+        connection: saslConnection(undefined, 'not-the-password'),
+        topic: uniqueName('bad'),
+        numRecords: 1,
+        throughput: -1,
+        recordSize: 1,
+        createPartitions: 1,
+      }),
     ).rejects.toMatchObject({ exitCode: 3, code: 'KAFKA_AUTH' });
   });
 

@@ -12,7 +12,10 @@ describe('cma-demo run --target local', () => {
   it('--list lists the nine cases', async () => {
     const r = await runCli(['run', '--list']);
     expect(r.exitCode).toBe(0);
-    const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    const names = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]);
     expect(names).toEqual(['case1', 'case2', 'case3', 'case4', 'partition-cap', 'partitions-with-lag', 'paused', 'persistent-lag', 'zero-loss']);
   });
 
@@ -44,7 +47,10 @@ describe('cma-demo run --target local', () => {
   it('case2 --fast --report-dir --junit passes with a replica peak ≥ 3; JUnit validates, HTML is self-contained', async () => {
     const dir = tmpDir('c2');
     const id = runId('c2');
-    const r = await runCli(['run', 'case2', '--target', 'local', '--fast', '--run-id', id, '--report-dir', dir, '--junit', path.join(dir, 'junit.xml')], { env: cliEnv(), timeout: 420_000 });
+    const r = await runCli(['run', 'case2', '--target', 'local', '--fast', '--run-id', id, '--report-dir', dir, '--junit', path.join(dir, 'junit.xml')], {
+      env: cliEnv(),
+      timeout: 420_000,
+    });
     expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
     const rep = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect(rep.passed).toBe(true);
@@ -60,7 +66,10 @@ describe('cma-demo run --target local', () => {
   it('SIGINT during case2 exits 130, writes the partial report and leaves no consumer or producer process', async () => {
     const dir = tmpDir('int');
     const id = runId('int');
-    const child = execa(process.execPath, [BIN, 'run', 'case2', '--target', 'local', '--fast', '--run-id', id, '--report-dir', dir], { env: { NO_COLOR: '1', ...cliEnv() }, reject: false });
+    const child = execa(process.execPath, [BIN, 'run', 'case2', '--target', 'local', '--fast', '--run-id', id, '--report-dir', dir], {
+      env: { NO_COLOR: '1', ...cliEnv() },
+      reject: false,
+    });
     let seen = '';
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no scale-up seen: ${seen.slice(-1000)}`)), 120_000);

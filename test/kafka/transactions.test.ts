@@ -87,10 +87,11 @@ describe('transactions: the consumer commits its position past control records',
 
     // Kafka's Java consumer, read_committed, in a group of its own, on the same partitions.
     const k = requireTestKafka();
-    await runKafkaTool(KAFKA_TOOLS.consoleConsumer, [
-      '--bootstrap-server', k.bootstrap, '--topic', topic, '--group', java, '--from-beginning',
-      '--isolation-level', 'read_committed', '--timeout-ms', '8000',
-    ], { reject: false });
+    await runKafkaTool(
+      KAFKA_TOOLS.consoleConsumer,
+      ['--bootstrap-server', k.bootstrap, '--topic', topic, '--group', java, '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', '8000'],
+      { reject: false },
+    );
     const javaRows = await javaDescribe(java, topic);
     const oursRows = await javaDescribe(ours, topic);
     const atEnd = (p: number) => ({ committed: end[p]!, end: end[p]!, lag: 0 });
@@ -126,7 +127,28 @@ describe('transactions: the consumer commits its position past control records',
 describe('produce --transactional (the binary)', () => {
   it('--abort-every 1 aborts every transaction: nothing acknowledged as delivered, one marker per transaction in the log', async () => {
     const topic = uniqueName('txcli');
-    const r = await runCli(['produce', '--topic', topic, '--partitions', '1', '--num-records', '300', '--throughput', '1000', '--record-size', '10', '--sequence', '--transactional', '--abort-every', '1', '-o', 'json'], { env: cliEnv() });
+    const r = await runCli(
+      [
+        'produce',
+        '--topic',
+        topic,
+        '--partitions',
+        '1',
+        '--num-records',
+        '300',
+        '--throughput',
+        '1000',
+        '--record-size',
+        '10',
+        '--sequence',
+        '--transactional',
+        '--abort-every',
+        '1',
+        '-o',
+        'json',
+      ],
+      { env: cliEnv() },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     type Doc = { records: number; transactions: { committed: number; aborted: number; abortedRecords: number }; ackedSequences: unknown[] };
     const doc = JSON.parse(r.stdout) as Doc;
@@ -139,7 +161,10 @@ describe('produce --transactional (the binary)', () => {
   }, 120_000);
 
   it('--abort-every without --transactional, or below 1, exits 2 before connecting', async () => {
-    for (const args of [['--abort-every', '2'], ['--transactional', '--abort-every', '0']]) {
+    for (const args of [
+      ['--abort-every', '2'],
+      ['--transactional', '--abort-every', '0'],
+    ]) {
       const r = await runCli(['produce', '--topic', 'x', '--num-records', '10', ...args], { env: cliEnv() });
       expect(r.exitCode, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/--abort-every/);

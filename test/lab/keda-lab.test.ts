@@ -41,7 +41,10 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
     expect(up.exitCode, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/^export KUBECONFIG=/m);
     lab = readLabState(env)!;
-    const setup = await runCli(['setup', '--kafka', 'local', '--platform', 'kubernetes', '--kubeconfig', lab.kubeconfig, '--timeout', '180'], { env, timeout: 300_000 });
+    const setup = await runCli(['setup', '--kafka', 'local', '--platform', 'kubernetes', '--kubeconfig', lab.kubeconfig, '--timeout', '180'], {
+      env,
+      timeout: 300_000,
+    });
     expect(setup.exitCode, setup.stderr).toBe(0);
     expect(setup.stderr).toMatch(/cma-demo lab/);
   }, 900_000);
@@ -62,7 +65,14 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
     const st = await runCli(['lab', 'status', '-o', 'json'], { env });
     expect(st.exitCode, st.stderr).toBe(0);
     const doc = JSON.parse(st.stdout);
-    expect(doc.components.map((c: { name: string }) => c.name)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'keda-operator', 'keda-adapter', 'pod-runner']);
+    expect(doc.components.map((c: { name: string }) => c.name)).toEqual([
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'keda-operator',
+      'keda-adapter',
+      'pod-runner',
+    ]);
     expect(doc.components.every((c: { healthy: boolean }) => c.healthy)).toBe(true);
     expect(doc.apiService).toBe(true);
     expect(doc.versions).toEqual({ kube: '1.33.13', keda: '2.20.2', etcd: '3.5.35' });
@@ -89,7 +99,11 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
         const hpa = await json(['get', 'hpa', 'keda-hpa-kafka-consumer-scaledobject', '-n', NS]);
         metric = (hpa?.spec?.metrics?.[0]?.external?.metric?.name as string | undefined) ?? '';
         if (!metric.includes('cma-case2')) return null;
-        const r = await kubectl(['get', '--raw', `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Dkafka-consumer-scaledobject`]);
+        const r = await kubectl([
+          'get',
+          '--raw',
+          `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Dkafka-consumer-scaledobject`,
+        ]);
         if (r.exitCode !== 0) return null;
         const v = JSON.parse(r.stdout).items?.[0]?.value as string | undefined;
         return v && v !== '0' ? v : null;
@@ -108,22 +122,63 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
   }, 700_000);
 
   it('run case1 zero-loss --target cluster --fast pass: every acknowledged record consumed across the real scale-downs', async () => {
-    const r = await runCli(['run', 'case1', 'zero-loss', '--target', 'cluster', '--fast', '-n', NS, '--kubeconfig', lab.kubeconfig, '--report-dir', path.join(kafka.stateDir, uniqueName('lab-r2'))], {
-      env,
-      timeout: 900_000,
-    });
+    const r = await runCli(
+      [
+        'run',
+        'case1',
+        'zero-loss',
+        '--target',
+        'cluster',
+        '--fast',
+        '-n',
+        NS,
+        '--kubeconfig',
+        lab.kubeconfig,
+        '--report-dir',
+        path.join(kafka.stateDir, uniqueName('lab-r2')),
+      ],
+      {
+        env,
+        timeout: 900_000,
+      },
+    );
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/case1: PASS/);
     expect(r.stderr).toMatch(/zero-loss: PASS/);
   }, 1_000_000);
 
   it('conformance case1 case2 paused partition-cap: the emulator agrees with the real KEDA within one pollingInterval plus one HPA sync', async () => {
-    const r = await runCli(['conformance', 'case1', 'case2', 'paused', 'partition-cap', '--fast', '-o', 'json', '-n', NS, '--kubeconfig', lab.kubeconfig, '--report-dir', path.join(kafka.stateDir, uniqueName('lab-conf'))], {
-      env,
-      timeout: 1_500_000,
-    });
+    const r = await runCli(
+      [
+        'conformance',
+        'case1',
+        'case2',
+        'paused',
+        'partition-cap',
+        '--fast',
+        '-o',
+        'json',
+        '-n',
+        NS,
+        '--kubeconfig',
+        lab.kubeconfig,
+        '--report-dir',
+        path.join(kafka.stateDir, uniqueName('lab-conf')),
+      ],
+      {
+        env,
+        timeout: 1_500_000,
+      },
+    );
     const doc = JSON.parse(r.stdout);
-    expect(r.exitCode, JSON.stringify(doc.cases?.map((c: { name: string; comparisons: unknown }) => [c.name, c.comparisons]), null, 1).slice(0, 4000)).toBe(0);
+    expect(
+      r.exitCode,
+      JSON.stringify(
+        doc.cases?.map((c: { name: string; comparisons: unknown }) => [c.name, c.comparisons]),
+        null,
+        1,
+      ).slice(0, 4000),
+    ).toBe(0);
     expect(doc.cases).toHaveLength(4);
     for (const c of doc.cases) expect(c.comparisons.find((r: { key: { metric: string } }) => r.key.metric === 'peak').ok, c.name).toBe(true);
   }, 1_600_000);
@@ -137,7 +192,11 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'target', namespace: ns },
-        spec: { replicas: 0, selector: { matchLabels: { app: 'target' } }, template: { metadata: { labels: { app: 'target' } }, spec: { containers: [{ name: 'c', image: 'cma-demo', command: ['cma-demo'] }] } } },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'target' } },
+          template: { metadata: { labels: { app: 'target' } }, spec: { containers: [{ name: 'c', image: 'cma-demo', command: ['cma-demo'] }] } },
+        },
       };
       expect((await kubectl(['apply', '-f', '-'], JSON.stringify(target))).exitCode).toBe(0);
     });
@@ -150,7 +209,11 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
         apiVersion: 'keda.sh/v1alpha1',
         kind: 'ScaledObject',
         metadata: { name: 'closed-port', namespace: ns },
-        spec: { scaleTargetRef: { name: 'target' }, pollingInterval: 5, triggers: [{ type: 'kafka', metadata: { bootstrapServers: '127.0.0.1:1', consumerGroup: 'g', topic: 't', lagThreshold: '10' } }] },
+        spec: {
+          scaleTargetRef: { name: 'target' },
+          pollingInterval: 5,
+          triggers: [{ type: 'kafka', metadata: { bootstrapServers: '127.0.0.1:1', consumerGroup: 'g', topic: 't', lagThreshold: '10' } }],
+        },
       };
       expect((await kubectl(['apply', '-f', '-'], JSON.stringify(so))).exitCode).toBe(0);
       const ready = await until(
@@ -176,7 +239,11 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'not-cma-demo', namespace: ns },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'web', image: 'nginx:1', command: ['nginx'] }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'x' } },
+          template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'web', image: 'nginx:1', command: ['nginx'] }] } },
+        },
       };
       expect((await kubectl(['apply', '-f', '-'], JSON.stringify(dep))).exitCode).toBe(0);
       const waiting = await until(
@@ -204,12 +271,22 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
         apiVersion: 'v1',
         kind: 'List',
         items: [
-          { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wrong', namespace: ns }, stringData: { username: kafka.username, password: 'not-the-password' } },
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'wrong', namespace: ns },
+            stringData: { username: kafka.username, password: 'not-the-password' },
+          },
           {
             apiVersion: 'keda.sh/v1alpha1',
             kind: 'TriggerAuthentication',
             metadata: { name: 'wrong', namespace: ns },
-            spec: { secretTargetRef: [{ parameter: 'username', name: 'wrong', key: 'username' }, { parameter: 'password', name: 'wrong', key: 'password' }] },
+            spec: {
+              secretTargetRef: [
+                { parameter: 'username', name: 'wrong', key: 'username' },
+                { parameter: 'password', name: 'wrong', key: 'password' },
+              ],
+            },
           },
           {
             apiVersion: 'keda.sh/v1alpha1',

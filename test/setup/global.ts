@@ -78,7 +78,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const t0 = Date.now();
   info = await ensureBroker({ env, log: (s) => process.stderr.write(`[test broker] ${s}\n`) });
-  process.stderr.write(`[test broker] Kafka ${info.version} pid ${info.pid} on ${info.bootstrap} / ${info.saslBootstrap} in ${((Date.now() - t0) / 1000).toFixed(1)} s (state ${stateDir})\n`);
+  process.stderr.write(
+    `[test broker] Kafka ${info.version} pid ${info.pid} on ${info.bootstrap} / ${info.saslBootstrap} in ${((Date.now() - t0) / 1000).toFixed(1)} s (state ${stateDir})\n`,
+  );
 
   const provided: TestKafka = {
     bootstrap: info.bootstrap,

@@ -8,7 +8,15 @@ describe('zero-loss arithmetic', () => {
 
   it('lost = acknowledged numbers missing from the audit', () => {
     expect(computeAudit([[0, 9]], [0, 1, 2, 4, 5, 6, 8, 9]).lost).toBe(2);
-    expect(computeAudit([[0, 4], [10, 14]], [0, 1, 2, 3, 4]).lost).toBe(5);
+    expect(
+      computeAudit(
+        [
+          [0, 4],
+          [10, 14],
+        ],
+        [0, 1, 2, 3, 4],
+      ).lost,
+    ).toBe(5);
   });
 
   it('duplicates = numbers seen more than once, each counted once', () => {
@@ -23,6 +31,11 @@ describe('zero-loss arithmetic', () => {
 
   it('parses audit text and counts ranges', () => {
     expect(parseAuditText('1\n2\n\nx\n3\n')).toEqual({ seqs: [1, 2, 3], malformed: 1 });
-    expect(countRanges([[0, 9], [20, 20]])).toBe(11);
+    expect(
+      countRanges([
+        [0, 9],
+        [20, 20],
+      ]),
+    ).toBe(11);
   });
 });

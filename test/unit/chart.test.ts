@@ -27,7 +27,13 @@ describe('marks', () => {
   const c = sampleCase('case2', 'fail', [0, 1, 3, 3, 1, 0, 0, 0, 0]);
 
   it('expectation deadlines: one numbered line each, coloured by outcome', () => {
-    const svg = renderChart({ ...c, deadlines: [{ index: 0, kind: 'reach', t: 9.5, ok: true }, { index: 1, kind: 'return', t: 6.5, ok: false }] });
+    const svg = renderChart({
+      ...c,
+      deadlines: [
+        { index: 0, kind: 'reach', t: 9.5, ok: true },
+        { index: 1, kind: 'return', t: 6.5, ok: false },
+      ],
+    });
     expect(svg.match(/<g class="deadline"/g)).toHaveLength(2);
     expect(svg).toMatch(/<g class="deadline" data-t="6.5"><line [^>]*stroke="#d62728"/);
     expect(svg).toMatch(/<g class="deadline" data-t="9.5">.*>1<\/text><\/g>/);
@@ -37,12 +43,27 @@ describe('marks', () => {
     expect(far).not.toContain('class="deadline"');
     expect(far).toContain('deadlines later: 5 at 180 s →');
     // Two deadlines at the same moment share one line and one label, red when either was missed.
-    const same = renderChart({ ...c, deadlines: [{ index: 1, kind: 'active', t: 7, ok: true }, { index: 2, kind: 'reach', t: 7, ok: false }] });
+    const same = renderChart({
+      ...c,
+      deadlines: [
+        { index: 1, kind: 'active', t: 7, ok: true },
+        { index: 2, kind: 'reach', t: 7, ok: false },
+      ],
+    });
     expect(same).toMatch(/<g class="deadline" data-t="7 7"><line [^>]*stroke="#d62728"[^>]*\/><text [^>]*>2,3<\/text><\/g>/);
   });
 
   it('the plan lag is drawn in the lag colour, 2 px, dashed; the desired line on top of the replicas, offset 3 px', () => {
-    const svg = renderChart({ ...c, prediction: { ...c.prediction!, timeline: [{ t: 0, replicas: 0, lag: 0 }, { t: 3, replicas: 3, lag: 300 }] } });
+    const svg = renderChart({
+      ...c,
+      prediction: {
+        ...c.prediction!,
+        timeline: [
+          { t: 0, replicas: 0, lag: 0 },
+          { t: 3, replicas: 3, lag: 300 },
+        ],
+      },
+    });
     expect(svg).toMatch(/<polyline class="plan-lag" data-points="2" fill="none" stroke="#1f77b4" stroke-opacity="0.55" stroke-width="2"/);
     expect(svg.indexOf('class="desired"')).toBeGreaterThan(svg.indexOf('class="replicas"'));
     const y = (cls: string) => Number(new RegExp(`class="${cls}"[^>]* points="[\\d.]+,([\\d.]+)`).exec(svg)![1]);
@@ -53,7 +74,14 @@ describe('marks', () => {
     const svg = renderChart({ ...c, events: { ...c.events, loadStart: 0.5, loadEnd: 1 } });
     const labels = [...svg.matchAll(/<text class="event-label" x="[\d.]+" y="([\d.-]+)"/g)].map((m) => Number(m[1]));
     expect(labels).toHaveLength(2);
-    const top = Math.min(...[...svg.matchAll(/ points="([^"]+)"/g)].flatMap((m) => m[1]!.trim().split(' ').map((p) => Number(p.split(',')[1]))));
+    const top = Math.min(
+      ...[...svg.matchAll(/ points="([^"]+)"/g)].flatMap((m) =>
+        m[1]!
+          .trim()
+          .split(' ')
+          .map((p) => Number(p.split(',')[1])),
+      ),
+    );
     for (const yl of labels) expect(yl).toBeLessThan(top);
     expect(labels[0]).not.toBe(labels[1]); // half a second apart: the second label goes one row higher
     const apart = renderChart(c); // 0.5 s and 2.5 s: one row
@@ -67,7 +95,7 @@ describe('marks', () => {
 });
 
 describe('expectationDeadlines', () => {
-  it('adds `within` (or a stay\'s `for`) to the anchor the expectation uses; previous = when the one before was met', () => {
+  it("adds `within` (or a stay's `for`) to the anchor the expectation uses; previous = when the one before was met", () => {
     const d = expectationDeadlines(
       [
         { kind: 'stay', replicas: 0, for: 5, after: 'start' },

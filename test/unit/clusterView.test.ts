@@ -32,7 +32,7 @@ describe('lag on a cluster: computed vs real', () => {
     expect(compareWithCluster({ ...computed, metric: 0 }, obs({ metric: 201 }), 200).cluster.mismatch).toBe(true);
   });
 
-  it('KEDA\'s metric unreadable → mismatch null and KEDA_METRIC_UNAVAILABLE, not METRIC_MISMATCH', () => {
+  it("KEDA's metric unreadable → mismatch null and KEDA_METRIC_UNAVAILABLE, not METRIC_MISMATCH", () => {
     const r = compareWithCluster(computed, obs({ metric: null, hpa: { currentReplicas: null, desiredReplicas: null } }), 200);
     expect(r.cluster.mismatch).toBeNull();
     expect(r.cluster.hpa).toEqual({ currentReplicas: null, desiredReplicas: null });

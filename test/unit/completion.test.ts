@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderBash, renderFish, renderZsh, type CommandSpec, type OptionSpec } from '../../src/ui/completion.js';
 
-const globals: OptionSpec[] = [{ short: '-o', long: '--output', description: "text|json|yaml (table = text)", takesValue: true, choices: ['text', 'json', 'yaml'] }];
+const globals: OptionSpec[] = [
+  { short: '-o', long: '--output', description: 'text|json|yaml (table = text)', takesValue: true, choices: ['text', 'json', 'yaml'] },
+];
 const root: CommandSpec = {
   name: 'tool',
   description: 'a tool',

@@ -138,7 +138,14 @@ describe('EmulatorDriver (real-time, fake timers)', () => {
   }
   /** A ScaledObject created at start() (age 0): its HPA's first reconcile stores the initial recommendation then. */
   const fast = cfgOf(
-    { pollingInterval: 6, cooldownPeriod: 6, behavior: { scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 2, periodSeconds: 6 }] }, scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 1, periodSeconds: 6 }] } } },
+    {
+      pollingInterval: 6,
+      cooldownPeriod: 6,
+      behavior: {
+        scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 2, periodSeconds: 6 }] },
+        scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods', value: 1, periodSeconds: 6 }] },
+      },
+    },
     { hpaSyncSeconds: 3, scaledObjectAgeSeconds: 0 },
   );
 
@@ -281,7 +288,10 @@ describe('the HPA history before start (shared with plan)', () => {
 
 describe('EmulatorDriver: the same history and timestamps as plan', () => {
   afterEach(() => vi.useRealTimers());
-  const behavior = { scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods' as const, value: 2, periodSeconds: 6 }] }, scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 6 }] } };
+  const behavior = {
+    scaleUp: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods' as const, value: 2, periodSeconds: 6 }] },
+    scaleDown: { stabilizationWindowSeconds: 6, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 6 }] },
+  };
 
   async function run(cfg: EmulatorConfig, startReplicas: number, nowMs: number, lagOf: (tMs: number) => number, forMs: number) {
     vi.useFakeTimers({ now: nowMs });

@@ -40,7 +40,8 @@ describe('one exit path', () => {
   it('the scan finds a planted exit-code write and a planted error print, and ignores cli.ts and comments', () => {
     expect(
       exitPathViolations({
-        'commands/x.ts': "out.info('ok');\n    process.exitCode = 3;\n  out.error('boom', 'hint');\n// process.exitCode = 1 in a comment\nif (process.exitCode === 2) {}",
+        'commands/x.ts':
+          "out.info('ok');\n    process.exitCode = 3;\n  out.error('boom', 'hint');\n// process.exitCode = 1 in a comment\nif (process.exitCode === 2) {}",
         'cli.ts': 'process.exitCode = 1; out.error("x");',
       }),
     ).toEqual(['commands/x.ts:2: sets process.exitCode', 'commands/x.ts:3: prints an error']);
@@ -50,15 +51,17 @@ describe('one exit path', () => {
     expect(exitPathViolations(sources(SRC))).toEqual([]);
   });
 
-  it('an action\'s returned code reaches the exit path; nothing returned is 0; a throw propagates', async () => {
+  it("an action's returned code reaches the exit path; nothing returned is 0; a throw propagates", async () => {
     const codes: number[] = [];
     const bind = bindTo((c) => codes.push(c));
     const p = new Command('t').exitOverride();
     p.command('three').action(bind(async () => () => 3));
     p.command('none').action(bind(async () => async () => undefined));
-    p.command('fails').action(bind(async () => () => {
-      throw usageError('bad flag');
-    }));
+    p.command('fails').action(
+      bind(async () => () => {
+        throw usageError('bad flag');
+      }),
+    );
     await p.parseAsync(['three'], { from: 'user' });
     await p.parseAsync(['none'], { from: 'user' });
     await expect(p.parseAsync(['fails'], { from: 'user' })).rejects.toThrow('bad flag');

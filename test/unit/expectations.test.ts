@@ -9,8 +9,8 @@ function tl(replicas: number[], opts: { lag?: number[]; active?: (boolean | null
     replicas: r,
     readyReplicas: r,
     desiredReplicas: r,
-    active: opts.active ? opts.active[t] ?? null : r > 0,
-    totalLag: opts.lag ? opts.lag[t] ?? null : 0,
+    active: opts.active ? (opts.active[t] ?? null) : r > 0,
+    totalLag: opts.lag ? (opts.lag[t] ?? null) : 0,
     metric: null,
     produceRate: 0,
   }));

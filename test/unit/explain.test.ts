@@ -9,7 +9,8 @@ import type { VerdictKind } from '../../src/explain/verdict.js';
 import { DEFAULT_SETTINGS, type ScaledObjectSettings } from '../../src/scaling/settings.js';
 
 type Off = [committed: number | null, end: number, start?: number];
-const offs = (list: Off[], topic = 't') => list.map(([c, e, st], partition) => ({ topic, partition, committedOffset: c, logEndOffset: e, logStartOffset: st ?? 0 }));
+const offs = (list: Off[], topic = 't') =>
+  list.map(([c, e, st], partition) => ({ topic, partition, committedOffset: c, logEndOffset: e, logStartOffset: st ?? 0 }));
 const same = (n: number, o: Off): Off[] => Array.from({ length: n }, () => o);
 
 interface Case {
@@ -41,7 +42,12 @@ function run(c: Case) {
   return explain(input, { source: { kind: 'flags', name: 'so' } }).doc;
 }
 
-const stuck3: Off[] = [[50, 50], [50, 50], [50, 50], [100, 112]];
+const stuck3: Off[] = [
+  [50, 50],
+  [50, 50],
+  [50, 50],
+  [100, 112],
+];
 const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { change: string; c: Case; kind: VerdictKind } }> = [
   {
     kind: 'never-activates',
@@ -58,8 +64,22 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
   {
     kind: 'below-activation',
     text: /^stays at 0: lag 7 is not above activationLagThreshold 10$/,
-    c: { offsets: [[0, 7], [0, 0]] },
-    neighbour: { change: 'lag 11', c: { offsets: [[0, 11], [0, 0]] }, kind: 'activates' },
+    c: {
+      offsets: [
+        [0, 7],
+        [0, 0],
+      ],
+    },
+    neighbour: {
+      change: 'lag 11',
+      c: {
+        offsets: [
+          [0, 11],
+          [0, 0],
+        ],
+      },
+      kind: 'activates',
+    },
   },
   {
     kind: 'idle',
@@ -83,17 +103,56 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
     kind: 'persistent-lag-keeps-active',
     text: /^stays at 1: partition 3 keeps lag 12 the consumer never reduces and excludePersistentLag is off$/,
     c: { offsets: stuck3, previous: stuck3, replicas: 1, members: 1 },
-    neighbour: { change: 'the commit moved between the reads', c: { offsets: stuck3, previous: [[50, 50], [50, 50], [50, 50], [95, 110]], replicas: 1, members: 1 }, kind: 'steady' },
+    neighbour: {
+      change: 'the commit moved between the reads',
+      c: {
+        offsets: stuck3,
+        previous: [
+          [50, 50],
+          [50, 50],
+          [50, 50],
+          [95, 110],
+        ],
+        replicas: 1,
+        members: 1,
+      },
+      kind: 'steady',
+    },
   },
   {
     kind: 'persistent-lag-inflates',
     text: /^asks for 4 instead of 2: partition 3 keeps lag 500 the consumer never reduces and excludePersistentLag is off$/,
-    c: { offsets: [[50, 350], [0, 0], [0, 0], [100, 600]], previous: [[0, 250], [0, 0], [0, 0], [100, 600]], replicas: 4, members: 4 },
+    c: {
+      offsets: [
+        [50, 350],
+        [0, 0],
+        [0, 0],
+        [100, 600],
+      ],
+      previous: [
+        [0, 250],
+        [0, 0],
+        [0, 0],
+        [100, 600],
+      ],
+      replicas: 4,
+      members: 4,
+    },
     neighbour: {
       change: 'excludePersistentLag on',
       c: {
-        offsets: [[50, 350], [0, 0], [0, 0], [100, 600]],
-        previous: [[0, 250], [0, 0], [0, 0], [100, 600]],
+        offsets: [
+          [50, 350],
+          [0, 0],
+          [0, 0],
+          [100, 600],
+        ],
+        previous: [
+          [0, 250],
+          [0, 0],
+          [0, 0],
+          [100, 600],
+        ],
         replicas: 4,
         members: 4,
         settings: { excludePersistentLag: true },
@@ -105,7 +164,11 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
     kind: 'partition-cap',
     text: /^cannot exceed 3: 3 partitions cap the metric at 600 \(allowIdleConsumers off\); the lag 3000 asks for 10$/,
     c: { offsets: same(3, [0, 1000]), replicas: 3 },
-    neighbour: { change: 'allowIdleConsumers on', c: { offsets: same(3, [0, 1000]), replicas: 10, settings: { allowIdleConsumers: true } }, kind: 'max-replicas' },
+    neighbour: {
+      change: 'allowIdleConsumers on',
+      c: { offsets: same(3, [0, 1000]), replicas: 10, settings: { allowIdleConsumers: true } },
+      kind: 'max-replicas',
+    },
   },
   {
     kind: 'partitions-with-lag-cap',
@@ -117,7 +180,11 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
     kind: 'max-replicas',
     text: /^capped at 10 by maxReplicaCount: metric 3000 \/ lagThreshold 200 asks for 15$/,
     c: { offsets: same(3, [0, 1000]), replicas: 10, settings: { allowIdleConsumers: true } },
-    neighbour: { change: 'maxReplicaCount 20', c: { offsets: same(3, [0, 1000]), replicas: 10, settings: { allowIdleConsumers: true, maxReplicaCount: 20 } }, kind: 'scale-up-limit' },
+    neighbour: {
+      change: 'maxReplicaCount 20',
+      c: { offsets: same(3, [0, 1000]), replicas: 10, settings: { allowIdleConsumers: true, maxReplicaCount: 20 } },
+      kind: 'scale-up-limit',
+    },
   },
   {
     kind: 'tolerance',
@@ -131,25 +198,65 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
     c: { offsets: same(10, [0, 1000]), replicas: 1 },
     neighbour: {
       change: 'scaleUp Pods 10 per 15 s',
-      c: { offsets: same(10, [0, 1000]), replicas: 1, settings: { behavior: { ...DEFAULT_SETTINGS.behavior, scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 10, periodSeconds: 15 }] } } } },
+      c: {
+        offsets: same(10, [0, 1000]),
+        replicas: 1,
+        settings: {
+          behavior: { ...DEFAULT_SETTINGS.behavior, scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 10, periodSeconds: 15 }] } },
+        },
+      },
       kind: 'steady',
     },
   },
   {
     kind: 'scale-down-limit',
     text: /^comes down to 1 in steps: 5 → 4 this sync \(scaleDown policy Pods 1 per 30 s\)$/,
-    c: { offsets: [[0, 1], [0, 0]], replicas: 5, settings: { activationLagThreshold: 0 } },
+    c: {
+      offsets: [
+        [0, 1],
+        [0, 0],
+      ],
+      replicas: 5,
+      settings: { activationLagThreshold: 0 },
+    },
     neighbour: {
       change: 'scaleDown Percent 100 per 15 s',
-      c: { offsets: [[0, 1], [0, 0]], replicas: 5, settings: { activationLagThreshold: 0, behavior: { ...DEFAULT_SETTINGS.behavior, scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } } } },
+      c: {
+        offsets: [
+          [0, 1],
+          [0, 0],
+        ],
+        replicas: 5,
+        settings: {
+          activationLagThreshold: 0,
+          behavior: {
+            ...DEFAULT_SETTINGS.behavior,
+            scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+          },
+        },
+      },
       kind: 'steady',
     },
   },
   {
     kind: 'activates',
     text: /^activates: lag 100 > activationLagThreshold 10; KEDA scales 0 → 1 at its next poll, then the HPA heads for 1$/,
-    c: { offsets: [[0, 100], [0, 0]] },
-    neighbour: { change: 'lag 10', c: { offsets: [[0, 10], [0, 0]] }, kind: 'below-activation' },
+    c: {
+      offsets: [
+        [0, 100],
+        [0, 0],
+      ],
+    },
+    neighbour: {
+      change: 'lag 10',
+      c: {
+        offsets: [
+          [0, 10],
+          [0, 0],
+        ],
+      },
+      kind: 'below-activation',
+    },
   },
   {
     kind: 'steady',
@@ -167,7 +274,11 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
     kind: 'fallback',
     text: /^at 5: KEDA cannot read the lag \(Fallback condition True\), so fallback\.replicas 5 decides/,
     c: { offsets: same(10, [0, 100]), replicas: 5, fallbackActive: true, settings: { fallback: { failureThreshold: 3, replicas: 5 } } },
-    neighbour: { change: 'Fallback condition False', c: { offsets: same(10, [0, 1000]), replicas: 5, settings: { fallback: { failureThreshold: 3, replicas: 5 } } }, kind: 'scale-up-limit' },
+    neighbour: {
+      change: 'Fallback condition False',
+      c: { offsets: same(10, [0, 1000]), replicas: 5, settings: { fallback: { failureThreshold: 3, replicas: 5 } } },
+      kind: 'scale-up-limit',
+    },
   },
   {
     kind: 'no-topics',
@@ -180,9 +291,25 @@ const table: Array<{ kind: VerdictKind; text: RegExp; c: Case; neighbour: { chan
 describe('explain verdicts: one case per kind, each with its failing neighbour', () => {
   it('the table covers every verdict kind', () => {
     const kinds: VerdictKind[] = [
-      'paused', 'fallback', 'no-topics', 'never-activates', 'invalid-offset-zero', 'below-activation', 'scales-to-zero', 'idle',
-      'persistent-lag-keeps-active', 'persistent-lag-inflates', 'partition-cap', 'partitions-with-lag-cap', 'max-replicas', 'min-replicas',
-      'tolerance', 'scale-up-limit', 'scale-down-limit', 'activates', 'steady',
+      'paused',
+      'fallback',
+      'no-topics',
+      'never-activates',
+      'invalid-offset-zero',
+      'below-activation',
+      'scales-to-zero',
+      'idle',
+      'persistent-lag-keeps-active',
+      'persistent-lag-inflates',
+      'partition-cap',
+      'partitions-with-lag-cap',
+      'max-replicas',
+      'min-replicas',
+      'tolerance',
+      'scale-up-limit',
+      'scale-down-limit',
+      'activates',
+      'steady',
     ];
     expect(table.map((t) => t.kind).sort()).toEqual([...kinds].sort());
   });
@@ -220,7 +347,15 @@ describe('explain verdicts: one case per kind, each with its failing neighbour',
 
 describe('the chain', () => {
   it('per-partition rules name the rule and the setting behind it', () => {
-    const d = run({ offsets: [[null, 40, 10], [5, 25], [30, 20]], settings: { offsetResetPolicy: 'earliest' }, replicas: 1 });
+    const d = run({
+      offsets: [
+        [null, 40, 10],
+        [5, 25],
+        [30, 20],
+      ],
+      settings: { offsetResetPolicy: 'earliest' },
+      replicas: 1,
+    });
     expect(d.partitions.map((p) => [p.rule, p.setting, p.lag])).toEqual([
       ['no-commit-earliest', 'offsetResetPolicy', 40],
       ['committed', null, 20],
@@ -234,7 +369,15 @@ describe('the chain', () => {
   });
 
   it('partitions outside partitionLimitation are listed and not counted', () => {
-    const d = run({ offsets: [[0, 300], [0, 200], [0, 1000]], settings: { partitionLimitation: '0-1' }, replicas: 1 });
+    const d = run({
+      offsets: [
+        [0, 300],
+        [0, 200],
+        [0, 1000],
+      ],
+      settings: { partitionLimitation: '0-1' },
+      replicas: 1,
+    });
     expect(d.partitions.map((p) => p.rule)).toEqual(['committed', 'committed', 'outside-partition-limitation']);
     expect(d.keda.totalLag).toBe(500);
     expect(d.keda.partitionCount).toBe(2);
@@ -243,8 +386,17 @@ describe('the chain', () => {
   it('the cap step: capped, not capped, and the integer-division gap', () => {
     const step = (c: Case) => run(c).steps.find((s) => s.id === 'cap')!;
     expect(step({ offsets: same(3, [0, 1000]), replicas: 3 })).toMatchObject({ value: 600, setting: 'allowIdleConsumers' });
-    expect(step({ offsets: same(3, [0, 1000]), replicas: 3 }).text).toContain('3000 / 200 = 15 > 3 partitions (allowIdleConsumers off) → capped at 3 × 200 = 600');
-    const gap = step({ offsets: [[0, 250], [0, 200], [0, 200]], replicas: 3 });
+    expect(step({ offsets: same(3, [0, 1000]), replicas: 3 }).text).toContain(
+      '3000 / 200 = 15 > 3 partitions (allowIdleConsumers off) → capped at 3 × 200 = 600',
+    );
+    const gap = step({
+      offsets: [
+        [0, 250],
+        [0, 200],
+        [0, 200],
+      ],
+      replicas: 3,
+    });
     expect(gap.value).toBe(650);
     expect(gap.text).toContain('in the integer-division gap, so the HPA asks for 4, one more than 3');
     expect(step({ offsets: same(3, [0, 1000]), replicas: 3, settings: { allowIdleConsumers: true } })).toMatchObject({ value: 3000, applies: false });
@@ -255,7 +407,13 @@ describe('the chain', () => {
     expect(idle.steps.filter((s) => s.id.startsWith('hpa-')).every((s) => !s.applies)).toBe(true);
     const c = explainChain({ settings: DEFAULT_SETTINGS, group: 'g', topic: 't', offsets: offs(same(10, [0, 1000])), replicas: { spec: 4, source: 'test' } });
     expect(c.hpa).toMatchObject({ runs: true, proposal: 10, upLimit: 6, downLimit: 3 });
-    const legacy = explainChain({ settings: { ...DEFAULT_SETTINGS, behavior: null }, group: 'g', topic: 't', offsets: offs(same(10, [0, 1000])), replicas: { spec: 3, source: 'test' } });
+    const legacy = explainChain({
+      settings: { ...DEFAULT_SETTINGS, behavior: null },
+      group: 'g',
+      topic: 't',
+      offsets: offs(same(10, [0, 1000])),
+      replicas: { spec: 3, source: 'test' },
+    });
     expect(legacy.hpa.upLimit).toBe(6); // max(2 × 3, 4)
     expect(legacy.replicas).toMatchObject({ next: 6, target: 10 });
   });

@@ -41,7 +41,10 @@ describe('--fast profile', () => {
     expect(r.settings).toMatchObject({ pollingInterval: 6, cooldownPeriod: 6, lagThreshold: 40, activationLagThreshold: 10, maxReplicaCount: 10 });
     expect(r.settings.behavior?.scaleUp?.stabilizationWindowSeconds).toBe(6);
     expect(r.settings.behavior?.scaleUp?.policies?.[0]).toEqual({ type: 'Pods', value: 2, periodSeconds: 6 });
-    expect(r.def.load.map((l) => [l.records, l.throughput, l.after])).toEqual([[200000, 10000, 0], [1, 5, 1]]);
+    expect(r.def.load.map((l) => [l.records, l.throughput, l.after])).toEqual([
+      [200000, 10000, 0],
+      [1, 5, 1],
+    ]);
     expect(r.def.consumer).toMatchObject({ processMs: 0.5, startupDelaySeconds: 2 });
     expect(r.def.hpa).toEqual({ syncSeconds: 3, downscaleWindowSeconds: 60, tolerance: 0.1 });
     expect(r.def.partitions).toBe(10);

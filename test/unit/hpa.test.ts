@@ -120,7 +120,10 @@ describe('behaviour path with the seed behaviour (Pods 2 / 30 s up, Pods 1 / 30 
     expect(r170.desiredReplicas).toBe(7);
   });
   it('never goes below the HPA min of 1', () => {
-    const fast: HpaConfig = { ...seed, behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } } };
+    const fast: HpaConfig = {
+      ...seed,
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } },
+    };
     const r = hpaReconcile(fast, old(), { now: 0, specReplicas: 5, statusReplicas: 5, metric: 0 });
     expect(r.desiredReplicas).toBe(1);
   });
@@ -222,7 +225,10 @@ describe('what the HPA records, and which boundaries matter', () => {
       desiredReplicas: 3,
       edge: true,
     });
-    expect(hpaReconcile({ ...seed, boundary: 'inclusive' }, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({ rescale: false, edge: true });
+    expect(hpaReconcile({ ...seed, boundary: 'inclusive' }, st, { now: 20, specReplicas: 1, statusReplicas: 1, metric: 2000 })).toMatchObject({
+      rescale: false,
+      edge: true,
+    });
   });
   it('a sample on a boundary that changes nothing is not an edge', () => {
     // A proposal of 10 exactly 30 s old, and the new proposal is 10 too: in or out, the answer is 10.

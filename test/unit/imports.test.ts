@@ -206,7 +206,8 @@ export function layerViolations(
       const b = moduleOf(to);
       if (a === b) continue;
       if (!rank.has(b)) continue; // reported as its own file
-      if (rank.get(b)! > rank.get(a)!) problems.push(`${from} → ${to}: upward import (layer ${rank.get(a)! + 1} "${a}" imports layer ${rank.get(b)! + 1} "${b}")`);
+      if (rank.get(b)! > rank.get(a)!)
+        problems.push(`${from} → ${to}: upward import (layer ${rank.get(a)! + 1} "${a}" imports layer ${rank.get(b)! + 1} "${b}")`);
       else if (pure[a] && !pure[a]!.includes(b)) problems.push(`${from} → ${to}: "${a}" is pure and may import only ${pure[a]!.join(', ')}`);
     }
   }
@@ -232,11 +233,24 @@ describe('import checker (synthetic graphs, so the check can fail)', () => {
       "const h = await import('./h.js');",
       "type I = typeof import('./i.js');",
       "// import { nope } from './comment.js';",
-      "const s = \"import x from './string.js'\";",
+      'const s = "import x from \'./string.js\'";',
       "import chalk from 'chalk';",
     ].join('\n');
     const refs = importsOf('x.ts', src);
-    expect(refs.map((r) => r.spec)).toEqual(['./a.js', './b.js', './c.js', './d.js', './side.js', './e.js', './f.js', './g.js', './multi.js', './h.js', './i.js', 'chalk']);
+    expect(refs.map((r) => r.spec)).toEqual([
+      './a.js',
+      './b.js',
+      './c.js',
+      './d.js',
+      './side.js',
+      './e.js',
+      './f.js',
+      './g.js',
+      './multi.js',
+      './h.js',
+      './i.js',
+      'chalk',
+    ]);
     expect(refs.filter((r) => r.typeOnly).map((r) => r.spec)).toEqual(['./c.js', './d.js', './f.js', './i.js']);
     expect(refs.filter((r) => r.dynamic).map((r) => r.spec)).toEqual(['./h.js']);
   });
@@ -245,7 +259,13 @@ describe('import checker (synthetic graphs, so the check can fail)', () => {
     const circle = g({ 'cli.ts': ['commands/run.ts'], 'commands/run.ts': ['output.ts', 'cli.ts'], 'output.ts': ['errors.ts'], 'errors.ts': [] });
     expect(findCycles(circle)).toEqual([['cli.ts', 'commands/run.ts']]);
     expect(findCycles(g({ 'a.ts': ['a.ts'] }))).toEqual([['a.ts']]);
-    const clean = g({ 'cli.ts': ['commands/run.ts'], 'commands/run.ts': ['output.ts', 'kafka/lag.ts'], 'kafka/lag.ts': ['errors.ts'], 'output.ts': ['errors.ts'], 'errors.ts': [] });
+    const clean = g({
+      'cli.ts': ['commands/run.ts'],
+      'commands/run.ts': ['output.ts', 'kafka/lag.ts'],
+      'kafka/lag.ts': ['errors.ts'],
+      'output.ts': ['errors.ts'],
+      'errors.ts': [],
+    });
     expect(findCycles(clean)).toEqual([]);
     expect(layerViolations(clean)).toEqual([]);
   });
@@ -303,7 +323,10 @@ describe('lazy start-up', () => {
     try {
       fs.mkdirSync(path.join(dir, 'commands/meta'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'cli.ts'), "import { registerX } from './commands/meta/x.js';\nimport type { T } from './types.js';\n");
-      fs.writeFileSync(path.join(dir, 'commands/meta/x.ts'), "import { Option } from 'commander';\nimport { run } from '../x.js';\nexport const lazy = () => import('../y.js');\n");
+      fs.writeFileSync(
+        path.join(dir, 'commands/meta/x.ts'),
+        "import { Option } from 'commander';\nimport { run } from '../x.js';\nexport const lazy = () => import('../y.js');\n",
+      );
       fs.writeFileSync(path.join(dir, 'commands/x.ts'), "import chalk from 'chalk';\n");
       fs.writeFileSync(path.join(dir, 'commands/y.ts'), "import YAML from 'yaml';\n");
       fs.writeFileSync(path.join(dir, 'types.ts'), "import YAML from 'yaml';\n");

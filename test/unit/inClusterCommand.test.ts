@@ -7,7 +7,22 @@ describe('--in-cluster argument rewriting', () => {
   it('drops --in-cluster and the options that select the cluster from this machine, keeps the rest in order', () => {
     expect(inClusterArgs(['lag', '--in-cluster', '--group', 'g1', '--watch', '-o', 'json'])).toEqual(['lag', '--group', 'g1', '--watch', '-o', 'json']);
     expect(
-      inClusterArgs(['--target', 'cluster', '-n', 'demo', '--context=c1', '--kubeconfig', '/home/u/.kube/config', 'produce', '1000', '10', '100', '--in-cluster', '--namespace=x', '-ndemo']),
+      inClusterArgs([
+        '--target',
+        'cluster',
+        '-n',
+        'demo',
+        '--context=c1',
+        '--kubeconfig',
+        '/home/u/.kube/config',
+        'produce',
+        '1000',
+        '10',
+        '100',
+        '--in-cluster',
+        '--namespace=x',
+        '-ndemo',
+      ]),
     ).toEqual(['produce', '1000', '10', '100']);
   });
 
@@ -40,7 +55,14 @@ describe('--in-cluster argument rewriting', () => {
     const id = inClusterRunId('produce');
     expect(id).toMatch(/^produce-[0-9a-f]{8}$/);
     expect(inClusterRunId('produce')).not.toBe(id);
-    const job = renderInClusterJob({ namespace: 'ns', runId: id, image: 'img', args: inClusterArgs(['produce', '--in-cluster', '10']), bootstrap: 'b:9092', credentialSecret: 's' });
+    const job = renderInClusterJob({
+      namespace: 'ns',
+      runId: id,
+      image: 'img',
+      args: inClusterArgs(['produce', '--in-cluster', '10']),
+      bootstrap: 'b:9092',
+      credentialSecret: 's',
+    });
     expect((job as any).spec.template.spec.containers[0].args).toEqual(['produce', '10']);
   });
 });

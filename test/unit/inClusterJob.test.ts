@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { jobVerdict, renderInClusterJob, jobName } from '../../src/manifests/inClusterJob.js';
 import { podExitCode } from '../../src/cluster/inCluster.js';
 
-const base = { namespace: 'keda-cma-kafka', runId: 'lag-1a2b', image: 'quay.io/me/cma-demo:1', args: ['lag', '--group', 'g'], bootstrap: 'my-cluster-kafka-bootstrap.keda-cma-kafka.svc:9092', credentialSecret: 'keda-kafka-credential' };
+const base = {
+  namespace: 'keda-cma-kafka',
+  runId: 'lag-1a2b',
+  image: 'quay.io/me/cma-demo:1',
+  args: ['lag', '--group', 'g'],
+  bootstrap: 'my-cluster-kafka-bootstrap.keda-cma-kafka.svc:9092',
+  credentialSecret: 'keda-kafka-credential',
+};
 
 describe('in-cluster Job rendering', () => {
   it('runs the same image with the given args, never restarts, labelled managed-by cma-demo, password only by secretKeyRef', () => {
@@ -34,7 +41,11 @@ describe('in-cluster Job rendering', () => {
 describe('in-cluster Job verdicts', () => {
   it('Complete succeeds; Failed carries its reason; counters as fallback; nothing yet is running', () => {
     expect(jobVerdict({ status: { conditions: [{ type: 'Complete', status: 'True' }] } })).toEqual({ state: 'succeeded' });
-    expect(jobVerdict({ status: { conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too long' }] } })).toEqual({ state: 'failed', reason: 'DeadlineExceeded', message: 'too long' });
+    expect(jobVerdict({ status: { conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too long' }] } })).toEqual({
+      state: 'failed',
+      reason: 'DeadlineExceeded',
+      message: 'too long',
+    });
     expect(jobVerdict({ status: { failed: 1 } })).toMatchObject({ state: 'failed', reason: 'PodFailed' });
     expect(jobVerdict({ status: { succeeded: 1 } })).toEqual({ state: 'succeeded' });
     expect(jobVerdict({ status: { active: 1 } })).toEqual({ state: 'running', detail: '1 pod(s) active' });
@@ -63,12 +74,24 @@ describe('in-cluster Job parameters from the consumer Deployment', () => {
   ];
   it('takes image, bootstrap, protocol, mechanism and the credential Secret from the consumer', () => {
     expect(jobParamsFromConsumer(dep(env), 'r1', ['lag'])).toEqual({
-      namespace: 'ns', runId: 'r1', args: ['lag'], image: 'image-registry.openshift-image-registry.svc:5000/ns/kafka-consumer@sha256:ab',
-      bootstrap: 'demo-cluster-kafka-bootstrap.ns.svc:9092', credentialSecret: 'keda-kafka-credential', securityProtocol: 'SASL_PLAINTEXT', saslMechanism: 'scram-sha-512',
+      namespace: 'ns',
+      runId: 'r1',
+      args: ['lag'],
+      image: 'image-registry.openshift-image-registry.svc:5000/ns/kafka-consumer@sha256:ab',
+      bootstrap: 'demo-cluster-kafka-bootstrap.ns.svc:9092',
+      credentialSecret: 'keda-kafka-credential',
+      securityProtocol: 'SASL_PLAINTEXT',
+      saslMechanism: 'scram-sha-512',
     });
   });
   it('failing variant: a consumer without the secretKeyRef or image is an environment error naming the Deployment and what is missing', () => {
-    const e1 = (() => { try { jobParamsFromConsumer(dep(env.slice(0, 3)), 'r1', ['lag']); } catch (e) { return e as any; } })();
+    const e1 = (() => {
+      try {
+        jobParamsFromConsumer(dep(env.slice(0, 3)), 'r1', ['lag']);
+      } catch (e) {
+        return e as any;
+      }
+    })();
     expect(e1).toMatchObject({ exitCode: 3, code: 'NO_CONSUMER_SPEC' });
     expect(e1.message).toMatch(/Deployment ns\/kafka-consumer lacks a secretKeyRef for CMA_DEMO_KAFKA_PASSWORD/);
     expect(() => jobParamsFromConsumer(dep(env, ''), 'r1', ['lag'])).toThrow(/lacks an image/);
@@ -82,8 +105,16 @@ describe('in-cluster Job from the Deployment setup renders', () => {
     const p = paramsFromFlags({ image: 'quay.io/me/cma-demo:1' }, { namespace: 'demo-ns' }, { platform, sourceHash: 'h' });
     const d = allObjects(renderSetup(p, loadTemplates())).find((o) => o.kind === 'Deployment') as any;
     const jp = jobParamsFromConsumer(d, 'r1', ['lag', '--group', p.group]);
-    expect(jp).toMatchObject({ namespace: 'demo-ns', bootstrap: 'demo-cluster-kafka-bootstrap.demo-ns.svc:9092', credentialSecret: p.credentialSecret, image: d.spec.template.spec.containers[0].image });
+    expect(jp).toMatchObject({
+      namespace: 'demo-ns',
+      bootstrap: 'demo-cluster-kafka-bootstrap.demo-ns.svc:9092',
+      credentialSecret: p.credentialSecret,
+      image: d.spec.template.spec.containers[0].image,
+    });
     const job = renderInClusterJob(jp) as any;
-    expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'CMA_DEMO_KAFKA_PASSWORD')).toEqual({ name: 'CMA_DEMO_KAFKA_PASSWORD', valueFrom: { secretKeyRef: { name: p.credentialSecret, key: 'password' } } });
+    expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'CMA_DEMO_KAFKA_PASSWORD')).toEqual({
+      name: 'CMA_DEMO_KAFKA_PASSWORD',
+      valueFrom: { secretKeyRef: { name: p.credentialSecret, key: 'password' } },
+    });
   });
 });

@@ -4,7 +4,12 @@ import { validateJUnit } from '../helpers/junitSchema.js';
 import { sampleCase, sampleRun } from './reportFixture.js';
 
 describe('JUnit XML', () => {
-  const run = sampleRun([sampleCase('case1', 'pass'), sampleCase('case2', 'fail'), sampleCase('fallback', 'skipped'), sampleCase('case4/latest-trap', 'error')]);
+  const run = sampleRun([
+    sampleCase('case1', 'pass'),
+    sampleCase('case2', 'fail'),
+    sampleCase('fallback', 'skipped'),
+    sampleCase('case4/latest-trap', 'error'),
+  ]);
   const xml = renderJUnit(run);
 
   it('has one testcase per case, with counts', () => {
@@ -13,7 +18,9 @@ describe('JUnit XML', () => {
   });
 
   it('a failure names the failed expectation and the observed values', () => {
-    expect(xml).toContain('<failure message="expected: replicas return to 0 within 10 s after the load ends; observed: replicas were between 1 and 3 by the deadline t=12 s" type="return">');
+    expect(xml).toContain(
+      '<failure message="expected: replicas return to 0 within 10 s after the load ends; observed: replicas were between 1 and 3 by the deadline t=12 s" type="return">',
+    );
   });
 
   it('skipped cases are <skipped/> with the reason; errors are escaped', () => {

@@ -22,10 +22,16 @@ function thrown(fn: () => unknown): CmaError {
 describe('planConnection precedence: flags > CMA_DEMO_* env > --command-config > local broker', () => {
   it('flag beats env beats command-config beats local broker for the bootstrap servers', () => {
     const cc = props('bootstrap.servers=cc:9092');
-    expect(planConnection({ flags: { bootstrapServer: 'flag:9092' }, env: { CMA_DEMO_BOOTSTRAP_SERVER: 'env:9092' }, props: cc, local }).brokers).toEqual(['flag:9092']);
+    expect(planConnection({ flags: { bootstrapServer: 'flag:9092' }, env: { CMA_DEMO_BOOTSTRAP_SERVER: 'env:9092' }, props: cc, local }).brokers).toEqual([
+      'flag:9092',
+    ]);
     expect(planConnection({ flags: {}, env: { CMA_DEMO_BOOTSTRAP_SERVER: 'env:9092' }, props: cc, local }).brokers).toEqual(['env:9092']);
     expect(planConnection({ flags: {}, env: {}, props: cc, local }).brokers).toEqual(['cc:9092']);
-    expect(planConnection({ flags: {}, env: {}, props: null, local })).toMatchObject({ brokers: ['127.0.0.1:1111'], securityProtocol: 'PLAINTEXT', source: 'local broker' });
+    expect(planConnection({ flags: {}, env: {}, props: null, local })).toMatchObject({
+      brokers: ['127.0.0.1:1111'],
+      securityProtocol: 'PLAINTEXT',
+      source: 'local broker',
+    });
   });
 
   it('no bootstrap anywhere and no local broker → exit 3 with the fix', () => {
@@ -35,22 +41,38 @@ describe('planConnection precedence: flags > CMA_DEMO_* env > --command-config >
   });
 
   it('protocol, mechanism and user follow the same order', () => {
-    const cc = props('bootstrap.servers=cc:9092\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="ccuser" password="ccpw";\nssl.truststore.type=PEM\nssl.truststore.location=/ca.pem');
+    const cc = props(
+      'bootstrap.servers=cc:9092\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="ccuser" password="ccpw";\nssl.truststore.type=PEM\nssl.truststore.location=/ca.pem',
+    );
     const fromCc = planConnection({ flags: {}, env: {}, props: cc });
-    expect(fromCc).toMatchObject({ securityProtocol: 'SASL_SSL', caFile: '/ca.pem', sasl: { mechanism: 'scram-sha-256', username: 'ccuser', password: { kind: 'command-config' } } });
-    const fromEnv = planConnection({ flags: {}, env: { CMA_DEMO_SECURITY_PROTOCOL: 'sasl_plaintext', CMA_DEMO_SASL_MECHANISM: 'plain', CMA_DEMO_USERNAME: 'envuser', CMA_DEMO_KAFKA_PASSWORD: 'x' }, props: cc });
+    expect(fromCc).toMatchObject({
+      securityProtocol: 'SASL_SSL',
+      caFile: '/ca.pem',
+      sasl: { mechanism: 'scram-sha-256', username: 'ccuser', password: { kind: 'command-config' } },
+    });
+    const fromEnv = planConnection({
+      flags: {},
+      env: { CMA_DEMO_SECURITY_PROTOCOL: 'sasl_plaintext', CMA_DEMO_SASL_MECHANISM: 'plain', CMA_DEMO_USERNAME: 'envuser', CMA_DEMO_KAFKA_PASSWORD: 'x' },
+      props: cc,
+    });
     expect(fromEnv).toMatchObject({ securityProtocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'plain', username: 'envuser', password: { kind: 'env' } } });
     const fromFlags = planConnection({
       flags: { securityProtocol: 'SASL_SSL', saslMechanism: 'scram-sha-512', username: 'flaguser', passwordFile: '/pw', caFile: '/flag-ca.pem' },
       env: { CMA_DEMO_SECURITY_PROTOCOL: 'PLAINTEXT', CMA_DEMO_USERNAME: 'envuser', CMA_DEMO_KAFKA_PASSWORD: 'x' },
       props: cc,
     });
-    expect(fromFlags).toMatchObject({ securityProtocol: 'SASL_SSL', caFile: '/flag-ca.pem', sasl: { mechanism: 'scram-sha-512', username: 'flaguser', password: { kind: 'file', path: '/pw' } } });
+    expect(fromFlags).toMatchObject({
+      securityProtocol: 'SASL_SSL',
+      caFile: '/flag-ca.pem',
+      sasl: { mechanism: 'scram-sha-512', username: 'flaguser', password: { kind: 'file', path: '/pw' } },
+    });
   });
 
   it('infers SASL from a user name and TLS from a CA when no protocol is given', () => {
     expect(planConnection({ flags: { bootstrapServer: 'h:1', username: 'u' }, env: { CMA_DEMO_KAFKA_PASSWORD: 'p' } }).securityProtocol).toBe('SASL_PLAINTEXT');
-    expect(planConnection({ flags: { bootstrapServer: 'h:1', username: 'u', caFile: '/ca' }, env: { CMA_DEMO_KAFKA_PASSWORD: 'p' } }).securityProtocol).toBe('SASL_SSL');
+    expect(planConnection({ flags: { bootstrapServer: 'h:1', username: 'u', caFile: '/ca' }, env: { CMA_DEMO_KAFKA_PASSWORD: 'p' } }).securityProtocol).toBe(
+      'SASL_SSL',
+    );
     expect(planConnection({ flags: { bootstrapServer: 'h:1', caFile: '/ca' }, env: {} }).securityProtocol).toBe('SSL');
     expect(planConnection({ flags: { bootstrapServer: 'h:1' }, env: {} }).securityProtocol).toBe('PLAINTEXT');
   });
@@ -65,7 +87,10 @@ describe('planConnection precedence: flags > CMA_DEMO_* env > --command-config >
   });
 
   it('a password in a command-config that others can read → exit 2 (chmod 600)', () => {
-    const cc = props('bootstrap.servers=h:1\nsecurity.protocol=SASL_PLAINTEXT\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";', false);
+    const cc = props(
+      'bootstrap.servers=h:1\nsecurity.protocol=SASL_PLAINTEXT\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";',
+      false,
+    );
     const e = thrown(() => planConnection({ flags: {}, env: {}, props: cc }));
     expect(e.exitCode).toBe(2);
     expect(e.hint).toContain('chmod 600');
@@ -132,7 +157,11 @@ describe('password files', () => {
       0o600,
     );
     const conn = await resolveConnection({ commandConfig: f }, {});
-    expect(conn).toMatchObject({ brokers: ['h:1'], securityProtocol: 'SASL_PLAINTEXT', sasl: { username: 'demo', password: 'pw1', mechanism: 'scram-sha-512' } });
+    expect(conn).toMatchObject({
+      brokers: ['h:1'],
+      securityProtocol: 'SASL_PLAINTEXT',
+      sasl: { username: 'demo', password: 'pw1', mechanism: 'scram-sha-512' },
+    });
   });
 
   it('a garbage line in --command-config is an exit-2 error naming file:line (and never the value on it)', async () => {
@@ -141,7 +170,11 @@ describe('password files', () => {
     expect(err).toMatchObject({ exitCode: 2, code: 'BAD_COMMAND_CONFIG' });
     expect((err as CmaError).message).toBe(`--command-config ${f}:4: "this" is not followed by = or : (write this=value)`);
     // A JAAS continuation that lost its backslash: named, its password not echoed.
-    const g = write('broken-jaas.properties', 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required\n  password="pw-secret";\n', 0o600);
+    const g = write(
+      'broken-jaas.properties',
+      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required\n  password="pw-secret";\n',
+      0o600,
+    );
     const e2 = (await resolveConnection({ commandConfig: g }, {}).catch((e: CmaError) => e)) as CmaError;
     expect(e2.message).toContain(`${g}:2: "password" is a JAAS option`);
     expect(`${e2.message} ${e2.hint}`).not.toContain('pw-secret');

@@ -39,7 +39,10 @@ describe('parseJaasConfig', () => {
     });
   });
   it('accepts unquoted values and escaped quotes', () => {
-    expect(parseJaasConfig('org.apache.kafka.common.security.plain.PlainLoginModule required username=u password="a\\"b"')).toMatchObject({ username: 'u', password: 'a"b' });
+    expect(parseJaasConfig('org.apache.kafka.common.security.plain.PlainLoginModule required username=u password="a\\"b"')).toMatchObject({
+      username: 'u',
+      password: 'a"b',
+    });
   });
   it('returns null for text that is not a JAAS entry', () => {
     expect(parseJaasConfig('username=demo')).toBeNull();

@@ -15,7 +15,12 @@ function parts(c: (number | null)[] | number | null, e: number[] | number, P = 1
   }));
 }
 /** Committed 0 everywhere, log-end = the given lag per partition. */
-const lags = (ls: number[], P = 10) => parts(0, Array.from({ length: P }, (_, i) => ls[i] ?? 0), P);
+const lags = (ls: number[], P = 10) =>
+  parts(
+    0,
+    Array.from({ length: P }, (_, i) => ls[i] ?? 0),
+    P,
+  );
 
 describe("computeKedaView: worked examples of KEDA's lag maths (docs/design.md §8.1) and their neighbours", () => {
   const table: Array<{
@@ -29,40 +34,208 @@ describe("computeKedaView: worked examples of KEDA's lag maths (docs/design.md �
   }> = [
     // Demo backlog: 1 000 000 → capped at P·T = 2000.
     { name: 'demo backlog is capped at P·T', parts: parts(0, 100_000), totalLag: 1_000_000, metric: 2000, active: true, desired: 10 },
-    { name: 'neighbour: allowIdleConsumers removes the cap', parts: parts(0, 100_000), settings: { allowIdleConsumers: true, maxReplicaCount: 100_000 }, totalLag: 1_000_000, metric: 1_000_000, active: true, desired: 5000 },
-    { name: 'neighbour: allowIdleConsumers, desired clamped to max', parts: parts(0, 100_000), settings: { allowIdleConsumers: true }, totalLag: 1_000_000, metric: 1_000_000, active: true, desired: 10 },
+    {
+      name: 'neighbour: allowIdleConsumers removes the cap',
+      parts: parts(0, 100_000),
+      settings: { allowIdleConsumers: true, maxReplicaCount: 100_000 },
+      totalLag: 1_000_000,
+      metric: 1_000_000,
+      active: true,
+      desired: 5000,
+    },
+    {
+      name: 'neighbour: allowIdleConsumers, desired clamped to max',
+      parts: parts(0, 100_000),
+      settings: { allowIdleConsumers: true },
+      totalLag: 1_000_000,
+      metric: 1_000_000,
+      active: true,
+      desired: 10,
+    },
     // Lag on 3 partitions.
     { name: 'lag on 3 partitions is under the cap', parts: lags([500, 500, 500]), totalLag: 1500, metric: 1500, active: true, desired: 8 },
-    { name: 'neighbour: limitToPartitionsWithLag caps at 3·T', parts: lags([500, 500, 500]), settings: { limitToPartitionsWithLag: true }, totalLag: 1500, metric: 600, active: true, desired: 3 },
-    { name: 'limitToPartitionsWithLag boundary: 799/200 = 3, not > 3', parts: lags([300, 300, 199]), settings: { limitToPartitionsWithLag: true }, totalLag: 799, metric: 799, active: true, desired: 4 },
-    { name: 'limitToPartitionsWithLag boundary: 800/200 = 4 > 3', parts: lags([300, 300, 200]), settings: { limitToPartitionsWithLag: true }, totalLag: 800, metric: 600, active: true, desired: 3 },
+    {
+      name: 'neighbour: limitToPartitionsWithLag caps at 3·T',
+      parts: lags([500, 500, 500]),
+      settings: { limitToPartitionsWithLag: true },
+      totalLag: 1500,
+      metric: 600,
+      active: true,
+      desired: 3,
+    },
+    {
+      name: 'limitToPartitionsWithLag boundary: 799/200 = 3, not > 3',
+      parts: lags([300, 300, 199]),
+      settings: { limitToPartitionsWithLag: true },
+      totalLag: 799,
+      metric: 799,
+      active: true,
+      desired: 4,
+    },
+    {
+      name: 'limitToPartitionsWithLag boundary: 800/200 = 4 > 3',
+      parts: lags([300, 300, 200]),
+      settings: { limitToPartitionsWithLag: true },
+      totalLag: 800,
+      metric: 600,
+      active: true,
+      desired: 3,
+    },
     // Integer-division gap.
-    { name: 'integer-division gap: 2150 is not capped', parts: lags([2150]), settings: { maxReplicaCount: 20 }, totalLag: 2150, metric: 2150, active: true, desired: 11 },
+    {
+      name: 'integer-division gap: 2150 is not capped',
+      parts: lags([2150]),
+      settings: { maxReplicaCount: 20 },
+      totalLag: 2150,
+      metric: 2150,
+      active: true,
+      desired: 11,
+    },
     { name: 'gap: 2199 is still not capped', parts: lags([2199]), settings: { maxReplicaCount: 20 }, totalLag: 2199, metric: 2199, active: true, desired: 11 },
-    { name: 'neighbour: 2200/200 = 11 > 10 is capped', parts: lags([2200]), settings: { maxReplicaCount: 20 }, totalLag: 2200, metric: 2000, active: true, desired: 10 },
+    {
+      name: 'neighbour: 2200/200 = 11 > 10 is capped',
+      parts: lags([2200]),
+      settings: { maxReplicaCount: 20 },
+      totalLag: 2200,
+      metric: 2000,
+      active: true,
+      desired: 10,
+    },
     { name: 'gap: desired clamped by maxReplicaCount 10', parts: lags([2150]), totalLag: 2150, metric: 2150, active: true, desired: 10 },
     // Never-committed group.
     { name: 'never committed, latest: 1 per partition, 10 > 10 is false', parts: parts(null, 0), totalLag: 10, metric: 10, active: false, desired: 0 },
-    { name: 'neighbour: activation 9 activates', parts: parts(null, 0), settings: { activationLagThreshold: 9 }, totalLag: 10, metric: 10, active: true, desired: 1 },
+    {
+      name: 'neighbour: activation 9 activates',
+      parts: parts(null, 0),
+      settings: { activationLagThreshold: 9 },
+      totalLag: 10,
+      metric: 10,
+      active: true,
+      desired: 1,
+    },
     { name: 'neighbour: 11 partitions activate at 10', parts: parts(null, 0, 11), totalLag: 11, metric: 11, active: true, desired: 1 },
     { name: 'committed -1 is "no commit" too', parts: parts(-1, 500), totalLag: 10, metric: 10, active: false, desired: 0 },
     // KEDA checks only −1 (invalidOffset): −2 is a commit, lag e − (−2).
-    { name: 'committed -2 is a commit: e + 2', parts: parts(-2, 500, 1), settings: { activationLagThreshold: 0, allowIdleConsumers: true }, totalLag: 502, metric: 502, active: true, desired: 3 },
+    {
+      name: 'committed -2 is a commit: e + 2',
+      parts: parts(-2, 500, 1),
+      settings: { activationLagThreshold: 0, allowIdleConsumers: true },
+      totalLag: 502,
+      metric: 502,
+      active: true,
+      desired: 3,
+    },
     // earliest.
-    { name: 'never committed, earliest: log-end counts (incl. deleted records)', parts: parts(null, 50), settings: { offsetResetPolicy: 'earliest' }, totalLag: 500, metric: 500, active: true, desired: 3 },
-    { name: 'neighbour: same offsets under latest count 1 each', parts: parts(null, 50), settings: { offsetResetPolicy: 'latest' }, totalLag: 10, metric: 10, active: false, desired: 0 },
+    {
+      name: 'never committed, earliest: log-end counts (incl. deleted records)',
+      parts: parts(null, 50),
+      settings: { offsetResetPolicy: 'earliest' },
+      totalLag: 500,
+      metric: 500,
+      active: true,
+      desired: 3,
+    },
+    {
+      name: 'neighbour: same offsets under latest count 1 each',
+      parts: parts(null, 50),
+      settings: { offsetResetPolicy: 'latest' },
+      totalLag: 10,
+      metric: 10,
+      active: false,
+      desired: 0,
+    },
     // scaleToZeroOnInvalidOffset.
-    { name: 'scaleToZeroOnInvalidOffset, latest: 0', parts: parts(null, 50), settings: { scaleToZeroOnInvalidOffset: true, activationLagThreshold: 0 }, totalLag: 0, metric: 0, active: false, desired: 0 },
-    { name: 'scaleToZeroOnInvalidOffset, earliest: 0', parts: parts(null, 50), settings: { scaleToZeroOnInvalidOffset: true, offsetResetPolicy: 'earliest' }, totalLag: 0, metric: 0, active: false, desired: 0 },
-    { name: 'neighbour: without the flag, latest, activation 0 → active', parts: parts(null, 50, 1), settings: { activationLagThreshold: 0 }, totalLag: 1, metric: 1, active: true, desired: 1 },
-    { name: 'scaleToZeroOnInvalidOffset leaves committed partitions alone', parts: parts([5, null], [50, 50], 2), settings: { scaleToZeroOnInvalidOffset: true }, totalLag: 45, metric: 45, active: true, desired: 1 },
+    {
+      name: 'scaleToZeroOnInvalidOffset, latest: 0',
+      parts: parts(null, 50),
+      settings: { scaleToZeroOnInvalidOffset: true, activationLagThreshold: 0 },
+      totalLag: 0,
+      metric: 0,
+      active: false,
+      desired: 0,
+    },
+    {
+      name: 'scaleToZeroOnInvalidOffset, earliest: 0',
+      parts: parts(null, 50),
+      settings: { scaleToZeroOnInvalidOffset: true, offsetResetPolicy: 'earliest' },
+      totalLag: 0,
+      metric: 0,
+      active: false,
+      desired: 0,
+    },
+    {
+      name: 'neighbour: without the flag, latest, activation 0 → active',
+      parts: parts(null, 50, 1),
+      settings: { activationLagThreshold: 0 },
+      totalLag: 1,
+      metric: 1,
+      active: true,
+      desired: 1,
+    },
+    {
+      name: 'scaleToZeroOnInvalidOffset leaves committed partitions alone',
+      parts: parts([5, null], [50, 50], 2),
+      settings: { scaleToZeroOnInvalidOffset: true },
+      totalLag: 45,
+      metric: 45,
+      active: true,
+      desired: 1,
+    },
     // ensureEvenDistributionOfPartitions.
-    { name: 'ensureEven: 700 → next divisor 5 → 1000', parts: lags([700]), settings: { ensureEvenDistributionOfPartitions: true }, totalLag: 700, metric: 1000, active: true, desired: 5 },
-    { name: 'ensureEven: 1000 stays at divisor 5', parts: lags([1000]), settings: { ensureEvenDistributionOfPartitions: true }, totalLag: 1000, metric: 1000, active: true, desired: 5 },
-    { name: 'neighbour: ensureEven 1001 → divisor 10 → 2000', parts: lags([1001]), settings: { ensureEvenDistributionOfPartitions: true }, totalLag: 1001, metric: 2000, active: true, desired: 10 },
-    { name: 'ensureEven: total 0 → 200 and inactive', parts: lags([]), settings: { ensureEvenDistributionOfPartitions: true }, totalLag: 0, metric: 200, active: false, desired: 0 },
-    { name: 'ensureEven applies even with allowIdleConsumers', parts: lags([300]), settings: { ensureEvenDistributionOfPartitions: true, allowIdleConsumers: true }, totalLag: 300, metric: 400, active: true, desired: 2 },
-    { name: 'ensureEven beyond P·T → P·T', parts: lags([5000]), settings: { ensureEvenDistributionOfPartitions: true }, totalLag: 5000, metric: 2000, active: true, desired: 10 },
+    {
+      name: 'ensureEven: 700 → next divisor 5 → 1000',
+      parts: lags([700]),
+      settings: { ensureEvenDistributionOfPartitions: true },
+      totalLag: 700,
+      metric: 1000,
+      active: true,
+      desired: 5,
+    },
+    {
+      name: 'ensureEven: 1000 stays at divisor 5',
+      parts: lags([1000]),
+      settings: { ensureEvenDistributionOfPartitions: true },
+      totalLag: 1000,
+      metric: 1000,
+      active: true,
+      desired: 5,
+    },
+    {
+      name: 'neighbour: ensureEven 1001 → divisor 10 → 2000',
+      parts: lags([1001]),
+      settings: { ensureEvenDistributionOfPartitions: true },
+      totalLag: 1001,
+      metric: 2000,
+      active: true,
+      desired: 10,
+    },
+    {
+      name: 'ensureEven: total 0 → 200 and inactive',
+      parts: lags([]),
+      settings: { ensureEvenDistributionOfPartitions: true },
+      totalLag: 0,
+      metric: 200,
+      active: false,
+      desired: 0,
+    },
+    {
+      name: 'ensureEven applies even with allowIdleConsumers',
+      parts: lags([300]),
+      settings: { ensureEvenDistributionOfPartitions: true, allowIdleConsumers: true },
+      totalLag: 300,
+      metric: 400,
+      active: true,
+      desired: 2,
+    },
+    {
+      name: 'ensureEven beyond P·T → P·T',
+      parts: lags([5000]),
+      settings: { ensureEvenDistributionOfPartitions: true },
+      totalLag: 5000,
+      metric: 2000,
+      active: true,
+      desired: 10,
+    },
     // Activation strictly greater.
     { name: 'activation at equality: 10 > 10 is false', parts: lags([10]), totalLag: 10, metric: 10, active: false, desired: 0 },
     { name: 'neighbour: 11 > 10 is active', parts: lags([11]), totalLag: 11, metric: 11, active: true, desired: 1 },
@@ -71,11 +244,51 @@ describe("computeKedaView: worked examples of KEDA's lag maths (docs/design.md �
     // Cap at the P boundary.
     { name: 'cap boundary: 2000 = P·T is not capped (10 > 10 false)', parts: lags([2000]), totalLag: 2000, metric: 2000, active: true, desired: 10 },
     // Negative lag (commit read after the end offset).
-    { name: 'negative raw lag is summed as is', parts: parts([105, 0], [100, 50], 2), settings: { activationLagThreshold: 0 }, totalLag: 45, metric: 45, active: true, desired: 1 },
-    { name: 'negative total, KEDA 2.18: the metric stays negative', parts: parts([105], [100], 1), settings: { activationLagThreshold: 0, kedaVersion: '2.18' }, totalLag: -5, metric: -5, active: false, desired: 0 },
-    { name: 'neighbour: negative total, KEDA 2.20 (2.20.2): sent as 0', parts: parts([105], [100], 1), settings: { activationLagThreshold: 0, kedaVersion: '2.20' }, totalLag: -5, metric: 0, active: false, desired: 0 },
-    { name: 'neighbour: KEDA 2.20.1 still passes it on', parts: parts([105], [100], 1), settings: { activationLagThreshold: 0, kedaVersion: '2.20.1' }, totalLag: -5, metric: -5, active: false, desired: 0 },
-    { name: 'ensureEven with a negative total: factor 1 → T (every release)', parts: parts([105], [100], 1), settings: { ensureEvenDistributionOfPartitions: true, kedaVersion: '2.18' }, totalLag: -5, metric: 200, active: false, desired: 0 },
+    {
+      name: 'negative raw lag is summed as is',
+      parts: parts([105, 0], [100, 50], 2),
+      settings: { activationLagThreshold: 0 },
+      totalLag: 45,
+      metric: 45,
+      active: true,
+      desired: 1,
+    },
+    {
+      name: 'negative total, KEDA 2.18: the metric stays negative',
+      parts: parts([105], [100], 1),
+      settings: { activationLagThreshold: 0, kedaVersion: '2.18' },
+      totalLag: -5,
+      metric: -5,
+      active: false,
+      desired: 0,
+    },
+    {
+      name: 'neighbour: negative total, KEDA 2.20 (2.20.2): sent as 0',
+      parts: parts([105], [100], 1),
+      settings: { activationLagThreshold: 0, kedaVersion: '2.20' },
+      totalLag: -5,
+      metric: 0,
+      active: false,
+      desired: 0,
+    },
+    {
+      name: 'neighbour: KEDA 2.20.1 still passes it on',
+      parts: parts([105], [100], 1),
+      settings: { activationLagThreshold: 0, kedaVersion: '2.20.1' },
+      totalLag: -5,
+      metric: -5,
+      active: false,
+      desired: 0,
+    },
+    {
+      name: 'ensureEven with a negative total: factor 1 → T (every release)',
+      parts: parts([105], [100], 1),
+      settings: { ensureEvenDistributionOfPartitions: true, kedaVersion: '2.18' },
+      totalLag: -5,
+      metric: 200,
+      active: false,
+      desired: 0,
+    },
     // Multiple topics: P summed over topics.
     { name: 'P is summed over topics', parts: [...parts(0, 1000, 2, 'a'), ...parts(0, 1000, 1, 'b')], totalLag: 3000, metric: 600, active: true, desired: 3 },
   ];
@@ -119,7 +332,9 @@ describe('computeKedaView: partitionLimitation (getTopicPartitions + isActivePar
     expect([v.totalLag, v.metric]).toEqual([3000, 600]);
   });
   it('a limitation naming none of the topic\'s partitions is KEDA\'s "no active partition" error (exit 2)', () => {
-    expect(() => computeKedaView(example, S({ partitionLimitation: '7-9' }))).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('names no partition of topic t') }));
+    expect(() => computeKedaView(example, S({ partitionLimitation: '7-9' }))).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringContaining('names no partition of topic t') }),
+    );
   });
   it('an inverted range: 2.20 reads it as an empty list (error), 2.18 as no limitation', () => {
     expect(() => computeKedaView(example, S({ partitionLimitation: '3-1', kedaVersion: '2.20' }))).toThrow(expect.objectContaining({ exitCode: 2 }));
@@ -158,7 +373,17 @@ describe('computeKedaView: per-partition fields', () => {
   it('raw lag is null without a commit, kedaLag follows the policy', () => {
     const v = computeKedaView(parts([null, 3], [40, 10], 2), S({ offsetResetPolicy: 'earliest' }));
     expect(v.partitions).toEqual([
-      { topic: 't', partition: 0, committedOffset: null, logEndOffset: 40, lag: null, kedaLag: 40, kedaLagWithPersistent: 40, persistent: false, counted: true },
+      {
+        topic: 't',
+        partition: 0,
+        committedOffset: null,
+        logEndOffset: 40,
+        lag: null,
+        kedaLag: 40,
+        kedaLagWithPersistent: 40,
+        persistent: false,
+        counted: true,
+      },
       { topic: 't', partition: 1, committedOffset: 3, logEndOffset: 10, lag: 7, kedaLag: 7, kedaLagWithPersistent: 7, persistent: false, counted: true },
     ]);
   });
@@ -169,7 +394,10 @@ describe('computeKedaView: per-partition fields', () => {
 });
 
 describe('computeKedaView: excludePersistentLag across polls', () => {
-  const stuck = (c: number) => [{ topic: 't', partition: 0, committedOffset: c, logEndOffset: 800 }, ...parts(0, 0, 9).map((p, i) => ({ ...p, partition: i + 1 }))];
+  const stuck = (c: number) => [
+    { topic: 't', partition: 0, committedOffset: c, logEndOffset: 800 },
+    ...parts(0, 0, 9).map((p, i) => ({ ...p, partition: i + 1 })),
+  ];
   const on = S({ excludePersistentLag: true });
 
   it('first poll counts the lag and remembers the commit', () => {

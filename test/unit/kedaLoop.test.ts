@@ -27,12 +27,19 @@ describe('KEDA poll: activation', () => {
 describe('KEDA poll: cooldown', () => {
   const st = { ...fresh, lastActiveTime: 105 };
   it('holds while now ≤ lastActive + cooldown and scales to 0 after', () => {
-    expect(kedaPoll(s(), st, { now: 120, replicas: 9, active: false, isError: false })).toMatchObject({ scaleTo: null, action: 'cooling-down', cooldownEdge: false });
+    expect(kedaPoll(s(), st, { now: 120, replicas: 9, active: false, isError: false })).toMatchObject({
+      scaleTo: null,
+      action: 'cooling-down',
+      cooldownEdge: false,
+    });
     expect(kedaPoll(s(), st, { now: 165, replicas: 9, active: false, isError: false })).toMatchObject({ scaleTo: 0, action: 'scale-to-idle' });
   });
   it('at exactly one cooldown: holds by default (strict test), scales with cooldownEdge expire, and flags the edge', () => {
     expect(kedaPoll(s(), st, { now: 135, replicas: 9, active: false, isError: false })).toMatchObject({ scaleTo: null, cooldownEdge: true });
-    expect(kedaPoll(s(), st, { now: 135, replicas: 9, active: false, isError: false, cooldownEdge: 'expire' })).toMatchObject({ scaleTo: 0, cooldownEdge: true });
+    expect(kedaPoll(s(), st, { now: 135, replicas: 9, active: false, isError: false, cooldownEdge: 'expire' })).toMatchObject({
+      scaleTo: 0,
+      cooldownEdge: true,
+    });
   });
   it('uses initialCooldownPeriod from creation while never active', () => {
     const never = initialKedaState(0);
@@ -57,13 +64,20 @@ describe('KEDA poll: idle and min', () => {
     expect(kedaPoll(idle, { ...fresh, lastActiveTime: 0 }, { now: 31, replicas: 3, active: false, isError: false }).scaleTo).toBe(0);
   });
   it('raises replicas below min (no idle) to min', () => {
-    expect(kedaPoll(s({ minReplicaCount: 2 }), fresh, { now: 0, replicas: 1, active: false, isError: false })).toMatchObject({ scaleTo: 2, action: 'scale-to-min' });
+    expect(kedaPoll(s({ minReplicaCount: 2 }), fresh, { now: 0, replicas: 1, active: false, isError: false })).toMatchObject({
+      scaleTo: 2,
+      action: 'scale-to-min',
+    });
   });
 });
 
 describe('KEDA poll: paused and errors', () => {
   it('holds the paused-replicas count whatever the activity, and deletes the HPA', () => {
-    expect(kedaPoll(s(), fresh, { now: 0, replicas: 5, active: true, isError: false, pausedReplicas: 2 })).toMatchObject({ scaleTo: 2, hpaDeleted: true, action: 'paused' });
+    expect(kedaPoll(s(), fresh, { now: 0, replicas: 5, active: true, isError: false, pausedReplicas: 2 })).toMatchObject({
+      scaleTo: 2,
+      hpaDeleted: true,
+      action: 'paused',
+    });
     expect(kedaPoll(s(), fresh, { now: 0, replicas: 2, active: false, isError: false, pausedReplicas: 2 })).toMatchObject({ scaleTo: null, hpaDeleted: true });
   });
   it('does not scale on a scaler error (with or without fallback) and does not refresh lastActiveTime', () => {
@@ -87,7 +101,10 @@ describe('KEDA poll: times are stored in whole seconds (metav1.Time)', () => {
     expect(r.state.lastActiveTime).toBe(22);
     expect(kedaPoll(s(), r.state, { now: 52.5, replicas: 2, active: false, isError: false })).toMatchObject({ scaleTo: 0, cooldownEdge: false });
     // Failing neighbour: cooldown 31 → 22 + 31 = 53 is not before 52.5.
-    expect(kedaPoll(s({ cooldownPeriod: 31 }), r.state, { now: 52.5, replicas: 2, active: false, isError: false })).toMatchObject({ scaleTo: null, action: 'cooling-down' });
+    expect(kedaPoll(s({ cooldownPeriod: 31 }), r.state, { now: 52.5, replicas: 2, active: false, isError: false })).toMatchObject({
+      scaleTo: null,
+      action: 'cooling-down',
+    });
   });
   it('keeps the precision it is given (a clock F times faster passes 1/F)', () => {
     expect(kedaPoll(s(), fresh, { now: 22.5, replicas: 0, active: true, isError: false, timestampPrecision: 0.2 }).state.lastActiveTime).toBeCloseTo(22.4, 9);

@@ -3,7 +3,14 @@
 // (settingsFromScaledObjectYaml, with file:line).
 import { describe, expect, it } from 'vitest';
 import { CmaError } from '../../src/errors.js';
-import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, validateSettings, type ScaledObjectSettings, type SettingsFlags } from '../../src/scaling/settings.js';
+import {
+  DEFAULT_SETTINGS,
+  settingsFromFlags,
+  settingsFromScaledObjectYaml,
+  validateSettings,
+  type ScaledObjectSettings,
+  type SettingsFlags,
+} from '../../src/scaling/settings.js';
 import { parsePartitionLimitation, parseTriggerInt, parseTriggerBool, parseSaramaVersion } from '../../src/scaling/validate.js';
 import { kedaBehaviour, kedaVersionOfRelease, parseKedaVersion } from '../../src/scaling/kedaVersion.js';
 
@@ -62,47 +69,257 @@ const idle = soYaml({ spec: ['minReplicaCount: 1', 'idleReplicaCount: 2'] });
 const table: Row[] = [
   // --- the kafka scaler
   { rule: 'lagThreshold ≤ 0', refused: typed({ lagThreshold: 0 }), names: ['lagThreshold'], code: 'LAG_THRESHOLD', neighbour: typed({ lagThreshold: 1 }) },
-  { rule: 'lagThreshold not a number (file)', refused: file(abc), names: [`spec.triggers[0].metadata.lagThreshold (so.yaml:${lineOf(abc, 'lagThreshold')})`, '"abc" is not a whole number'], code: 'TRIGGER_NOT_A_NUMBER', neighbour: file(soYaml({ md: ["lagThreshold: '200'"] })) },
-  { rule: 'lagThreshold 0 (file)', refused: file(soYaml({ md: ["lagThreshold: '0'"] })), names: ['spec.triggers[0].metadata.lagThreshold (so.yaml:'], code: 'LAG_THRESHOLD', neighbour: file(soYaml({ md: ["lagThreshold: '1'"] })) },
-  { rule: 'lagThreshold "+5": JSON number from 2.20', refused: file(soYaml({ md: ["lagThreshold: '+5'"] }), '2.20'), names: ['lagThreshold', '"+5"'], neighbour: file(soYaml({ md: ["lagThreshold: '+5'"] }), '2.18') },
-  { rule: 'lagThreshold "" up to 2.19 (a present empty value)', refused: file(soYaml({ md: ["lagThreshold: ''"] }), '2.19'), names: ['lagThreshold'], neighbour: file(soYaml({ md: ["lagThreshold: ''"] }), '2.20') },
-  { rule: 'activationLagThreshold < 0', refused: typed({ activationLagThreshold: -1 }), names: ['activationLagThreshold'], code: 'ACTIVATION_LAG_THRESHOLD', neighbour: typed({ activationLagThreshold: 0 }) },
-  { rule: 'activationLagThreshold < 0 (file)', refused: file(soYaml({ md: ["activationLagThreshold: '-1'"] })), names: ['spec.triggers[0].metadata.activationLagThreshold (so.yaml:'], neighbour: file(soYaml({ md: ["activationLagThreshold: '0'"] })) },
-  { rule: 'partitionLimitation malformed', refused: flags({ partitionLimitation: '0,a' }), names: ['partitionLimitation (--partition-limitation)', '"a" is not a partition id'], code: 'PARTITION_LIMITATION', neighbour: flags({ partitionLimitation: '0,2-3,7' }) },
-  { rule: 'partitionLimitation with two dashes', refused: flags({ partitionLimitation: '1-2-3' }), names: ['--partition-limitation'], neighbour: flags({ partitionLimitation: '1-3' }) },
-  { rule: 'partitionLimitation " 2" up to 2.19 (not trimmed)', refused: flags({ partitionLimitation: '0, 2', kedaVersion: '2.19' }), names: ['--partition-limitation'], neighbour: flags({ partitionLimitation: '0, 2', kedaVersion: '2.20' }) },
-  { rule: 'partitionLimitation only an inverted range from 2.20 (no active partition)', refused: flags({ partitionLimitation: '3-1', kedaVersion: '2.20' }), names: ['--partition-limitation'], code: 'PARTITION_LIMITATION_EMPTY', neighbour: flags({ partitionLimitation: '3-1', kedaVersion: '2.18' }) },
-  { rule: 'partitionLimitation malformed without a topic: checked from 2.20', refused: flags({ partitionLimitation: 'x', kedaVersion: '2.20' }, null), names: ['--partition-limitation'], neighbour: flags({ partitionLimitation: 'x', kedaVersion: '2.18' }, null) },
-  { rule: 'allowIdleConsumers with limitToPartitionsWithLag', refused: flags({ allowIdleConsumers: true, limitToPartitionsWithLag: true }), names: ['allowIdleConsumers (--allow-idle-consumers)', 'limitToPartitionsWithLag (--limit-to-partitions-with-lag)'], code: 'IDLE_CONSUMERS_WITH_LIMIT', neighbour: flags({ limitToPartitionsWithLag: true }) },
-  { rule: 'limitToPartitionsWithLag without a topic', refused: flags({ limitToPartitionsWithLag: true }, null), names: ['limitToPartitionsWithLag (--limit-to-partitions-with-lag)', 'topic'], code: 'TOPIC_REQUIRED', neighbour: flags({ limitToPartitionsWithLag: true }, 'test-in') },
-  { rule: 'limitToPartitionsWithLag without topic (file)', refused: file(soYaml({ md: ["limitToPartitionsWithLag: 'true'"] })), names: ['spec.triggers[0].metadata.topic (not set; so.yaml:', 'limitToPartitionsWithLag (so.yaml:'], neighbour: file(soYaml({ md: ['topic: test-in', "limitToPartitionsWithLag: 'true'"] })) },
-  { rule: 'limitToPartitionsWithLag with ensureEvenDistributionOfPartitions', refused: flags({ limitToPartitionsWithLag: true, ensureEvenDistribution: true }), names: ['--limit-to-partitions-with-lag', '--ensure-even-distribution'], code: 'LIMIT_WITH_EVEN_DISTRIBUTION', neighbour: flags({ ensureEvenDistribution: true }) },
-  { rule: 'ensureEvenDistributionOfPartitions without a topic', refused: flags({ ensureEvenDistribution: true }, null), names: ['ensureEvenDistributionOfPartitions (--ensure-even-distribution)', 'topic'], code: 'TOPIC_REQUIRED', neighbour: flags({ ensureEvenDistribution: true }, 't') },
-  { rule: 'fullMetadata false without a topic (main)', refused: file(soYaml({ md: ["fullMetadata: 'false'"] }), 'main'), names: ['fullMetadata', 'topic'], neighbour: file(soYaml({ md: ["fullMetadata: 'false'"] }), '2.20') },
-  { rule: 'offsetResetPolicy unknown (flag)', refused: flags({ offsetResetPolicy: 'newest' }), names: ['--offset-reset-policy', '"newest"'], neighbour: flags({ offsetResetPolicy: 'earliest' }) },
-  { rule: 'offsetResetPolicy unknown (file)', refused: file(soYaml({ md: ['offsetResetPolicy: newest'] })), names: ['spec.triggers[0].metadata.offsetResetPolicy (so.yaml:', 'latest, earliest'], neighbour: file(soYaml({ md: ['offsetResetPolicy: earliest'] })) },
-  { rule: 'a boolean Go cannot parse', refused: file(soYaml({ md: ["allowIdleConsumers: 'yes'"] })), names: ['allowIdleConsumers (so.yaml:'], neighbour: file(soYaml({ md: ["allowIdleConsumers: 'True'"] })) },
-  { rule: 'metadata value not a string (the CRD)', refused: file(soYaml({ md: ['lagThreshold: 200'] })), names: ['lagThreshold (so.yaml:', 'string'], code: 'TRIGGER_METADATA_NOT_STRING', neighbour: file(soYaml({ md: ["lagThreshold: '200'"] })) },
-  { rule: 'consumerGroup missing', refused: file(soYaml({ noConsumerGroup: true })), names: ['consumerGroup'], code: 'TRIGGER_REQUIRED', neighbour: file(soYaml()) },
-  { rule: 'Kafka protocol version unparsable', refused: file(soYaml({ md: ["version: '2.8'"] })), names: ['version (so.yaml:'], neighbour: file(soYaml({ md: ["version: '2.8.0'"] })) },
-  { rule: 'tls neither enable nor disable', refused: file(soYaml({ md: ['tls: yes-please'] })), names: ['tls (so.yaml:'], neighbour: file(soYaml({ md: ['tls: enable'] })) },
+  {
+    rule: 'lagThreshold not a number (file)',
+    refused: file(abc),
+    names: [`spec.triggers[0].metadata.lagThreshold (so.yaml:${lineOf(abc, 'lagThreshold')})`, '"abc" is not a whole number'],
+    code: 'TRIGGER_NOT_A_NUMBER',
+    neighbour: file(soYaml({ md: ["lagThreshold: '200'"] })),
+  },
+  {
+    rule: 'lagThreshold 0 (file)',
+    refused: file(soYaml({ md: ["lagThreshold: '0'"] })),
+    names: ['spec.triggers[0].metadata.lagThreshold (so.yaml:'],
+    code: 'LAG_THRESHOLD',
+    neighbour: file(soYaml({ md: ["lagThreshold: '1'"] })),
+  },
+  {
+    rule: 'lagThreshold "+5": JSON number from 2.20',
+    refused: file(soYaml({ md: ["lagThreshold: '+5'"] }), '2.20'),
+    names: ['lagThreshold', '"+5"'],
+    neighbour: file(soYaml({ md: ["lagThreshold: '+5'"] }), '2.18'),
+  },
+  {
+    rule: 'lagThreshold "" up to 2.19 (a present empty value)',
+    refused: file(soYaml({ md: ["lagThreshold: ''"] }), '2.19'),
+    names: ['lagThreshold'],
+    neighbour: file(soYaml({ md: ["lagThreshold: ''"] }), '2.20'),
+  },
+  {
+    rule: 'activationLagThreshold < 0',
+    refused: typed({ activationLagThreshold: -1 }),
+    names: ['activationLagThreshold'],
+    code: 'ACTIVATION_LAG_THRESHOLD',
+    neighbour: typed({ activationLagThreshold: 0 }),
+  },
+  {
+    rule: 'activationLagThreshold < 0 (file)',
+    refused: file(soYaml({ md: ["activationLagThreshold: '-1'"] })),
+    names: ['spec.triggers[0].metadata.activationLagThreshold (so.yaml:'],
+    neighbour: file(soYaml({ md: ["activationLagThreshold: '0'"] })),
+  },
+  {
+    rule: 'partitionLimitation malformed',
+    refused: flags({ partitionLimitation: '0,a' }),
+    names: ['partitionLimitation (--partition-limitation)', '"a" is not a partition id'],
+    code: 'PARTITION_LIMITATION',
+    neighbour: flags({ partitionLimitation: '0,2-3,7' }),
+  },
+  {
+    rule: 'partitionLimitation with two dashes',
+    refused: flags({ partitionLimitation: '1-2-3' }),
+    names: ['--partition-limitation'],
+    neighbour: flags({ partitionLimitation: '1-3' }),
+  },
+  {
+    rule: 'partitionLimitation " 2" up to 2.19 (not trimmed)',
+    refused: flags({ partitionLimitation: '0, 2', kedaVersion: '2.19' }),
+    names: ['--partition-limitation'],
+    neighbour: flags({ partitionLimitation: '0, 2', kedaVersion: '2.20' }),
+  },
+  {
+    rule: 'partitionLimitation only an inverted range from 2.20 (no active partition)',
+    refused: flags({ partitionLimitation: '3-1', kedaVersion: '2.20' }),
+    names: ['--partition-limitation'],
+    code: 'PARTITION_LIMITATION_EMPTY',
+    neighbour: flags({ partitionLimitation: '3-1', kedaVersion: '2.18' }),
+  },
+  {
+    rule: 'partitionLimitation malformed without a topic: checked from 2.20',
+    refused: flags({ partitionLimitation: 'x', kedaVersion: '2.20' }, null),
+    names: ['--partition-limitation'],
+    neighbour: flags({ partitionLimitation: 'x', kedaVersion: '2.18' }, null),
+  },
+  {
+    rule: 'allowIdleConsumers with limitToPartitionsWithLag',
+    refused: flags({ allowIdleConsumers: true, limitToPartitionsWithLag: true }),
+    names: ['allowIdleConsumers (--allow-idle-consumers)', 'limitToPartitionsWithLag (--limit-to-partitions-with-lag)'],
+    code: 'IDLE_CONSUMERS_WITH_LIMIT',
+    neighbour: flags({ limitToPartitionsWithLag: true }),
+  },
+  {
+    rule: 'limitToPartitionsWithLag without a topic',
+    refused: flags({ limitToPartitionsWithLag: true }, null),
+    names: ['limitToPartitionsWithLag (--limit-to-partitions-with-lag)', 'topic'],
+    code: 'TOPIC_REQUIRED',
+    neighbour: flags({ limitToPartitionsWithLag: true }, 'test-in'),
+  },
+  {
+    rule: 'limitToPartitionsWithLag without topic (file)',
+    refused: file(soYaml({ md: ["limitToPartitionsWithLag: 'true'"] })),
+    names: ['spec.triggers[0].metadata.topic (not set; so.yaml:', 'limitToPartitionsWithLag (so.yaml:'],
+    neighbour: file(soYaml({ md: ['topic: test-in', "limitToPartitionsWithLag: 'true'"] })),
+  },
+  {
+    rule: 'limitToPartitionsWithLag with ensureEvenDistributionOfPartitions',
+    refused: flags({ limitToPartitionsWithLag: true, ensureEvenDistribution: true }),
+    names: ['--limit-to-partitions-with-lag', '--ensure-even-distribution'],
+    code: 'LIMIT_WITH_EVEN_DISTRIBUTION',
+    neighbour: flags({ ensureEvenDistribution: true }),
+  },
+  {
+    rule: 'ensureEvenDistributionOfPartitions without a topic',
+    refused: flags({ ensureEvenDistribution: true }, null),
+    names: ['ensureEvenDistributionOfPartitions (--ensure-even-distribution)', 'topic'],
+    code: 'TOPIC_REQUIRED',
+    neighbour: flags({ ensureEvenDistribution: true }, 't'),
+  },
+  {
+    rule: 'fullMetadata false without a topic (main)',
+    refused: file(soYaml({ md: ["fullMetadata: 'false'"] }), 'main'),
+    names: ['fullMetadata', 'topic'],
+    neighbour: file(soYaml({ md: ["fullMetadata: 'false'"] }), '2.20'),
+  },
+  {
+    rule: 'offsetResetPolicy unknown (flag)',
+    refused: flags({ offsetResetPolicy: 'newest' }),
+    names: ['--offset-reset-policy', '"newest"'],
+    neighbour: flags({ offsetResetPolicy: 'earliest' }),
+  },
+  {
+    rule: 'offsetResetPolicy unknown (file)',
+    refused: file(soYaml({ md: ['offsetResetPolicy: newest'] })),
+    names: ['spec.triggers[0].metadata.offsetResetPolicy (so.yaml:', 'latest, earliest'],
+    neighbour: file(soYaml({ md: ['offsetResetPolicy: earliest'] })),
+  },
+  {
+    rule: 'a boolean Go cannot parse',
+    refused: file(soYaml({ md: ["allowIdleConsumers: 'yes'"] })),
+    names: ['allowIdleConsumers (so.yaml:'],
+    neighbour: file(soYaml({ md: ["allowIdleConsumers: 'True'"] })),
+  },
+  {
+    rule: 'metadata value not a string (the CRD)',
+    refused: file(soYaml({ md: ['lagThreshold: 200'] })),
+    names: ['lagThreshold (so.yaml:', 'string'],
+    code: 'TRIGGER_METADATA_NOT_STRING',
+    neighbour: file(soYaml({ md: ["lagThreshold: '200'"] })),
+  },
+  {
+    rule: 'consumerGroup missing',
+    refused: file(soYaml({ noConsumerGroup: true })),
+    names: ['consumerGroup'],
+    code: 'TRIGGER_REQUIRED',
+    neighbour: file(soYaml()),
+  },
+  {
+    rule: 'Kafka protocol version unparsable',
+    refused: file(soYaml({ md: ["version: '2.8'"] })),
+    names: ['version (so.yaml:'],
+    neighbour: file(soYaml({ md: ["version: '2.8.0'"] })),
+  },
+  {
+    rule: 'tls neither enable nor disable',
+    refused: file(soYaml({ md: ['tls: yes-please'] })),
+    names: ['tls (so.yaml:'],
+    neighbour: file(soYaml({ md: ['tls: enable'] })),
+  },
   { rule: 'sasl unknown', refused: file(soYaml({ md: ['sasl: scram'] })), names: ['sasl (so.yaml:'], neighbour: file(soYaml({ md: ['sasl: scram_sha512'] })) },
-  { rule: 'metricType Utilization', refused: file(soYaml({ trigger: ['metricType: Utilization'] })), names: ['metricType (so.yaml:'], code: 'METRIC_TYPE', neighbour: file(soYaml({ trigger: ['metricType: AverageValue'] })) },
+  {
+    rule: 'metricType Utilization',
+    refused: file(soYaml({ trigger: ['metricType: Utilization'] })),
+    names: ['metricType (so.yaml:'],
+    code: 'METRIC_TYPE',
+    neighbour: file(soYaml({ trigger: ['metricType: AverageValue'] })),
+  },
   // --- the ScaledObject
-  { rule: 'minReplicaCount above maxReplicaCount', refused: flags({ minReplicas: '5', maxReplicas: '3' }), names: ['minReplicaCount (--min-replicas) 5', 'maxReplicaCount (--max-replicas) 3'], code: 'MIN_ABOVE_MAX', neighbour: flags({ minReplicas: '3', maxReplicas: '3' }) },
-  { rule: 'idleReplicaCount ≥ minReplicaCount (file: both named with lines)', refused: file(idle), names: [`spec.idleReplicaCount (so.yaml:${lineOf(idle, 'idleReplicaCount')}) 2`, `spec.minReplicaCount (so.yaml:${lineOf(idle, 'minReplicaCount')}) 1`], code: 'IDLE_NOT_BELOW_MIN', neighbour: file(soYaml({ spec: ['minReplicaCount: 1', 'idleReplicaCount: 0'] })) },
-  { rule: 'idleReplicaCount ≥ minReplicaCount (flags)', refused: flags({ idleReplicaCount: '2', minReplicas: '2' }), names: ['idleReplicaCount (--idle-replica-count)', 'minReplicaCount (--min-replicas)'], code: 'IDLE_NOT_BELOW_MIN', neighbour: flags({ idleReplicaCount: '1', minReplicas: '2' }) },
-  { rule: 'idleReplicaCount 0 with minReplicaCount left out (KEDA reads 0)', refused: file(soYaml({ spec: ['idleReplicaCount: 0'] })), names: ['idleReplicaCount', 'not set'], neighbour: file(soYaml({ spec: ['minReplicaCount: 0', 'idleReplicaCount: 0'] })) },
-  { rule: 'pollingInterval below 1', refused: typed({ pollingInterval: 0 }), names: ['pollingInterval'], code: 'SPEC_MINIMUM', neighbour: typed({ pollingInterval: 1 }) },
-  { rule: 'a spec integer written as a string (the CRD)', refused: file(soYaml({ spec: ["pollingInterval: '30'"] })), names: ['spec.pollingInterval (so.yaml:'], neighbour: file(soYaml({ spec: ['pollingInterval: 30'] })) },
-  { rule: 'fallback with a negative field', refused: typed({ fallback: { failureThreshold: -1, replicas: 2 } }), names: ['fallback.failureThreshold'], code: 'FALLBACK', neighbour: typed({ fallback: { failureThreshold: 0, replicas: 0 } }) },
-  { rule: 'fallback without replicas (file)', refused: file(soYaml({ spec: ['fallback:', '  failureThreshold: 3'] })), names: ['spec.fallback.replicas'], neighbour: file(soYaml({ spec: ['fallback:', '  failureThreshold: 3', '  replicas: 5'] })) },
-  { rule: 'fallback flag without its twin', refused: flags({ fallbackReplicas: '5' }), names: ['--fallback-failure-threshold'], neighbour: flags({ fallbackReplicas: '5', fallbackFailureThreshold: '3' }) },
-  { rule: 'name over 63 characters (2.20)', refused: file(soYaml({ name: 'x'.repeat(64) }), '2.20'), names: ['metadata.name'], code: 'NAME_TOO_LONG', neighbour: file(soYaml({ name: 'x'.repeat(64) }), '2.18') },
-  { rule: 'duplicate trigger names', refused: file(soYaml({ trigger: ['name: a'], extraTrigger: ['- type: kafka', '  name: a', '  metadata: {}'] })), names: ['spec.triggers'], code: 'DUPLICATE_TRIGGER_NAME', neighbour: file(soYaml({ trigger: ['name: a'], extraTrigger: ['- type: kafka', '  name: b', '  metadata: {}'] })) },
+  {
+    rule: 'minReplicaCount above maxReplicaCount',
+    refused: flags({ minReplicas: '5', maxReplicas: '3' }),
+    names: ['minReplicaCount (--min-replicas) 5', 'maxReplicaCount (--max-replicas) 3'],
+    code: 'MIN_ABOVE_MAX',
+    neighbour: flags({ minReplicas: '3', maxReplicas: '3' }),
+  },
+  {
+    rule: 'idleReplicaCount ≥ minReplicaCount (file: both named with lines)',
+    refused: file(idle),
+    names: [`spec.idleReplicaCount (so.yaml:${lineOf(idle, 'idleReplicaCount')}) 2`, `spec.minReplicaCount (so.yaml:${lineOf(idle, 'minReplicaCount')}) 1`],
+    code: 'IDLE_NOT_BELOW_MIN',
+    neighbour: file(soYaml({ spec: ['minReplicaCount: 1', 'idleReplicaCount: 0'] })),
+  },
+  {
+    rule: 'idleReplicaCount ≥ minReplicaCount (flags)',
+    refused: flags({ idleReplicaCount: '2', minReplicas: '2' }),
+    names: ['idleReplicaCount (--idle-replica-count)', 'minReplicaCount (--min-replicas)'],
+    code: 'IDLE_NOT_BELOW_MIN',
+    neighbour: flags({ idleReplicaCount: '1', minReplicas: '2' }),
+  },
+  {
+    rule: 'idleReplicaCount 0 with minReplicaCount left out (KEDA reads 0)',
+    refused: file(soYaml({ spec: ['idleReplicaCount: 0'] })),
+    names: ['idleReplicaCount', 'not set'],
+    neighbour: file(soYaml({ spec: ['minReplicaCount: 0', 'idleReplicaCount: 0'] })),
+  },
+  {
+    rule: 'pollingInterval below 1',
+    refused: typed({ pollingInterval: 0 }),
+    names: ['pollingInterval'],
+    code: 'SPEC_MINIMUM',
+    neighbour: typed({ pollingInterval: 1 }),
+  },
+  {
+    rule: 'a spec integer written as a string (the CRD)',
+    refused: file(soYaml({ spec: ["pollingInterval: '30'"] })),
+    names: ['spec.pollingInterval (so.yaml:'],
+    neighbour: file(soYaml({ spec: ['pollingInterval: 30'] })),
+  },
+  {
+    rule: 'fallback with a negative field',
+    refused: typed({ fallback: { failureThreshold: -1, replicas: 2 } }),
+    names: ['fallback.failureThreshold'],
+    code: 'FALLBACK',
+    neighbour: typed({ fallback: { failureThreshold: 0, replicas: 0 } }),
+  },
+  {
+    rule: 'fallback without replicas (file)',
+    refused: file(soYaml({ spec: ['fallback:', '  failureThreshold: 3'] })),
+    names: ['spec.fallback.replicas'],
+    neighbour: file(soYaml({ spec: ['fallback:', '  failureThreshold: 3', '  replicas: 5'] })),
+  },
+  {
+    rule: 'fallback flag without its twin',
+    refused: flags({ fallbackReplicas: '5' }),
+    names: ['--fallback-failure-threshold'],
+    neighbour: flags({ fallbackReplicas: '5', fallbackFailureThreshold: '3' }),
+  },
+  {
+    rule: 'name over 63 characters (2.20)',
+    refused: file(soYaml({ name: 'x'.repeat(64) }), '2.20'),
+    names: ['metadata.name'],
+    code: 'NAME_TOO_LONG',
+    neighbour: file(soYaml({ name: 'x'.repeat(64) }), '2.18'),
+  },
+  {
+    rule: 'duplicate trigger names',
+    refused: file(soYaml({ trigger: ['name: a'], extraTrigger: ['- type: kafka', '  name: a', '  metadata: {}'] })),
+    names: ['spec.triggers'],
+    code: 'DUPLICATE_TRIGGER_NAME',
+    neighbour: file(soYaml({ trigger: ['name: a'], extraTrigger: ['- type: kafka', '  name: b', '  metadata: {}'] })),
+  },
   // --- the HPA KEDA creates, and the HPA controller
-  { rule: 'per-direction tolerance negative', refused: typed({ behavior: { scaleUp: { tolerance: -0.1 } } }), names: ['behavior.scaleUp.tolerance'], code: 'HPA_TOLERANCE', neighbour: typed({ behavior: { scaleUp: { tolerance: 0 } } }) },
-  { rule: 'tolerance that is no quantity (file)', refused: file(soYaml({ spec: ['advanced:', '  horizontalPodAutoscalerConfig:', '    behavior:', '      scaleDown:', '        tolerance: abc'] })), names: ['spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.tolerance (so.yaml:'], neighbour: file(soYaml({ spec: ['advanced:', '  horizontalPodAutoscalerConfig:', '    behavior:', '      scaleDown:', '        tolerance: 50m'] })) },
+  {
+    rule: 'per-direction tolerance negative',
+    refused: typed({ behavior: { scaleUp: { tolerance: -0.1 } } }),
+    names: ['behavior.scaleUp.tolerance'],
+    code: 'HPA_TOLERANCE',
+    neighbour: typed({ behavior: { scaleUp: { tolerance: 0 } } }),
+  },
+  {
+    rule: 'tolerance that is no quantity (file)',
+    refused: file(soYaml({ spec: ['advanced:', '  horizontalPodAutoscalerConfig:', '    behavior:', '      scaleDown:', '        tolerance: abc'] })),
+    names: ['spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.tolerance (so.yaml:'],
+    neighbour: file(soYaml({ spec: ['advanced:', '  horizontalPodAutoscalerConfig:', '    behavior:', '      scaleDown:', '        tolerance: 50m'] })),
+  },
   { rule: 'global HPA tolerance negative', refused: flags({ hpaTolerance: '-1' }), names: ['--hpa-tolerance'], neighbour: flags({ hpaTolerance: '0' }) },
   { rule: 'unknown --keda-version', refused: flags({ kedaVersion: '2.17' }), names: ['--keda-version'], neighbour: flags({ kedaVersion: 'main' }) },
 ];
@@ -124,13 +341,39 @@ describe('KEDA refuses: every rule with its passing neighbour', () => {
 
 describe('the settings that pass carry what was asked', () => {
   it('flags reach the settings (fallback, tolerances, idle, version)', () => {
-    const s = settingsFromFlags({ fallbackFailureThreshold: '3', fallbackReplicas: '5', scaleUpTolerance: '50m', scaleDownTolerance: '0.2', hpaTolerance: '0.05', hpaDownscaleStabilization: '120', idleReplicaCount: '0', minReplicas: '1', initialCooldownPeriod: '60', partitionLimitation: '0,2-3', kedaVersion: 'v2.20.1' });
-    expect(s).toMatchObject({ fallback: { failureThreshold: 3, replicas: 5 }, hpaTolerance: 0.05, hpaDownscaleStabilizationSeconds: 120, idleReplicaCount: 0, initialCooldownPeriod: 60, partitionLimitation: '0,2-3', kedaVersion: '2.20.1' });
+    const s = settingsFromFlags({
+      fallbackFailureThreshold: '3',
+      fallbackReplicas: '5',
+      scaleUpTolerance: '50m',
+      scaleDownTolerance: '0.2',
+      hpaTolerance: '0.05',
+      hpaDownscaleStabilization: '120',
+      idleReplicaCount: '0',
+      minReplicas: '1',
+      initialCooldownPeriod: '60',
+      partitionLimitation: '0,2-3',
+      kedaVersion: 'v2.20.1',
+    });
+    expect(s).toMatchObject({
+      fallback: { failureThreshold: 3, replicas: 5 },
+      hpaTolerance: 0.05,
+      hpaDownscaleStabilizationSeconds: 120,
+      idleReplicaCount: 0,
+      initialCooldownPeriod: 60,
+      partitionLimitation: '0,2-3',
+      kedaVersion: '2.20.1',
+    });
     expect(s.behavior?.scaleUp).toMatchObject({ stabilizationWindowSeconds: 30, tolerance: 0.05 });
     expect(s.behavior?.scaleDown?.tolerance).toBe(0.2);
   });
   it('a file: trigger values, defaults KEDA fills in, the behaviour tolerance as a number', () => {
-    const so = settingsFromScaledObjectYaml(soYaml({ spec: ['advanced:', '  horizontalPodAutoscalerConfig:', '    behavior:', '      scaleUp:', "        tolerance: '50m'"], md: ['topic: t', "partitionLimitation: '0,2-3'", "lagThreshold: '7'"] }), 'so.yaml').settings;
+    const so = settingsFromScaledObjectYaml(
+      soYaml({
+        spec: ['advanced:', '  horizontalPodAutoscalerConfig:', '    behavior:', '      scaleUp:', "        tolerance: '50m'"],
+        md: ['topic: t', "partitionLimitation: '0,2-3'", "lagThreshold: '7'"],
+      }),
+      'so.yaml',
+    ).settings;
     expect(so).toMatchObject({ topic: 't', partitionLimitation: '0,2-3', lagThreshold: 7, cooldownPeriod: 300, maxReplicaCount: 100, kedaVersion: '2.18' });
     expect(so.behavior?.scaleUp?.tolerance).toBe(0.05);
   });
@@ -145,7 +388,10 @@ describe('the settings that pass carry what was asked', () => {
     expect(settingsFromScaledObjectYaml(text, 'so.yaml', { kedaVersion: '2.18' }).warnings.map((w) => w.code)).not.toContain('POLLING_INTERVAL_NOT_RELEVANT');
   });
   it('the seed ScaledObject loads (its kind: deployment is a warning, not a refusal)', () => {
-    const seed = soYaml({ spec: ['minReplicaCount: 0', 'maxReplicaCount: 10', 'fallback:', '  failureThreshold: 3', '  replicas: 5'], md: ['sasl: scram_sha512', 'topic: test-in', "lagThreshold: '200'", "activationLagThreshold: '10'", "unsafeSsl: 'true'"] });
+    const seed = soYaml({
+      spec: ['minReplicaCount: 0', 'maxReplicaCount: 10', 'fallback:', '  failureThreshold: 3', '  replicas: 5'],
+      md: ['sasl: scram_sha512', 'topic: test-in', "lagThreshold: '200'", "activationLagThreshold: '10'", "unsafeSsl: 'true'"],
+    });
     expect(outcome(file(seed))).toEqual({ ok: true });
   });
 });
@@ -206,7 +452,7 @@ describe('KEDA version model', () => {
 });
 
 describe('setup renders the trigger KEDA will read', () => {
-  it('partitionLimitation reaches the ScaledObject\'s trigger metadata; neighbour: left out when not set', async () => {
+  it("partitionLimitation reaches the ScaledObject's trigger metadata; neighbour: left out when not set", async () => {
     const { loadTemplates, renderSetup, allObjects } = await import('../../src/manifests/render.js');
     const { paramsFromFlags } = await import('../../src/cluster/setupParams.js');
     const trigger = (f: Record<string, unknown>) => {

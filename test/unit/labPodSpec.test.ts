@@ -56,11 +56,20 @@ describe('lab pod runner: environment and ports', () => {
     });
   });
   it('a missing Secret or key is CreateContainerConfigError (as the kubelet says), unless optional', async () => {
-    const missingKey = await planContainer(pod({ command: ['cma-demo'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'cred', key: 'nope' } } }] }), reader);
+    const missingKey = await planContainer(
+      pod({ command: ['cma-demo'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'cred', key: 'nope' } } }] }),
+      reader,
+    );
     expect(missingKey).toEqual({ ok: false, reason: 'CreateContainerConfigError', message: "couldn't find key nope in Secret ns1/cred" });
-    const missingSecret = await planContainer(pod({ command: ['cma-demo'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'k' } } }] }), reader);
+    const missingSecret = await planContainer(
+      pod({ command: ['cma-demo'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'k' } } }] }),
+      reader,
+    );
     expect(missingSecret).toMatchObject({ ok: false, reason: 'CreateContainerConfigError', message: 'secret "gone" not found' });
-    const optional = await planContainer(pod({ command: ['cma-demo'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'k', optional: true } } }] }), reader);
+    const optional = await planContainer(
+      pod({ command: ['cma-demo'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'k', optional: true } } }] }),
+      reader,
+    );
     expect(optional.ok).toBe(true);
   });
   it('a readiness probe needs a --port to be served on', async () => {

@@ -4,13 +4,19 @@ import { DEFAULT_SETTINGS, type ScaledObjectSettings } from '../../src/scaling/s
 
 const S = (o: Partial<ScaledObjectSettings> = {}): ScaledObjectSettings => ({ ...DEFAULT_SETTINGS, ...o });
 type Off = LagInput['offsets'][number];
-const P = (partition: number, committedOffset: number | null, logEndOffset: number, logStartOffset = 0, topic = 't1'): Off => ({ topic, partition, committedOffset, logEndOffset, logStartOffset });
+const P = (partition: number, committedOffset: number | null, logEndOffset: number, logStartOffset = 0, topic = 't1'): Off => ({
+  topic,
+  partition,
+  committedOffset,
+  logEndOffset,
+  logStartOffset,
+});
 const input = (offsets: Off[], settings = S(), extra: Partial<LagInput> = {}): LagInput => ({ group: 'g1', topic: 't1', settings, offsets, ...extra });
 const codes = (i: LagInput) => analyzeLag(i).doc.warnings.map((w) => w.code);
 const uncommitted = (n: number, e = 2000, start = 0) => Array.from({ length: n }, (_, i) => P(i, null, e, start));
 
 describe('lag document', () => {
-  it('has exactly the issue\'s shape', () => {
+  it("has exactly the issue's shape", () => {
     const { doc } = analyzeLag(input([P(0, 5, 20), P(1, null, 7)], S({ offsetResetPolicy: 'earliest' })));
     expect(Object.keys(doc).sort()).toEqual(['group', 'keda', 'partitions', 'settings', 'totalLag', 'versions', 'warnings']);
     expect(doc.partitions).toEqual([
@@ -33,7 +39,7 @@ describe('lag document', () => {
 });
 
 describe('trap warnings', () => {
-  it('never committed, latest, activation ≥ partitions → can never activate (the seed\'s own settings)', () => {
+  it("never committed, latest, activation ≥ partitions → can never activate (the seed's own settings)", () => {
     expect(codes(input(uncommitted(10)))).toContain('NEVER_COMMITTED_CANNOT_ACTIVATE');
     expect(codes(input(uncommitted(10), S({ activationLagThreshold: 20 })))).toContain('NEVER_COMMITTED_CANNOT_ACTIVATE');
   });

@@ -31,7 +31,18 @@ describe('Java @argfiles', () => {
 
 describe('broker state file', () => {
   it('round-trips and rejects foreign JSON', () => {
-    const s = { pid: 5, pgid: 5, version: '4.1.1', ports: { plaintext: 1, sasl: 2, controller: 3 }, username: 'u', passwordFile: '/p', logFile: '/l', dataDir: '/d', clusterId: 'c', startedAt: 't' };
+    const s = {
+      pid: 5,
+      pgid: 5,
+      version: '4.1.1',
+      ports: { plaintext: 1, sasl: 2, controller: 3 },
+      username: 'u',
+      passwordFile: '/p',
+      logFile: '/l',
+      dataDir: '/d',
+      clusterId: 'c',
+      startedAt: 't',
+    };
     expect(parseBrokerState(JSON.stringify(s))).toEqual(s);
     expect(() => parseBrokerState('{"pid":"x"}')).toThrow();
   });

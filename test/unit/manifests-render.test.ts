@@ -16,11 +16,17 @@ const find = (p: SetupParams, kind: string, name?: string) =>
 
 describe('template substitution', () => {
   it('keeps types for whole-value placeholders and drops null keys and list items', () => {
-    const [o] = renderTemplate('apiVersion: v1\nkind: X\nmetadata:\n  name: "{{n}}-x"\nspec:\n  a: "{{num}}"\n  b: "{{gone}}"\n  l: [1, "{{gone}}", 3]\n', { n: 'y', num: 4, gone: null });
+    const [o] = renderTemplate('apiVersion: v1\nkind: X\nmetadata:\n  name: "{{n}}-x"\nspec:\n  a: "{{num}}"\n  b: "{{gone}}"\n  l: [1, "{{gone}}", 3]\n', {
+      n: 'y',
+      num: 4,
+      gone: null,
+    });
     expect(o).toEqual({ apiVersion: 'v1', kind: 'X', metadata: { name: 'y-x' }, spec: { a: 4, l: [1, 3] } });
   });
   it('rejects an unknown parameter (a typo must not render silently)', () => {
-    expect(() => renderTemplate('apiVersion: v1\nkind: X\nmetadata:\n  name: "{{nmae}}"\n', { name: 'a' }, 't.yaml')).toThrow(/t.yaml: template parameter "nmae"/);
+    expect(() => renderTemplate('apiVersion: v1\nkind: X\nmetadata:\n  name: "{{nmae}}"\n', { name: 'a' }, 't.yaml')).toThrow(
+      /t.yaml: template parameter "nmae"/,
+    );
   });
 });
 
@@ -28,7 +34,20 @@ describe('setup rendering', () => {
   it('openshift renders every kind of the Must-show list, no Secret and no password value', () => {
     const p = params();
     const k = kinds(p);
-    for (const want of ['Namespace', 'OperatorGroup', 'KedaController', 'KafkaNodePool', 'Kafka', 'KafkaUser', 'KafkaTopic', 'ImageStream', 'BuildConfig', 'Deployment', 'TriggerAuthentication', 'ScaledObject']) {
+    for (const want of [
+      'Namespace',
+      'OperatorGroup',
+      'KedaController',
+      'KafkaNodePool',
+      'Kafka',
+      'KafkaUser',
+      'KafkaTopic',
+      'ImageStream',
+      'BuildConfig',
+      'Deployment',
+      'TriggerAuthentication',
+      'ScaledObject',
+    ]) {
       expect(k, want).toContain(want);
     }
     expect(k.filter((x) => x === 'Subscription')).toHaveLength(2);
@@ -70,7 +89,15 @@ describe('setup rendering', () => {
     const so = find(params(), 'ScaledObject');
     expect(so.spec.scaleTargetRef.kind).toBe('Deployment');
     expect(so.spec).toMatchObject({ pollingInterval: 30, cooldownPeriod: 30, minReplicaCount: 0, maxReplicaCount: 10 });
-    expect(so.spec.triggers[0].metadata).toMatchObject({ lagThreshold: '200', activationLagThreshold: '10', offsetResetPolicy: 'latest', sasl: 'scram_sha512', topic: 'test-in', consumerGroup: 'test-cg', allowIdleConsumers: 'false' });
+    expect(so.spec.triggers[0].metadata).toMatchObject({
+      lagThreshold: '200',
+      activationLagThreshold: '10',
+      offsetResetPolicy: 'latest',
+      sasl: 'scram_sha512',
+      topic: 'test-in',
+      consumerGroup: 'test-cg',
+      allowIdleConsumers: 'false',
+    });
     expect(so.spec.triggers[0].metadata.unsafeSsl).toBeUndefined();
     expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.policies[0]).toEqual({ type: 'Pods', value: 2, periodSeconds: 30 });
     const custom = find(params({ maxReplicas: '4', lagThreshold: '50', allowIdleConsumers: true }), 'ScaledObject');
@@ -115,7 +142,9 @@ describe('setup validation', () => {
   });
   it('max replicas above partitions warns about the cap unless idle consumers are allowed', () => {
     expect(validateSetupParams(params({ partitions: '4', maxReplicas: '10' })).map((w) => w.code)).toContain('MAX_REPLICAS_CAPPED');
-    expect(validateSetupParams(params({ partitions: '4', maxReplicas: '10', allowIdleConsumers: true })).map((w) => w.code)).not.toContain('MAX_REPLICAS_CAPPED');
+    expect(validateSetupParams(params({ partitions: '4', maxReplicas: '10', allowIdleConsumers: true })).map((w) => w.code)).not.toContain(
+      'MAX_REPLICAS_CAPPED',
+    );
     expect(validateSetupParams(params({ partitions: '10', maxReplicas: '10' })).map((w) => w.code)).not.toContain('MAX_REPLICAS_CAPPED');
   });
   it('namespaces must be DNS-1123 labels', () => {
@@ -151,7 +180,13 @@ describe('dry-run document', () => {
 import { setupPhases } from '../../src/cluster/setupParams.js';
 describe('setup phases', () => {
   it('keda, kafka and the consumer run in parallel after the operators; credentials and the ScaledObject after them', () => {
-    expect(setupPhases(['namespace', 'operators', 'keda', 'kafka', 'credentials', 'consumer', 'scaledobject'])).toEqual([['namespace'], ['operators'], ['keda', 'kafka', 'consumer'], ['credentials'], ['scaledobject']]);
+    expect(setupPhases(['namespace', 'operators', 'keda', 'kafka', 'credentials', 'consumer', 'scaledobject'])).toEqual([
+      ['namespace'],
+      ['operators'],
+      ['keda', 'kafka', 'consumer'],
+      ['credentials'],
+      ['scaledobject'],
+    ]);
     expect(setupPhases(['kafka', 'scaledobject'])).toEqual([['kafka'], ['scaledobject']]);
   });
 });

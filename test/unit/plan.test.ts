@@ -57,7 +57,10 @@ describe('plan: the worked example', () => {
   });
   it('shows no variants when no rule sits on a knife edge', () => {
     // Windows and periods of 20 s are never a multiple of the 15 s sync; cooldown 40 is not a multiple of polling 30.
-    const b = { scaleUp: { stabilizationWindowSeconds: 20, policies: [{ type: 'Pods' as const, value: 2, periodSeconds: 20 }] }, scaleDown: { stabilizationWindowSeconds: 20, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 20 }] } };
+    const b = {
+      scaleUp: { stabilizationWindowSeconds: 20, policies: [{ type: 'Pods' as const, value: 2, periodSeconds: 20 }] },
+      scaleDown: { stabilizationWindowSeconds: 20, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 20 }] },
+    };
     const d = plan({ ...worked, settings: { ...DEFAULT_SETTINGS, cooldownPeriod: 40, behavior: b } });
     expect(d.variants).toEqual([]);
   });
@@ -344,7 +347,9 @@ describe('plan: an event loop whose cost follows the events (issue 10)', () => {
     expect(simulate({ ...worked, load: [{ records: 2_592_000, rate: 1 }] }).loadEndS).toBe(2_592_000);
   });
   it('refuses a run with more polls and syncs than it steps through, and periods of 0', () => {
-    expect(() => simulate({ ...worked, load: [{ records: 2_000_000, rate: 1 }], hpaSyncSeconds: 0.01 })).toThrow(/polls and syncs; plan steps through at most 20,000,000/);
+    expect(() => simulate({ ...worked, load: [{ records: 2_000_000, rate: 1 }], hpaSyncSeconds: 0.01 })).toThrow(
+      /polls and syncs; plan steps through at most 20,000,000/,
+    );
     expect(() => simulate({ ...worked, hpaSyncSeconds: 0 })).toThrow(/--hpa-sync-period must be > 0/);
     expect(simulate({ ...worked, hpaSyncSeconds: 0.5 }).peak).toBeGreaterThan(0); // a short load at a short sync is fine
   });

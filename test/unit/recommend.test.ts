@@ -39,7 +39,7 @@ describe('recommend', () => {
     expect(new Set(doc.candidates.map((c) => `${c.partitions}|${JSON.stringify(c.steps)}`)).size).toBe(doc.candidates.length);
   });
 
-  it('the printed ScaledObject, replayed by plan on its annotated partition count, drains within 120 s of the load\'s end', () => {
+  it("the printed ScaledObject, replayed by plan on its annotated partition count, drains within 120 s of the load's end", () => {
     const obj = recommendedScaledObject(doc.best!, ctx(doc));
     const text = YAML.stringify(obj);
     const parsed = settingsFromScaledObjectYaml(text, 'recommended.yaml');

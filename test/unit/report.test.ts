@@ -76,7 +76,18 @@ describe('live view lines', async () => {
   });
   it('a plain line per sample names replicas, lag and the checklist', () => {
     const c = sampleCase('case1', 'pass');
-    const line = plainLine({ name: 'case1', t: 3, point: c.timeline[2]!, timeline: c.timeline, results: [{ kind: 'reach', text: 'x', ok: true, status: 'pass', observed: '' }, { kind: 'return', text: 'y', ok: null, status: 'pending', observed: '' }], events: { loadStart: 0, loadEnd: null }, phase: 'load' });
+    const line = plainLine({
+      name: 'case1',
+      t: 3,
+      point: c.timeline[2]!,
+      timeline: c.timeline,
+      results: [
+        { kind: 'reach', text: 'x', ok: true, status: 'pass', observed: '' },
+        { kind: 'return', text: 'y', ok: null, status: 'pending', observed: '' },
+      ],
+      events: { loadStart: 0, loadEnd: null },
+      phase: 'load',
+    });
     expect(line).toBe('case1 t=2.0s replicas=3 ready=3 desired=3 active=true lag=300 metric=300 rate=10/s load expectations 1/2 met');
   });
 });

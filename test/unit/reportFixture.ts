@@ -10,7 +10,12 @@ export function sampleCase(name: string, verdict: CaseReport['verdict'], replica
     settings: { ...DEFAULT_SETTINGS },
     expectations: [
       { kind: 'reach', text: 'replicas reach ≥ 3 within 24 s after the load starts', ok: true, observed: 'met at t=2 s' },
-      { kind: 'return', text: 'replicas return to 0 within 10 s after the load ends', ok: verdict !== 'fail', observed: verdict === 'fail' ? 'replicas were between 1 and 3 by the deadline t=12 s' : 'met at t=5 s' },
+      {
+        kind: 'return',
+        text: 'replicas return to 0 within 10 s after the load ends',
+        ok: verdict !== 'fail',
+        observed: verdict === 'fail' ? 'replicas were between 1 and 3 by the deadline t=12 s' : 'met at t=5 s',
+      },
     ],
     audit: { produced: 100, processed: 100, lost: 0, duplicates: 0, scaleDowns: 3 },
     timeline: replicas.map((r, t) => ({
@@ -25,7 +30,15 @@ export function sampleCase(name: string, verdict: CaseReport['verdict'], replica
     })),
     effective: null,
     events: { loadStart: 0.5, loadEnd: 2.5, end: replicas.length - 1 },
-    prediction: { timeline: [{ t: 0, replicas: 0 }, { t: 2, replicas: 3 }, { t: 5, replicas: 0 }], peak: 3, note: 'plan prediction' },
+    prediction: {
+      timeline: [
+        { t: 0, replicas: 0 },
+        { t: 2, replicas: 3 },
+        { t: 5, replicas: 0 },
+      ],
+      peak: 3,
+      note: 'plan prediction',
+    },
     diagnostics: [],
     durationSeconds: replicas.length,
   };

@@ -44,8 +44,15 @@ describe('resolveClusterTarget: flags > env > last setup > DEMO_DEFAULTS', () =>
   it('the last setup fills what no flag and no environment variable gives', () => {
     const r = resolveClusterTarget({}, {}, { env: {}, last });
     expect(r).toMatchObject({
-      namespace: 'ns-setup', context: 'ctx-setup', kubeconfig: '/kube/setup.yaml', platform: 'openshift',
-      kafkaCluster: 'kc-setup', kafkaUser: 'user-setup', topic: 'topic-setup', auditTopic: 'audit-setup', group: 'group-setup',
+      namespace: 'ns-setup',
+      context: 'ctx-setup',
+      kubeconfig: '/kube/setup.yaml',
+      platform: 'openshift',
+      kafkaCluster: 'kc-setup',
+      kafkaUser: 'user-setup',
+      topic: 'topic-setup',
+      auditTopic: 'audit-setup',
+      group: 'group-setup',
     });
     expect(r.lastSetup).toBe(last);
   });
@@ -86,7 +93,7 @@ describe('resolveClusterTarget: flags > env > last setup > DEMO_DEFAULTS', () =>
 });
 
 describe('chooseTargetKind', () => {
-  it('--target wins; else the last setup\'s cluster unless a Kafka connection was given; else local', () => {
+  it("--target wins; else the last setup's cluster unless a Kafka connection was given; else local", () => {
     expect(chooseTargetKind({ target: 'local' }, { last }).kind).toBe('local');
     expect(chooseTargetKind({ target: 'cluster' }, { last: null }).kind).toBe('cluster');
     expect(chooseTargetKind({}, { last })).toEqual({ kind: 'cluster', reason: 'default: the cluster of the last setup, namespace ns-setup' });

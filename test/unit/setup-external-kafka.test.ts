@@ -38,7 +38,11 @@ describe('setup --kafka local|existing: rendering', () => {
   it('SASL_SSL with a CA: tls enable, plain mechanism, the CA from the Secret for KEDA and mounted for the consumer', () => {
     const o = objs(params({ mode: 'existing', bootstrap: 'b-1:9096', securityProtocol: 'SASL_SSL', saslMechanism: 'plain', hasCa: true }));
     expect(o.find((x) => x.kind === 'ScaledObject').spec.triggers[0].metadata).toMatchObject({ sasl: 'plaintext', tls: 'enable' });
-    expect(o.find((x) => x.kind === 'TriggerAuthentication').spec.secretTargetRef.map((r: any) => `${r.parameter}:${r.key}`)).toEqual(['username:username', 'password:password', 'ca:ca.crt']);
+    expect(o.find((x) => x.kind === 'TriggerAuthentication').spec.secretTargetRef.map((r: any) => `${r.parameter}:${r.key}`)).toEqual([
+      'username:username',
+      'password:password',
+      'ca:ca.crt',
+    ]);
     const pod = o.find((x) => x.kind === 'Deployment').spec.template.spec;
     expect(pod.volumes[0].secret.secretName).toBe('keda-kafka-credential');
     expect(pod.containers[0].env.find((e: any) => e.name === 'CMA_DEMO_CA_FILE').value).toBe('/etc/cma-demo/kafka-ca/ca.crt');
@@ -52,8 +56,18 @@ describe('setup --kafka: connection and checks', () => {
     expect(() => parseKafkaMode('msk')).toThrow(/--kafka must be strimzi, local or existing/);
   });
   it('the Secret carries the given credentials and CA, base64', () => {
-    const d = credentialSecretData({ brokers: ['b:1'], securityProtocol: 'SASL_SSL', sasl: { mechanism: 'plain', username: 'u', password: 'p' }, tls: { ca: ['PEM'] }, source: 'x' });
-    expect(Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))).toEqual({ username: 'u', password: 'p', 'ca.crt': 'PEM' });
+    const d = credentialSecretData({
+      brokers: ['b:1'],
+      securityProtocol: 'SASL_SSL',
+      sasl: { mechanism: 'plain', username: 'u', password: 'p' },
+      tls: { ca: ['PEM'] },
+      source: 'x',
+    });
+    expect(Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]))).toEqual({
+      username: 'u',
+      password: 'p',
+      'ca.crt': 'PEM',
+    });
     expect(credentialSecretData({ brokers: ['b:1'], securityProtocol: 'PLAINTEXT', source: 'x' })).toEqual({});
   });
   it('topic replicas must fit on the real brokers', () => {
@@ -61,7 +75,11 @@ describe('setup --kafka: connection and checks', () => {
     expect(() => checkReplicas(1, 1, 'b:1')).not.toThrow();
   });
   it('local needs a running broker (exit 3), existing needs a bootstrap (exit 2)', async () => {
-    const deps = { connectionFromFlags: async () => ({ brokers: ['x:1'], securityProtocol: 'PLAINTEXT' as const, source: 'f' }), localBroker: async () => null, localConnection: async () => ({ brokers: ['l:1'], securityProtocol: 'PLAINTEXT' as const, source: 'l' }) };
+    const deps = {
+      connectionFromFlags: async () => ({ brokers: ['x:1'], securityProtocol: 'PLAINTEXT' as const, source: 'f' }),
+      localBroker: async () => null,
+      localConnection: async () => ({ brokers: ['l:1'], securityProtocol: 'PLAINTEXT' as const, source: 'l' }),
+    };
     await expect(resolveExternalKafka('local', {}, deps, {})).rejects.toMatchObject({ exitCode: 3 });
     await expect(resolveExternalKafka('existing', {}, deps, {})).rejects.toMatchObject({ exitCode: 2 });
     const r = await resolveExternalKafka('existing', { bootstrapServer: 'x:1' }, deps, {});

@@ -129,7 +129,10 @@ describe('runSetup', () => {
 
   it('a ScaledObject the cluster reports as failed fails its step with exit 3, naming the reason', async () => {
     const kube = new StubKube();
-    kube.objects.set('scaledobject/demo-ns/kafka-consumer-scaledobject', readyScaledObject({ status: 'False', reason: 'ScaledObjectCheckFailed', message: 'no trigger' }));
+    kube.objects.set(
+      'scaledobject/demo-ns/kafka-consumer-scaledobject',
+      readyScaledObject({ status: 'False', reason: 'ScaledObjectCheckFailed', message: 'no trigger' }),
+    );
     const { code, doc, lastTarget } = await setup(kube, ['namespace', 'scaledobject']);
     expect(code).toBe(ExitCode.ENV);
     const so = doc.steps.find((s) => s.id === 'scaledobject')!;

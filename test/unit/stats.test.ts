@@ -13,7 +13,13 @@ describe('LatencyRecorder', () => {
   it('weighted entries equal the same records one by one', () => {
     const a = new LatencyRecorder();
     const b = new LatencyRecorder();
-    const batches: Array<[number, number]> = [[7, 300], [2, 500], [30, 150], [12, 49], [90, 1]];
+    const batches: Array<[number, number]> = [
+      [7, 300],
+      [2, 500],
+      [30, 150],
+      [12, 49],
+      [90, 1],
+    ];
     for (const [lat, n] of batches) {
       a.record(lat, n, n * 100);
       for (let i = 0; i < n; i++) b.record(lat, 1, 100);
@@ -61,9 +67,7 @@ describe('Java line formats', () => {
     const w = new StatsWindow(0);
     w.record(0.5, 25_000, 2_500_000);
     w.record(3, 25_013, 2_501_300);
-    expect(formatPeriodic(w.report(5000))).toBe(
-      '50013 records sent, 10002.6 records/sec (0.95 MB/sec), 1.8 ms avg latency, 3.0 ms max latency.',
-    );
+    expect(formatPeriodic(w.report(5000))).toBe('50013 records sent, 10002.6 records/sec (0.95 MB/sec), 1.8 ms avg latency, 3.0 ms max latency.');
     w.reset(5000);
     expect(w.report(10_000).records).toBe(0);
   });
@@ -88,7 +92,8 @@ describe('Java line formats', () => {
   });
 
   it('parses the Java 3.x summary (%f rate) and rejects a periodic line', () => {
-    const java = '1000000 records sent, 9998.500150 records/sec (0.95 MB/sec), 3.41 ms avg latency, 63.00 ms max latency, 3 ms 50th, 5 ms 95th, 9 ms 99th, 40 ms 99.9th.';
+    const java =
+      '1000000 records sent, 9998.500150 records/sec (0.95 MB/sec), 3.41 ms avg latency, 63.00 ms max latency, 3 ms 50th, 5 ms 95th, 9 ms 99th, 40 ms 99.9th.';
     expect(parseSummaryLine(java)).toMatchObject({ records: 1_000_000, recordsPerSec: 9998.50015, maxLatencyMs: 63, p99Ms: 9 });
     expect(parseSummaryLine('50013 records sent, 10002.6 records/sec (9.77 MB/sec), 0.7 ms avg latency, 3.0 ms max latency.')).toBeNull();
   });

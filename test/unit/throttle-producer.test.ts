@@ -8,13 +8,22 @@ import { CmaError } from '../../src/errors.js';
 describe('producer properties', () => {
   it('k=v tokens like the Java tool; a value with "=" is rejected (exit 2)', () => {
     expect(parseProducerProps(['acks=all', 'compression.type=none'])).toEqual({ acks: 'all', 'compression.type': 'none' });
-    const e = (() => { try { parseProducerProps(['sasl.jaas.config=a=b']); } catch (x) { return x; } })() as CmaError;
+    const e = (() => {
+      try {
+        parseProducerProps(['sasl.jaas.config=a=b']);
+      } catch (x) {
+        return x;
+      }
+    })() as CmaError;
     expect(e).toBeInstanceOf(CmaError);
     expect(e.exitCode).toBe(2);
     expect(() => parseProducerProps(['acks'])).toThrow(/invalid --producer-props entry/);
   });
   it('maps acks, compression, in-flight and batch.size; Java-only knobs warn', () => {
-    const p = planProducer({ acks: '1', 'compression.type': 'gzip', 'max.in.flight.requests.per.connection': '3', 'batch.size': '1000', 'linger.ms': '5', foo: 'x' }, 100);
+    const p = planProducer(
+      { acks: '1', 'compression.type': 'gzip', 'max.in.flight.requests.per.connection': '3', 'batch.size': '1000', 'linger.ms': '5', foo: 'x' },
+      100,
+    );
     expect(p.settings).toMatchObject({ acks: 1, compression: 'gzip' });
     expect(p.maxInFlight).toBe(3);
     expect(p.batchRecordsPerPartition).toBe(10);
@@ -43,7 +52,17 @@ describe('payload and ranges', () => {
     expect(makePayload(0).length).toBe(0);
   });
   it('merges acknowledged ranges', () => {
-    expect(mergeRanges([[10, 19], [0, 9], [30, 39], [20, 25]])).toEqual([[0, 25], [30, 39]]);
+    expect(
+      mergeRanges([
+        [10, 19],
+        [0, 9],
+        [30, 39],
+        [20, 25],
+      ]),
+    ).toEqual([
+      [0, 25],
+      [30, 39],
+    ]);
     expect(mergeRanges([])).toEqual([]);
   });
 });
@@ -90,7 +109,18 @@ const conn = { brokers: ['x:1'], securityProtocol: 'PLAINTEXT' as const, source:
 describe('produce() send loop (fake producer)', () => {
   it('sends every record, round-robin over the partitions, within the in-flight limit', async () => {
     const f = fakeDeps(5);
-    const s = await produce({ connection: conn, topic: 't', numRecords: 10_000, throughput: -1, recordSize: 10, createPartitions: 3, producerProps: { 'max.in.flight.requests.per.connection': '2' } }, f.deps);
+    const s = await produce(
+      {
+        connection: conn,
+        topic: 't',
+        numRecords: 10_000,
+        throughput: -1,
+        recordSize: 10,
+        createPartitions: 3,
+        producerProps: { 'max.in.flight.requests.per.connection': '2' },
+      },
+      f.deps,
+    );
     expect(s.records).toBe(10_000);
     expect(s.interrupted).toBe(false);
     expect(f.maxInflight()).toBe(2);
@@ -123,7 +153,15 @@ describe('produce() send loop (fake producer)', () => {
 
   it('a send failure ends the run with that error', async () => {
     const f = fakeDeps(1);
-    const bad: ProducerDeps = { ...f.deps, openProducer: async () => ({ send: async () => { throw new CmaError('boom', { code: 'X' }); }, close: async () => {} }) };
+    const bad: ProducerDeps = {
+      ...f.deps,
+      openProducer: async () => ({
+        send: async () => {
+          throw new CmaError('boom', { code: 'X' });
+        },
+        close: async () => {},
+      }),
+    };
     await expect(produce({ connection: conn, topic: 't', numRecords: 10, throughput: -1, recordSize: 1 }, bad)).rejects.toThrow('boom');
   });
 

@@ -37,7 +37,28 @@ describe('readNumber: the number grammar', () => {
   });
 
   it('refuses signs, exponents, hex, commas, lower-case m, stray _ and other junk', () => {
-    for (const text of ['', ' ', '-1', '+1', '1e6', '0x10', '1,000', '1m', '1 k', '1kk', '10x', '_1', '1_', '1__0', '1._5', '1.', '.5', 'k', 'NaN', 'Infinity']) {
+    for (const text of [
+      '',
+      ' ',
+      '-1',
+      '+1',
+      '1e6',
+      '0x10',
+      '1,000',
+      '1m',
+      '1 k',
+      '1kk',
+      '10x',
+      '_1',
+      '1_',
+      '1__0',
+      '1._5',
+      '1.',
+      '.5',
+      'k',
+      'NaN',
+      'Infinity',
+    ]) {
       expect(readNumber(text), JSON.stringify(text)).toBeNull();
     }
   });

@@ -96,7 +96,7 @@ describe('retry', () => {
     });
     const caught = p.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect((await caught as Error).message).toBe('transient 3');
+    expect(((await caught) as Error).message).toBe('transient 3');
     expect(seen).toEqual([
       ['transient 1', 1, 50],
       ['transient 2', 2, 150],

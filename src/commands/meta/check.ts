@@ -6,12 +6,12 @@ import type { Bind } from '../action.js';
 export function registerCheck(program: Command, bind: Bind): void {
   const cmd = program
     .command('check')
-    .argument('[name]', 'the ScaledObject on the cluster (-n NAMESPACE) [default: the last setup\'s]')
-    .description('lint a ScaledObject before it is applied: KEDA\'s validation, the live Kafka, the consumer, credentials, behaviour pitfalls')
+    .argument('[name]', "the ScaledObject on the cluster (-n NAMESPACE) [default: the last setup's]")
+    .description("lint a ScaledObject before it is applied: KEDA's validation, the live Kafka, the consumer, credentials, behaviour pitfalls")
     .addOption(new Option('--scaledobject <file>', 'the YAML file holding the ScaledObject (and optionally its TriggerAuthentication and Deployment)'))
     .addOption(new Option('--deployment <file>', 'the consumer Deployment (its auto.offset.reset is compared with offsetResetPolicy)'))
-    .addOption(new Option('--group <group>', 'consumer group [default: the trigger\'s consumerGroup]'))
-    .addOption(new Option('--topic <topic>', 'topic [default: the trigger\'s topic]'))
+    .addOption(new Option('--group <group>', "consumer group [default: the trigger's consumerGroup]"))
+    .addOption(new Option('--topic <topic>', "topic [default: the trigger's topic]"))
     .addOption(new Option('--no-kafka', 'skip the checks against the live Kafka'))
     .addOption(new Option('--keda-version <v>', 'the KEDA release whose validation applies: 2.18|2.19|2.20|main [default: 2.18]'));
   addKafkaOptions(cmd);

@@ -6,14 +6,14 @@ import type { Bind } from '../action.js';
 export function registerExplain(program: Command, bind: Bind): void {
   const cmd = program
     .command('explain')
-    .argument('[name]', 'the ScaledObject on the cluster (-n NAMESPACE) [default: the last setup\'s]')
-    .description('why the ScaledObject has the replicas it has: KEDA\'s and the HPA\'s decision step by step, and the fix')
-    .addOption(new Option('--group <group>', 'consumer group [default: the ScaledObject\'s consumerGroup, else test-cg]'))
-    .addOption(new Option('--topic <topic>', 'topic [default: the ScaledObject\'s topic]'))
-    .addOption(new Option('--replicas <n>', 'current replicas off a cluster [default: the group\'s members]'))
+    .argument('[name]', "the ScaledObject on the cluster (-n NAMESPACE) [default: the last setup's]")
+    .description("why the ScaledObject has the replicas it has: KEDA's and the HPA's decision step by step, and the fix")
+    .addOption(new Option('--group <group>', "consumer group [default: the ScaledObject's consumerGroup, else test-cg]"))
+    .addOption(new Option('--topic <topic>', "topic [default: the ScaledObject's topic]"))
+    .addOption(new Option('--replicas <n>', "current replicas off a cluster [default: the group's members]"))
     .addOption(new Option('--reread <s>', 'seconds before a second read that shows which commits move (persistent lag); 0 = one read').default('5'))
     .addOption(new Option('--watch', 'explain again every --interval and mark what changed'))
-    .addOption(new Option('--interval <s>', 'with --watch: seconds between samples [default: the ScaledObject\'s pollingInterval]'))
+    .addOption(new Option('--interval <s>', "with --watch: seconds between samples [default: the ScaledObject's pollingInterval]"))
     .addOption(new Option('--count <n>', 'with --watch: stop after n samples'));
   addSettingsOptions(cmd);
   addKafkaOptions(cmd);

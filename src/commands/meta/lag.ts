@@ -8,12 +8,17 @@ export function registerLag(program: Command, bind: Bind): void {
   const cmd = program
     .command('lag')
     .description('per-partition consumer lag and what KEDA sees')
-    .addOption(new Option('--group <group>', `consumer group whose committed offsets are read [default: the --scaledobject's consumerGroup, else on a cluster the last setup's, else ${DEMO_DEFAULTS.group}]`))
+    .addOption(
+      new Option(
+        '--group <group>',
+        `consumer group whose committed offsets are read [default: the --scaledobject's consumerGroup, else on a cluster the last setup's, else ${DEMO_DEFAULTS.group}]`,
+      ),
+    )
     .addOption(new Option('--topic <topic>', 'one topic [default: every topic the group has commits for, as KEDA does without a topic]'))
     .addOption(new Option('--watch', 'sample again every --interval; persistent-lag memory carries across samples, as in KEDA'))
     .addOption(new Option('--interval <s>', 'seconds between --watch samples').default('5'))
     .addOption(new Option('--count <n>', 'with --watch: stop after n samples'))
-    .addOption(new Option('--in-cluster', 'run this command as a Job in the cluster (the consumer\'s image and connection), output streamed back'));
+    .addOption(new Option('--in-cluster', "run this command as a Job in the cluster (the consumer's image and connection), output streamed back"));
   addSettingsOptions(cmd);
   addKafkaOptions(cmd);
   cmd.addHelpText(

@@ -8,15 +8,30 @@ export function registerPlan(program: Command, bind: Bind): Command {
     .command('plan')
     .description('predict the scaling timeline in virtual time (KEDA + HPA rules, no Kafka)')
     .addOption(new Option('--partitions <n>', 'partitions of the topic [default: 10]'))
-    .addOption(new Option('--load <RECORDS@RATE>', 'a load phase: records at records/s, optionally only on some partitions (RECORDS@RATE:0,3); repeatable, one after the other; "30s" is a pause [default: 1000000@10000]').argParser(collect))
+    .addOption(
+      new Option(
+        '--load <RECORDS@RATE>',
+        'a load phase: records at records/s, optionally only on some partitions (RECORDS@RATE:0,3); repeatable, one after the other; "30s" is a pause [default: 1000000@10000]',
+      ).argParser(collect),
+    )
     .addOption(new Option('--consumer-rate <n>', 'records/s one consumer replica processes [default: 2000]'))
     .addOption(new Option('--pod-start-delay <s>', 'seconds from a replica being requested to its consumer taking records [default: 10]'))
     .addOption(new Option('--no-committed-offsets', 'the consumer group has never committed (KEDA counts each partition 1 under latest)'))
     .addOption(new Option('--boundary <b>', 'exclusive|inclusive: does a sample exactly one window old still count (primary outcome) [default: exclusive]'))
     .addOption(new Option('--stalled-partitions <list>', 'partitions the consumers never advance, e.g. 0,3 (persistent lag; per-partition model)'))
-    .addOption(new Option('--model <m>', 'fluid (one pool of lag) | per-partition (round-robin assignment, each replica splits its rate over its partitions) [default: fluid]'))
+    .addOption(
+      new Option(
+        '--model <m>',
+        'fluid (one pool of lag) | per-partition (round-robin assignment, each replica splits its rate over its partitions) [default: fluid]',
+      ),
+    )
     .addOption(new Option('--hpa-sync-period <s>', 'HPA sync period [default: 15]'))
-    .addOption(new Option('--scaledobject-age <s>', 'seconds the ScaledObject (and its HPA) existed before the load; the HPA reconciled the idle topic on every sync since, and with minReplicaCount ≥ 1 its proposals of 0 hold the first scale-up for the up window (small values let the initial-recommendation rule bite instead) [default: long enough to fill every window]'));
+    .addOption(
+      new Option(
+        '--scaledobject-age <s>',
+        'seconds the ScaledObject (and its HPA) existed before the load; the HPA reconciled the idle topic on every sync since, and with minReplicaCount ≥ 1 its proposals of 0 hold the first scale-up for the up window (small values let the initial-recommendation rule bite instead) [default: long enough to fill every window]',
+      ),
+    );
   addSettingsOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -8,7 +8,7 @@ export function registerProduce(program: Command, bind: Bind): void {
   const cmd = program
     .command('produce')
     .description('produce load like kafka-producer-perf-test.sh (records, rate, size), with its summary line')
-    .argument('[numRecords]', 'records to send (the seed\'s positional form: produce <records> <throughput> <size>)')
+    .argument('[numRecords]', "records to send (the seed's positional form: produce <records> <throughput> <size>)")
     .argument('[throughput]', 'records/s, -1 = no limit')
     .argument('[recordSize]', 'payload bytes')
     .addOption(new Option('--topic <topic>', 'topic to produce to').default(DEMO_DEFAULTS.topic))
@@ -17,10 +17,25 @@ export function registerProduce(program: Command, bind: Bind): void {
     .addOption(new Option('--record-size <bytes>', 'payload bytes of each record [default: 100]'))
     .addOption(new Option('--producer-props <k=v...>', 'producer settings, e.g. acks=all compression.type=none (override --producer.config)'))
     .addOption(new Option('--partitions <n>', 'partitions when the topic has to be created').default('10'))
-    .addOption(new Option('--sequence [start]', 'key each record with a decimal sequence number (also header "seq"), from start (default 0), so a consumer audit can prove nothing was lost'))
-    .addOption(new Option('--transactional', 'send each request as one Kafka transaction (a transactional, idempotent producer; one request in flight); the broker writes a commit marker after it on every partition'))
-    .addOption(new Option('--abort-every <n>', 'with --transactional: abort every n-th transaction (1 = all); its records stay in the log but read_committed consumers skip them'))
-    .addOption(new Option('--in-cluster', 'run this command as a Job in the cluster (the consumer\'s image and connection), output streamed back'));
+    .addOption(
+      new Option(
+        '--sequence [start]',
+        'key each record with a decimal sequence number (also header "seq"), from start (default 0), so a consumer audit can prove nothing was lost',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--transactional',
+        'send each request as one Kafka transaction (a transactional, idempotent producer; one request in flight); the broker writes a commit marker after it on every partition',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--abort-every <n>',
+        'with --transactional: abort every n-th transaction (1 = all); its records stay in the log but read_committed consumers skip them',
+      ),
+    )
+    .addOption(new Option('--in-cluster', "run this command as a Job in the cluster (the consumer's image and connection), output streamed back"));
   addKafkaOptions(cmd, { producerConfigAlias: true });
   cmd.addHelpText(
     'after',

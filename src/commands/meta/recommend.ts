@@ -6,16 +6,28 @@ import type { Bind } from '../action.js';
 export function registerRecommend(program: Command, bind: Bind): void {
   const cmd = program
     .command('recommend')
-    .description('search lagThreshold, maxReplicaCount, partitions and the scale-up policy for a drain goal with plan\'s model')
-    .addOption(new Option('--load <RECORDS@RATE>', 'a load phase as plan takes it (repeatable; "30s" is a pause) [default: the topic\'s measured produce rate]').argParser(collect))
+    .description("search lagThreshold, maxReplicaCount, partitions and the scale-up policy for a drain goal with plan's model")
+    .addOption(
+      new Option(
+        '--load <RECORDS@RATE>',
+        'a load phase as plan takes it (repeatable; "30s" is a pause) [default: the topic\'s measured produce rate]',
+      ).argParser(collect),
+    )
     .addOption(new Option('--consumer-rate <n>', 'records/s one replica processes (required)'))
     .addOption(new Option('--drain-within <duration>', 'the goal: the backlog is drained this long after the load ends, e.g. 120s or 2m (required)'))
     .addOption(new Option('--max-replicas <n>', 'at most this many replicas (and partitions) [default: 3 × what keeps pace with the load, at least 10]'))
     .addOption(new Option('--pod-start-delay <s>', 'seconds from a replica being requested to its consumer taking records, as plan [default: 10]'))
-    .addOption(new Option('--scaledobject <file>', 'the ScaledObject to start from: its other settings (pollingInterval, cooldownPeriod, activation, scale-down) are kept [default: the seed demo\'s]'))
-    .addOption(new Option('--topic <topic>', 'the topic (measured without --load; written into the -o yaml trigger) [default: the ScaledObject\'s, else test-in]'))
-    .addOption(new Option('--group <group>', 'the consumer group written into the -o yaml trigger [default: the ScaledObject\'s, else test-cg]'))
-    .addOption(new Option('--measure <s>', 'without --load: seconds to measure the topic\'s produce rate').default('30'))
+    .addOption(
+      new Option(
+        '--scaledobject <file>',
+        "the ScaledObject to start from: its other settings (pollingInterval, cooldownPeriod, activation, scale-down) are kept [default: the seed demo's]",
+      ),
+    )
+    .addOption(
+      new Option('--topic <topic>', "the topic (measured without --load; written into the -o yaml trigger) [default: the ScaledObject's, else test-in]"),
+    )
+    .addOption(new Option('--group <group>', "the consumer group written into the -o yaml trigger [default: the ScaledObject's, else test-cg]"))
+    .addOption(new Option('--measure <s>', "without --load: seconds to measure the topic's produce rate").default('30'))
     .addOption(new Option('--duration <s>', 'without --load: how long the measured rate lasts in the model').default('600'))
     .addOption(new Option('--keda-version <v>', 'the KEDA release modelled: 2.18|2.19|2.20|main [default: 2.18]'));
   addKafkaOptions(cmd);

@@ -17,15 +17,19 @@ export function registerRun(program: Command, bind: Bind): void {
     .addOption(new Option('--sample-interval <ms>', 'timeline sampling interval').default('1000').hideHelp())
     .addOption(new Option('--fault-no-commit', 'fault injection: consumers never commit').hideHelp())
     .addOption(new Option('--fault-drop-every <n>', 'fault injection: consumers leave every n-th record out of the audit').hideHelp())
-    .addOption(new Option('--fault-sigkill-after-audits <n>', 'fault injection: the first consumer SIGKILLs itself after its n-th audit write, before committing').hideHelp());
+    .addOption(
+      new Option(
+        '--fault-sigkill-after-audits <n>',
+        'fault injection: the first consumer SIGKILLs itself after its n-th audit write, before committing',
+      ).hideHelp(),
+    );
   // Kafka connection options, as produce/lag/consume: on the local target they name a Kafka to run against instead of
   // the local broker (or its SASL listener with --security-protocol SASL_PLAINTEXT); on the cluster target they
   // replace the discovered external listener for the producer and the lag monitor.
   addKafkaOptions(cmd);
-  cmd
-    .addHelpText(
-      'after',
-      `
+  cmd.addHelpText(
+    'after',
+    `
 Exit: 0 when no case failed or errored (skipped allowed); otherwise 130 (interrupted), then 3 (environment), then 1 (a case failed).
 Ctrl-C stops the load, restores what was patched, writes the partial report and exits 130.
 
@@ -35,6 +39,6 @@ Examples:
   $ cma-demo run all --target local --junit out.xml                 # the CI step
   $ cma-demo run ./my-case.yaml --run-id "$CI_JOB_ID" -o json
   $ cma-demo run case1 --target local --security-protocol SASL_PLAINTEXT   # the local broker's SCRAM listener`,
-    );
+  );
   cmd.action(bind(async () => (await import('../run.js')).runAction));
 }

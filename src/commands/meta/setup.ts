@@ -38,7 +38,12 @@ export function registerSetup(program: Command, bind: Bind): void {
     .addOption(new Option('--no-precommit', 'do not pre-commit the group at log end for partitions with no commit'))
     .addOption(new Option('--timeout <s>', 'timeout of each wait in seconds [default: 600]'))
     .addOption(new Option('--kubectl <bin>', 'the oc/kubectl binary to drive').env('CMA_DEMO_KUBECTL'));
-  cmd.addOption(new Option('--kafka <mode>', 'strimzi (install Kafka with Strimzi) | existing (MSK, Confluent, an existing Strimzi: the connection flags below) | local (cma-demo local up)').default('strimzi'));
+  cmd.addOption(
+    new Option(
+      '--kafka <mode>',
+      'strimzi (install Kafka with Strimzi) | existing (MSK, Confluent, an existing Strimzi: the connection flags below) | local (cma-demo local up)',
+    ).default('strimzi'),
+  );
   addKafkaOptions(cmd);
   addSettingsOptions(cmd, { kedaVersion: false });
   cmd.addHelpText(

@@ -5,7 +5,9 @@ import type { Bind } from '../action.js';
 export function registerTeardown(program: Command, bind: Bind): void {
   program
     .command('teardown')
-    .description('remove what setup created: ScaledObject → consumer → topics/user → Kafka (→ KEDA and operators with --all); only objects labelled managed-by=cma-demo')
+    .description(
+      'remove what setup created: ScaledObject → consumer → topics/user → Kafka (→ KEDA and operators with --all); only objects labelled managed-by=cma-demo',
+    )
     .addOption(new Option('--yes', 'do not ask (required without a TTY)'))
     .addOption(new Option('--dry-run', 'list what would be deleted (stdout), delete nothing'))
     .addOption(new Option('--all', 'also the KedaController, Subscriptions, their CSVs, the OperatorGroup and the namespaces cma-demo created'))
