@@ -210,7 +210,11 @@ async function establishPreconditions(admin: KafkaAdmin, conn: KafkaConnection, 
     // discover it when the trigger has no topic).
     for (const topic of [d.topic, ...d.consumedTopics]) {
       const ends = await admin.endOffsets(topic);
-      await admin.commitOffsets(d.group, topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
+      await admin.commitOffsets(
+        d.group,
+        topic,
+        ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      );
       log(`${d.name}: committed group ${d.group} at the log end of ${topic}`);
     }
   }
@@ -378,7 +382,9 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
     if (loadAbort.signal.aborted) return;
     const topic = ph.topic ?? d.topic;
     const tx = ph.transactional ? `, transactional${ph.abortEvery ? `, every ${ph.abortEvery}. aborted` : ''}` : '';
-    run.opts.log(`${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}${topic !== d.topic ? ` to ${topic}` : ''}${tx}`);
+    run.opts.log(
+      `${d.name}: load ${i}: ${ph.records} records at ${ph.throughput === -1 ? 'unlimited' : ph.throughput + '/s'}${topic !== d.topic ? ` to ${topic}` : ''}${tx}`,
+    );
     // Records on a topic the consumers do not read are not theirs to process: no sequence numbers, no audit.
     const audited = topic === d.topic || d.consumedTopics.includes(topic);
     const summary = await produce({
@@ -444,8 +450,7 @@ async function startLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
   });
 }
 
-const phaseOf = (events: RunEvents): string =>
-  events.loadStart === null ? 'before load' : events.loadEnd === null ? 'load' : 'after load';
+const phaseOf = (events: RunEvents): string => (events.loadStart === null ? 'before load' : events.loadEnd === null ? 'load' : 'after load');
 
 /**
  * Phase 3b: samples on the interval grid until every time-bound expectation is decided (or one failed), the load
