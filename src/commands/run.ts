@@ -104,7 +104,11 @@ export async function runAction(cases: string[], flags: RunFlags, c: Command): P
       });
     else {
       const w = Math.max(...entries.map((e) => e.name.length));
-      for (const e of entries) out.text(`${e.name.padEnd(w)}  ${e.summary}${e.targets.includes('local') ? '' : ' [cluster only]'}`);
+      for (const e of entries) {
+        const where = e.targets.includes('local') ? (e.targets.includes('cluster') ? '' : ' [local only]') : ' [cluster only]';
+        const variants = e.variants.length ? ` [variants: ${e.variants.join(', ')}]` : '';
+        out.text(`${e.name.padEnd(w)}  ${e.summary}${where}${variants}`);
+      }
     }
     return;
   }

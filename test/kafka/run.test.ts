@@ -9,14 +9,31 @@ import { cliEnv } from '../helpers/kafka.js';
 import { parseReport, pidsMentioning, replicaPath, runId, tmpDir } from './runHelpers.js';
 
 describe('cma-demo run --target local', () => {
-  it('--list lists the nine cases', async () => {
+  it('--list lists the catalogue, one case a line, with its variants', async () => {
     const r = await runCli(['run', '--list']);
     expect(r.exitCode).toBe(0);
-    const names = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/\s+/)[0]);
-    expect(names).toEqual(['case1', 'case2', 'case3', 'case4', 'partition-cap', 'partitions-with-lag', 'paused', 'persistent-lag', 'zero-loss']);
+    const lines = r.stdout.trim().split('\n');
+    const names = lines.map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual([
+      'case1',
+      'case2',
+      'case3',
+      'case4',
+      'activation-hold',
+      'broker-outage',
+      'even-distribution',
+      'multi-topic',
+      'partition-cap',
+      'partition-limitation',
+      'partitions-with-lag',
+      'paused',
+      'persistent-lag',
+      'retention-gap',
+      'transactions',
+      'zero-loss',
+    ]);
+    expect(lines.find((l) => l.startsWith('activation-hold'))).toMatch(/\[variants: earliest, latest\]$/);
+    expect(lines.find((l) => l.startsWith('broker-outage'))).toMatch(/\[local only\] \[variants: no-fallback, fallback, short-stall\]$/);
   });
 
   it('a scenario with a wrongly typed field exits 2 naming file:line', async () => {
