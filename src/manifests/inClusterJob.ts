@@ -88,8 +88,8 @@ export function renderInClusterJob(p: InClusterJobParams): K8sObject {
 export type JobState = { state: 'running'; detail: string } | { state: 'succeeded' } | { state: 'failed'; reason: string; message: string };
 
 /** The Job's outcome from its status (batch/v1 Complete/Failed conditions, counters as a fallback). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jobVerdict(job: Record<string, any> | null): JobState {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!job) return { state: 'failed', reason: 'NotFound', message: 'the Job is gone (deleted while running?)' };
   const conds = (job.status?.conditions ?? []) as Array<{ type: string; status: string; reason?: string; message?: string }>;
   const failed = conds.find((c) => c.type === 'Failed' && c.status === 'True');
@@ -106,8 +106,8 @@ export function jobVerdict(job: Record<string, any> | null): JobState {
  * image trigger), bootstrap, protocol, mechanism and credential Secret — so the Job connects exactly as the
  * consumer does. Throws an environment error (exit 3) naming what is missing.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jobParamsFromConsumer(deployment: Record<string, any>, runId: string, args: string[]): InClusterJobParams {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const where = `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name}`;
   const c = (deployment.spec?.template?.spec?.containers ?? [])[0] as
     { image?: string; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }> } | undefined;

@@ -120,8 +120,8 @@ function adaptToExternalKafka(id: string, objects: K8sObject[], p: SetupParams, 
     return;
   }
   const sasl = k.securityProtocol === 'SASL_PLAINTEXT' || k.securityProtocol === 'SASL_SSL';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   for (const o of objects as Array<K8sObject & Record<string, any>>) {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     if (o.kind === 'TriggerAuthentication') {
       const refs: Array<{ parameter: string; name: string; key: string }> = [];
       if (sasl)
