@@ -45,7 +45,8 @@ describe('issue 8 cases: their failing variants', () => {
     const doc = JSON.parse(r.stdout) as { cases: Array<{ name: string; variants: string[] }> };
     const byName = Object.fromEntries(doc.cases.map((c) => [c.name, c.variants]));
     expect(byName['activation-hold']).toEqual(['earliest', 'latest']);
-    for (const n of ['multi-topic', 'even-distribution', 'partition-limitation', 'transactions', 'retention-gap', 'broker-outage']) expect(n in byName, n).toBe(true);
+    for (const n of ['multi-topic', 'even-distribution', 'partition-limitation', 'transactions', 'retention-gap', 'broker-outage'])
+      expect(n in byName, n).toBe(true);
   });
 
   it('activation-hold with activationLagThreshold 0: the first record activates, so the 30 s hold fails', async () => {
