@@ -40,7 +40,7 @@ const cond = (o: Obj | null, type: string): Obj | undefined => ((o?.status?.cond
 const bool = (c: Obj | undefined): boolean | null => (c ? (c.status === 'True' ? true : c.status === 'False' ? false : null) : null);
 
 /** The ScaledObject merge of a case's settings onto the current object (pure). */
-export function scaledObjectPatch(current: Obj, s: ScaledObjectSettings, spec: Pick<CaseSpec, 'topic' | 'group' | 'annotations'>): Obj {
+export function scaledObjectPatch(current: Obj, s: ScaledObjectSettings, spec: Pick<CaseSpec, 'topic' | 'group' | 'annotations' | 'allTopics'>): Obj {
   const triggers = structuredClone((current.spec?.triggers ?? []) as Obj[]);
   const t = triggers.find((x) => x.type === 'kafka');
   if (!t)
@@ -59,7 +59,12 @@ export function scaledObjectPatch(current: Obj, s: ScaledObjectSettings, spec: P
     scaleToZeroOnInvalidOffset: String(s.scaleToZeroOnInvalidOffset),
     excludePersistentLag: String(s.excludePersistentLag),
     limitToPartitionsWithLag: String(s.limitToPartitionsWithLag),
+    ensureEvenDistributionOfPartitions: String(s.ensureEvenDistributionOfPartitions),
   };
+  // A merge patch of the whole triggers list: a key left out here is gone from the object.
+  if (s.partitionLimitation !== null) t.metadata.partitionLimitation = s.partitionLimitation;
+  else delete t.metadata.partitionLimitation;
+  if (spec.allTopics) delete t.metadata.topic; // KEDA reads every topic the group has commits for
   const patch: Obj = {
     spec: {
       pollingInterval: s.pollingInterval,
@@ -86,7 +91,7 @@ export function consumerArgs(args: string[], spec: CaseSpec): string[] {
     else out.push(flag, v);
   };
   set('--group', spec.group);
-  set('--topic', spec.topic);
+  set('--topic', [spec.topic, ...(spec.consumerTopics ?? [])].join(','));
   set('--process-ms', String(spec.consumer.processMs));
   set('--offset-reset', spec.consumer.offsetReset);
   return out;

@@ -95,6 +95,10 @@ describe('cluster target helpers', () => {
     expect(parseQuantity('abc')).toBeNull();
     expect(parseQuantity(undefined)).toBeNull();
   });
+  it('a case consuming several topics gives the consumer --topic a,b', () => {
+    const spec = { topic: 'T', group: 'G', consumerTopics: ['T-second'], consumer: { processMs: 1, offsetReset: 'latest' } } as any;
+    expect(consumerArgs(['consume', '--topic', 't'], spec).slice(1, 3)).toEqual(['--topic', 'T,T-second']);
+  });
   it('replaces consumer flags in place and keeps the others', () => {
     const spec = { topic: 'T', group: 'G', consumer: { processMs: 7, offsetReset: 'earliest' } } as any;
     expect(consumerArgs(['consume', '--group', 'g', '--topic', 't', '--port', '8080'], spec)).toEqual([
@@ -119,6 +123,11 @@ describe('cluster target helpers', () => {
     const p = scaledObjectPatch(cur, { ...DEFAULT_SETTINGS, maxReplicaCount: 3 }, { topic: 'T', group: 'G' });
     expect(p.spec.triggers[0]).toMatchObject({ authenticationRef: { name: 'ta' }, metadata: { bootstrapServers: 'b:9092', topic: 'T', consumerGroup: 'G' } });
     expect(p.spec.maxReplicaCount).toBe(3);
+    expect(p.spec.triggers[0].metadata).toMatchObject({ ensureEvenDistributionOfPartitions: 'false' });
+    expect(p.spec.triggers[0].metadata).not.toHaveProperty('partitionLimitation');
+    const limited = scaledObjectPatch(cur, { ...DEFAULT_SETTINGS, partitionLimitation: '0-1', ensureEvenDistributionOfPartitions: true }, { topic: 'T', group: 'G', allTopics: true });
+    expect(limited.spec.triggers[0].metadata).toMatchObject({ partitionLimitation: '0-1', ensureEvenDistributionOfPartitions: 'true', consumerGroup: 'G' });
+    expect(limited.spec.triggers[0].metadata).not.toHaveProperty('topic'); // a trigger without topic: every committed topic
     expect(() => scaledObjectPatch({ metadata: { name: 'so' }, spec: { triggers: [] } }, DEFAULT_SETTINGS, { topic: 'T', group: 'G' })).toThrow(
       /no kafka trigger/,
     );
