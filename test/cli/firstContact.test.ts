@@ -229,9 +229,17 @@ describe('Ctrl-C during local up', () => {
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     // Wait for the condition "a broker was spawned" (its state file is written right after the spawn).
     const deadline = Date.now() + 120_000;
-    while (!fs.existsSync(stateFile) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.existsSync(stateFile), stderr).toBe(true);
-    const pid = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+    // The file may exist before its content is written: wait until it holds the pid.
+    const readPid = (): number | null => {
+      try {
+        return (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { pid: number }).pid ?? null;
+      } catch {
+        return null;
+      }
+    };
+    while (readPid() === null && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const pid = readPid();
+    expect(pid, stderr).not.toBeNull();
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, stderr).toBe(130);
