@@ -189,7 +189,7 @@ describe('setup on OpenShift (fake oc)', () => {
     expect(builds[0].fromDir.startsWith(os.tmpdir())).toBe(true);
     // the default target is recorded
     const last = JSON.parse(fs.readFileSync(path.join(state, 'last-setup.json'), 'utf8'));
-    expect(last).toMatchObject({ namespace: ns, context: 'lab', platform: 'openshift', cluster: lab.server });
+    expect(last).toMatchObject({ namespace: ns, context: 'cma-demo-lab', platform: 'openshift', cluster: lab.server });
 
     const before = await labelledVersions(ns);
     expect(Object.keys(before).length).toBeGreaterThanOrEqual(15);
