@@ -57,7 +57,7 @@ describe('setup, status and teardown on Kubernetes', () => {
     expect(ops.status).toBe('skipped');
     expect(ops.notes).toEqual(['KEDA already installed (skipped)', 'Strimzi already installed (skipped)']);
     expect(rep.steps.find((s: any) => s.id === 'keda').status).toBe('skipped');
-    expect(r.stderr).toMatch(/^target: cluster https:\/\/127\.0\.0\.1:\d+ \(context lab\), namespace /);
+    expect(r.stderr).toMatch(/^target: cluster https:\/\/127\.0\.0\.1:\d+ \(context cma-demo-lab\), namespace /);
     const kafka = JSON.parse(await lab.k(['get', 'kafkas.kafka.strimzi.io', 'demo-cluster', '-n', ns, '-o', 'json']));
     expect(kafka.apiVersion).toBe('kafka.strimzi.io/v1');
     expect(kafka.spec.kafka.listeners.map((l: any) => l.type)).toEqual(['internal', 'nodeport']);
