@@ -125,7 +125,11 @@ describe('cluster target helpers', () => {
     expect(p.spec.maxReplicaCount).toBe(3);
     expect(p.spec.triggers[0].metadata).toMatchObject({ ensureEvenDistributionOfPartitions: 'false' });
     expect(p.spec.triggers[0].metadata).not.toHaveProperty('partitionLimitation');
-    const limited = scaledObjectPatch(cur, { ...DEFAULT_SETTINGS, partitionLimitation: '0-1', ensureEvenDistributionOfPartitions: true }, { topic: 'T', group: 'G', allTopics: true });
+    const limited = scaledObjectPatch(
+      cur,
+      { ...DEFAULT_SETTINGS, partitionLimitation: '0-1', ensureEvenDistributionOfPartitions: true },
+      { topic: 'T', group: 'G', allTopics: true },
+    );
     expect(limited.spec.triggers[0].metadata).toMatchObject({ partitionLimitation: '0-1', ensureEvenDistributionOfPartitions: 'true', consumerGroup: 'G' });
     expect(limited.spec.triggers[0].metadata).not.toHaveProperty('topic'); // a trigger without topic: every committed topic
     expect(() => scaledObjectPatch({ metadata: { name: 'so' }, spec: { triggers: [] } }, DEFAULT_SETTINGS, { topic: 'T', group: 'G' })).toThrow(
