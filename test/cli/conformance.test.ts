@@ -38,7 +38,7 @@ describe('cma-demo conformance', () => {
     }
     expect(c.plan!.timeline.length).toBeGreaterThan(5);
     expect(c.plan!.landmarks).toMatchObject({ peak: 1 });
-    expect(c.comparisons.map((x) => x.metric)).toEqual(['activation (s)', 'peak (replicas)', 'lag drained (s)', 'back to 0 (s)']);
+    expect(c.comparisons.map((x) => x.metric)).toEqual(['activation (s)', 'peak (replicas)', 'lag drained (s)', 'back to 0 after the drain (s)']);
     expect(c.comparisons.every((x) => x.ok && (x.unit === 'replicas' || Math.abs(x.delta!) <= 9))).toBe(true);
     expect(c.differences).toEqual([]);
     expect(r.stderr.split('\n')[0]).toMatch(/^conformance: target local, then the local target again/);
