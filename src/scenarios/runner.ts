@@ -10,7 +10,7 @@ import { CmaError, ExitCode, envError } from '../errors.js';
 import type { KafkaAdmin, KafkaConnection } from '../kafka/client.js';
 import { openAdmin } from '../kafka/kafkajs.js';
 import { readPartitionOffsets } from '../kafka/lag.js';
-import { produce } from '../kafka/producer.js';
+import { produce, type ProduceSummary } from '../kafka/producer.js';
 import { computeKedaView } from '../scaling/kedaLag.js';
 import { predictTimeline, type PlanInput } from '../scaling/plan.js';
 import type { CaseSpec, Target } from '../targets/target.js';
@@ -361,6 +361,25 @@ async function takeSample(run: CaseRun): Promise<TimelinePoint> {
   return p;
 }
 
+/**
+ * Sends a load phase. Right after the case's outage the client can still meet what the pause left behind
+ * (requests answered late or not at all, e.g. KafkaJS failing on an empty metadata answer): a phase that fails
+ * then with a Kafka error is sent again, at most twice. Records of the failed attempt may be delivered twice
+ * (at-least-once: the audit allows duplicates); only the attempt that succeeds counts as acknowledged.
+ */
+async function sendAfterOutage(run: CaseRun, phase: number, send: () => Promise<ProduceSummary>): Promise<ProduceSummary> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      const afterOutage = run.events.outageEnd != null;
+      if (!afterOutage || attempt >= 3 || run.loadAbort.signal.aborted || !(err instanceof CmaError) || err.exitCode !== ExitCode.ENV) throw err;
+      run.opts.log(`${run.def.name}: load ${phase}: ${err.message} (after the outage); sending the phase again`);
+      await sleep(1000, run.loadAbort.signal);
+    }
+  }
+}
+
 /** The load phases one after the other, until the last ends or loadAbort stops them. */
 async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
   const { def: d, events, loadAbort } = run;
@@ -387,23 +406,24 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
     );
     // Records on a topic the consumers do not read are not theirs to process: no sequence numbers, no audit.
     const audited = topic === d.topic || d.consumedTopics.includes(topic);
-    const summary = await produce({
-      connection: conn,
-      topic,
-      ...(ph.transactional ? { transactional: true, ...(ph.abortEvery ? { abortEvery: ph.abortEvery } : {}) } : {}),
-      numRecords: ph.records,
-      throughput: ph.throughput,
-      recordSize: ph.recordSize,
-      ...(ph.partitions ? { partitions: ph.partitions } : {}),
-      ...(audited ? { sequenceStart: seq } : {}),
-      signal: loadAbort.signal,
-      reportIntervalMs: 1000,
-      onStart: () => {
-        if (events.loadStart === null) events.loadStart = round1(elapsed(run));
-      },
-      onReport: (r) => (run.produceRate = r.recordsPerSec),
-    });
-    run.produceRate = 0;
+    const send = () =>
+      produce({
+        connection: conn,
+        topic,
+        ...(ph.transactional ? { transactional: true, ...(ph.abortEvery ? { abortEvery: ph.abortEvery } : {}) } : {}),
+        numRecords: ph.records,
+        throughput: ph.throughput,
+        recordSize: ph.recordSize,
+        ...(ph.partitions ? { partitions: ph.partitions } : {}),
+        ...(audited ? { sequenceStart: seq } : {}),
+        signal: loadAbort.signal,
+        reportIntervalMs: 1000,
+        onStart: () => {
+          if (events.loadStart === null) events.loadStart = round1(elapsed(run));
+        },
+        onReport: (r) => (run.produceRate = r.recordsPerSec),
+      });
+    const summary = await sendAfterOutage(run, i, send);    run.produceRate = 0;
     if (audited) seq += ph.records;
     for (const r of summary.ackedSequences ?? []) run.acked.push([r[0], r[1]]);
     if (summary.interrupted) return;
