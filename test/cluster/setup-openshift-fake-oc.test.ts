@@ -208,7 +208,7 @@ describe('setup on OpenShift (fake oc)', () => {
     expect(readOcLog().filter((l) => l.verb === 'start-build')).toHaveLength(2);
     const bc = JSON.parse(await lab.k(['get', 'buildconfigs.build.openshift.io', 'kafka-consumer', '-n', ns, '-o', 'json']));
     expect(bc.metadata.labels['cma-demo.io/source-hash']).toBe('hash-2');
-  });
+  }, 600_000);
 
   it('Kafka NotReady with a reason other than Creating fails fast naming resource, condition, reason and next step; a rerun resumes (fake oc)', async () => {
     const ns = uniqueName('kf');
