@@ -423,7 +423,8 @@ async function driveLoad(run: CaseRun, conn: KafkaConnection): Promise<void> {
         },
         onReport: (r) => (run.produceRate = r.recordsPerSec),
       });
-    const summary = await sendAfterOutage(run, i, send);    run.produceRate = 0;
+    const summary = await sendAfterOutage(run, i, send);
+    run.produceRate = 0;
     if (audited) seq += ph.records;
     for (const r of summary.ackedSequences ?? []) run.acked.push([r[0], r[1]]);
     if (summary.interrupted) return;
