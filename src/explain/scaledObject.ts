@@ -7,7 +7,7 @@
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import YAML from 'yaml';
 import { CmaError, usageError, type Warning } from '../errors.js';
-import { settingsFromScaledObjectYaml, type ScaledObjectSettings } from '../scaling/settings.js';
+import { KAFKA_TRIGGER_KEYS, settingsFromScaledObjectYaml, type ScaledObjectSettings } from '../scaling/settings.js';
 import { KedaRefusal } from '../scaling/validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -43,24 +43,7 @@ export interface ScaledObjectFacts {
   object: Obj;
 }
 
-const TRIGGER_KEYS = new Set([
-  'topic',
-  'consumerGroup',
-  'bootstrapServers',
-  'lagThreshold',
-  'activationLagThreshold',
-  'offsetResetPolicy',
-  'allowIdleConsumers',
-  'excludePersistentLag',
-  'scaleToZeroOnInvalidOffset',
-  'limitToPartitionsWithLag',
-  'ensureEvenDistributionOfPartitions',
-  'partitionLimitation',
-  'fullMetadata',
-  'version',
-  'tls',
-  'sasl',
-]);
+const TRIGGER_KEYS = new Set(KAFKA_TRIGGER_KEYS);
 
 /** KEDA's refusals, one entry a refused setting (scaling/validate.ts's KedaRefusal), with the field as a ScaledObject path. */
 function refusals(err: CmaError): ScaledObjectFacts['rejected'] {

@@ -357,6 +357,26 @@ const KEDA_FILE_DEFAULTS = {
  * KEDA (release `opts.kedaVersion`, default DEFAULT_KEDA_VERSION) would refuse it, naming each field with
  * file:line. The seed's own mistakes (e.g. `kind: deployment`) become warnings.
  */
+/** The kafka trigger's metadata keys KEDA reads (pkg/scalers/kafka_scaler.go kafkaMetadata); shared with explain/. */
+export const KAFKA_TRIGGER_KEYS: readonly string[] = [
+  'topic',
+  'consumerGroup',
+  'bootstrapServers',
+  'lagThreshold',
+  'activationLagThreshold',
+  'offsetResetPolicy',
+  'allowIdleConsumers',
+  'excludePersistentLag',
+  'scaleToZeroOnInvalidOffset',
+  'limitToPartitionsWithLag',
+  'ensureEvenDistributionOfPartitions',
+  'partitionLimitation',
+  'fullMetadata',
+  'version',
+  'tls',
+  'sasl',
+];
+
 export function settingsFromScaledObjectYaml(
   text: string,
   file: string,
@@ -420,25 +440,7 @@ export function settingsFromScaledObjectYaml(
     metricType: ['spec', 'triggers', kafkaIdx, 'metricType'],
     useCachedMetrics: ['spec', 'triggers', kafkaIdx, 'useCachedMetrics'],
   };
-  const TRIGGER_KEYS = [
-    'topic',
-    'consumerGroup',
-    'bootstrapServers',
-    'lagThreshold',
-    'activationLagThreshold',
-    'offsetResetPolicy',
-    'allowIdleConsumers',
-    'excludePersistentLag',
-    'scaleToZeroOnInvalidOffset',
-    'limitToPartitionsWithLag',
-    'ensureEvenDistributionOfPartitions',
-    'partitionLimitation',
-    'fullMetadata',
-    'version',
-    'tls',
-    'sasl',
-  ];
-  for (const k of new Set([...TRIGGER_KEYS, ...Object.keys(md)])) specPath[k] = ['spec', 'triggers', kafkaIdx, 'metadata', k];
+  for (const k of new Set([...KAFKA_TRIGGER_KEYS, ...Object.keys(md)])) specPath[k] = ['spec', 'triggers', kafkaIdx, 'metadata', k];
   for (const [field, path] of Object.entries(specPath)) {
     const l = at(path);
     const p = path.map((x, i) => (typeof x === 'number' ? `[${x}]` : i === 0 ? x : `.${x}`)).join('');
