@@ -745,13 +745,16 @@ async function kafkaStep(env: StepEnv): Promise<void> {
 }
 
 async function credentialsStep(env: StepEnv): Promise<void> {
-  const { kube, p, report: r, log } = env;
+  const { kube, p, report: r } = env;
   let data: Record<string, string>;
   if (env.external) data = credentialSecretData(env.external.connection);
   else {
     const creds = await readUserCredentials(kube, p.namespace, p.user);
     data = { username: Buffer.from(creds.username).toString('base64'), password: Buffer.from(creds.password).toString('base64') };
   }
+  // The pre-commit goes before the Secret: the consumer pods need the Secret to start, so until it exists no consumer
+  // can join the group, and Kafka refuses offset commits from an admin client while the group has members.
+  await precommit(env);
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -765,6 +768,11 @@ async function credentialsStep(env: StepEnv): Promise<void> {
   r.objects.push(`Secret/${p.credentialSecret}`);
   await applyOwned(kube, env.objects, r.notes);
   r.objects.push(...env.objects.map((o) => `${o.kind}/${o.metadata.name}`));
+}
+
+/** Commits the group at log end on partitions with no commit, so KEDA sees lag from the first record (see render.ts notes). */
+async function precommit(env: StepEnv): Promise<void> {
+  const { kube, p, report: r, log } = env;
   if (env.flags.precommit === false) {
     r.notes.push('pre-commit skipped (--no-precommit)');
     return;
@@ -774,6 +782,14 @@ async function credentialsStep(env: StepEnv): Promise<void> {
   const { openAdmin } = await import('../kafka/kafkajs.js');
   const admin = await openAdmin(conn);
   try {
+    // A group with members (setup run again while the consumers run) commits its own offsets: nothing to do.
+    const group = await admin.describeGroup(p.group);
+    if (group.members.length > 0) {
+      r.notes.push(
+        `pre-commit not needed: group ${p.group} has ${group.members.length} running consumer(s) (state ${group.state}), which commit their own offsets`,
+      );
+      return;
+    }
     const ends = await admin.endOffsets(p.topic);
     const committed = await admin.committedOffsets(p.group, [p.topic]);
     const have = new Set(committed.filter((c) => c.topic === p.topic && c.offset !== null && c.offset >= 0).map((c) => c.partition));

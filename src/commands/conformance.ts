@@ -5,7 +5,6 @@
  * compare (scenarios/conformance.ts), render (scenarios/conformanceReport.ts). Options and help: meta/conformance.ts.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { combineExitCodes, envError, ExitCode, usageError } from '../errors.js';
@@ -111,7 +110,6 @@ export async function conformanceAction(cases: string[], flags: ConformanceFlags
       log,
       warn,
       faults: { noCommit: false },
-      workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cma-conformance-')),
     });
   const local = newLocal();
   const targets: Target[] = [local];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { CmaError, ExitCode } from '../errors.js';
-import { cacheDir, stateDir } from '../paths.js';
+import { cacheDir, ensureWritableDir, stateDir } from '../paths.js';
 import { waitPortsFree } from '../local/ports.js';
 import { ensureLabBinaries, LAB_VERSIONS, PACKAGE_ROOT } from './binaries.js';
 import { apiServiceAvailable, httpStatus, killGroup, pidAlive, startControlPlane, type ComponentRecord } from './controlPlane.js';
@@ -183,16 +183,7 @@ export async function labUp(o: LabUpOptions = {}): Promise<LabState & { reused: 
   } else if (fs.existsSync(labDir(env))) {
     fs.rmSync(labDir(env), { recursive: true, force: true });
   }
-  const dir = labDir(env);
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new CmaError(`cannot create the lab's state directory ${dir}: ${(err as NodeJS.ErrnoException).code}`, {
-      exitCode: ExitCode.ENV,
-      code: 'STATE_DIR',
-      hint: 'point CMA_DEMO_STATE at a writable directory',
-    });
-  }
+  const dir = ensureWritableDir(labDir(env), { name: 'CMA_DEMO_STATE', isDefault: !env.CMA_DEMO_STATE }, 0o700);
   await ensureLabBinaries({ full: true, log, logFile: path.join(cacheDir(env), 'lab-build.log'), env });
   const crdDir = kedaCrdDir(env);
   const crdFiles = fs

@@ -35,6 +35,15 @@ describe('directories are checked before any work starts', () => {
     expect(r.stderr).toContain('(CMA_DEMO_STATE)');
   });
 
+  it('CMA_DEMO_STATE under a regular file: lab up exits 3 naming the variable, before any build', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-empty-cache-'));
+    const r = await runCli(['lab', 'up'], { env: { CMA_DEMO_STATE: path.join(FILE, 'state'), CMA_DEMO_CACHE: cache } });
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`${FILE}/state/lab (CMA_DEMO_STATE)`);
+    expect(fs.readdirSync(cache)).toEqual([]);
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
   it('CMA_DEMO_CACHE under a regular file exits 3 naming the variable', async () => {
     const r = await runCli(['run', 'case1', '--target', 'local', '--fast'], { env: cliEnv({ CMA_DEMO_CACHE: path.join(FILE, 'cache') }) });
     expect(r.exitCode, r.stderr).toBe(3);

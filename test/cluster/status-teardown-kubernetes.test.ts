@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../lab/lab.js';
 import { cli, startPlayedLab, tempState } from './helpers.js';
 import type { OperatorPlayer } from './operators.js';
-import { uniqueName, produceSequenced } from '../helpers/kafka.js';
+import { plainConnection, uniqueName, produceSequenced } from '../helpers/kafka.js';
 
 let lab: Lab;
 let player: OperatorPlayer;
@@ -93,6 +93,38 @@ describe('setup, status and teardown on Kubernetes', () => {
     expect(bad.stdout).toMatch(/MISSING +Secret keda-kafka-credential +not found\n +hint: cma-demo setup --only credentials/);
     const fixed = await cli(lab, ['setup', '-n', ns, '--only', 'credentials', '--no-precommit', '--topic', topic], env);
     expect(fixed.exitCode).toBe(0);
+  });
+
+  it('setup run again while a consumer is in the group: the pre-commit is not needed and says why (Kafka refuses admin commits then)', async () => {
+    const group = uniqueName('g');
+    const kafkajs = (await import('kafkajs')).default;
+    const client = new kafkajs.Kafka({ brokers: plainConnection().brokers, logLevel: kafkajs.logLevel.NOTHING });
+    const consumer = client.consumer({ groupId: group });
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({ eachMessage: async () => {} });
+    try {
+      for (let i = 0; i < 600 && !joined; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(joined).toBe(true);
+      const r = await cli(lab, ['-o', 'json', 'setup', '-n', ns, '--only', 'credentials', '--topic', topic, '--group', group], env);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const notes = JSON.parse(r.stdout)
+        .steps.find((s: any) => s.id === 'credentials')
+        .notes.join('\n');
+      expect(notes).toMatch(new RegExp(`pre-commit not needed: group ${group} has 1 running consumer`));
+    } finally {
+      await consumer.disconnect();
+    }
+    // With the group empty again, the same command pre-commits.
+    const again = await cli(lab, ['-o', 'json', 'setup', '-n', ns, '--only', 'credentials', '--topic', topic, '--group', group], env);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(
+      JSON.parse(again.stdout)
+        .steps.find((s: any) => s.id === 'credentials')
+        .notes.join('\n'),
+    ).toMatch(/pre-committed \d+ partition\(s\)/);
   });
 
   it('teardown without a TTY and without --yes exits 2 and deletes nothing', async () => {
