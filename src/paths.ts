@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CmaError, ExitCode } from './errors.js';
+
+/** The installed package's root (package.json, bin/, dist/, manifests/, Containerfile). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Downloads and builds (Kafka jars, lab binaries). Never inside the repository. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {

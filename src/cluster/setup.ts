@@ -3,16 +3,12 @@
  * the resource, the condition waited for, the reason the cluster gave and the next thing to try.
  * Ownership: an object that exists without our label is never re-specced or relabelled (it is reused).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { Listr, ListrLogger, ProcessOutput, type ListrDefaultRenderer, type ListrSimpleRenderer, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import { CmaError, ExitCode, envError } from '../errors.js';
 import type { Output } from '../output.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, SOURCE_HASH_LABEL, validateSetupParams, type Platform, type SetupParams, type StepId } from '../manifests/params.js';
 import { loadTemplates, renderSetup, type K8sObject, type RenderedStep } from '../manifests/render.js';
-import { MANIFESTS_DIR } from '../manifests/render.js';
 import { sourceHash } from '../manifests/sourceHash.js';
 import { readLastTarget, writeLastTarget } from '../state/lastTarget.js';
 import { parseDuration } from '../util/numbers.js';
@@ -39,6 +35,8 @@ import { checkReplicas, credentialSecretData, type ResolvedExternalKafka } from 
 
 export interface SetupRunFlags {
   rebuild?: boolean;
+  /** --image-base: the base of the image --build-image builds. */
+  imageBase?: string;
   precommit?: boolean;
   timeout?: string;
 }
@@ -838,28 +836,37 @@ async function consumerStep(env: StepEnv): Promise<void> {
       );
     } else r.notes.push(`image up to date (source hash ${p.sourceHash}); --rebuild forces a build`);
   }
+  if (p.platform === 'kubernetes' && env.flags.buildImage) {
+    const { buildConsumerImage } = await import('../image/build.js');
+    const { hasRegistry } = await import('../image/builder.js');
+    const push = hasRegistry(p.image);
+    log(`building the consumer image ${p.image}${push ? ' and pushing it' : ''}`);
+    const b = await buildConsumerImage({ tag: p.image, push, base: env.flags.imageBase, log });
+    r.notes.push(
+      `image ${b.image} built with ${b.builder}${b.sizeBytes ? ` (${(b.sizeBytes / 1e6).toFixed(0)} MB)` : ''}; ${
+        push ? 'pushed' : 'not pushed (no registry in the tag): the nodes must have it (kind load, or the lab with --pods containers)'
+      }`,
+    );
+  }
   const dep = env.objects.filter((o) => o.kind === 'Deployment');
   await applyOwned(kube, dep, r.notes);
   r.objects.push(...env.objects.map((o) => `${o.kind}/${o.metadata.name}`));
 }
 
-/** npm pack into a temp dir (never the user's working directory) + the Containerfile; oc start-build --from-dir --follow. */
+/** The hermetic image context (image/context.ts: the packed package installed with its production dependencies, and
+ * the Containerfile) in a temp dir, never the user's working directory; oc start-build --from-dir --follow. */
 async function startBuild(kube: Kube, p: SetupParams, log: (s: string) => void): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-build-'));
+  if (path.basename(kube.bin) === 'kubectl') {
+    throw envError(
+      'building the consumer image needs oc (oc start-build), which is not on PATH',
+      'install the oc client, or build the image with `cma-demo image build --tag REGISTRY/IMAGE --push` and pass --image',
+      'NO_OC',
+    );
+  }
+  const { stageImageContext } = await import('../image/context.js');
+  const ctx = await stageImageContext({ log });
+  const dir = ctx.dir;
   try {
-    if (path.basename(kube.bin) === 'kubectl') {
-      throw envError(
-        'building the consumer image needs oc (oc start-build), which is not on PATH',
-        'install the oc client, or build the Containerfile yourself and pass --image',
-        'NO_OC',
-      );
-    }
-    const root = path.dirname(MANIFESTS_DIR);
-    const packed = await execa('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir, root], { reject: false, cwd: dir });
-    if (packed.exitCode !== 0) {
-      throw envError(`npm pack failed: ${String(packed.stderr).trim().split('\n')[0]}`, 'check that npm works and the package builds', 'NPM_PACK');
-    }
-    fs.copyFileSync(path.join(root, 'Containerfile'), path.join(dir, 'Containerfile'));
     const res = await kube.run(['start-build', p.app, `--from-dir=${dir}`, '--follow', '-o', 'name', '-n', p.namespace], { timeoutMs: 1_800_000 });
     if (res.exitCode !== 0) {
       throw envError(
@@ -879,7 +886,7 @@ async function startBuild(kube: Kube, p: SetupParams, log: (s: string) => void):
     log(`build ${m[1]} finished`);
     return m[1]!;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    ctx.remove();
   }
 }
 

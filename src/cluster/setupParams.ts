@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_DEFAULTS } from '../demoDefaults.js';
 import { usageError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { parseDuration, parseInteger } from '../util/numbers.js';
 import type { Output } from '../output.js';
 import {
@@ -25,6 +26,8 @@ import { DEFAULT_SETTINGS, settingsFromFlags, settingsFromScaledObjectYaml, type
 export const DEFAULT_NAMESPACE = DEMO_DEFAULTS.namespace;
 
 export interface SetupFlags extends SettingsFlags {
+  /** Build (and push, when the tag names a registry) the consumer image, then deploy it (Kubernetes). */
+  buildImage?: boolean;
   platform?: string;
   strimziApi?: string;
   kafkaOperator?: string;
@@ -119,6 +122,9 @@ export function paramsFromFlags(
   if (externalListener === 'route' && platform !== 'openshift') {
     throw usageError('--external-listener route needs OpenShift', 'use nodeport or loadbalancer on Kubernetes');
   }
+  if (flags.buildImage && platform === 'openshift') {
+    throw usageError('--build-image is for Kubernetes: on OpenShift the BuildConfig builds the image', 'leave --build-image out (setup runs oc start-build)');
+  }
   const kafkaOperator = (choice('--kafka-operator', flags.kafkaOperator, ['amq-streams', 'strimzi'] as const) ?? 'amq-streams') as KafkaOperator;
   const kedaVersion = flags.kedaVersion ?? DEFAULT_KEDA_VERSION;
   const strimziVersion = flags.strimziVersion ?? DEFAULT_STRIMZI_VERSION;
@@ -151,8 +157,8 @@ export function paramsFromFlags(
     startingCsv: flags.startingCsv,
     kedaManifestUrl: flags.kedaManifest ?? kedaManifestUrl(kedaVersion),
     strimziManifestUrl: flags.strimziManifest ?? strimziManifestUrl(strimziVersion),
-    image: flags.image ?? (platform === 'openshift' ? 'kafka-consumer:latest' : DEFAULT_IMAGE),
-    imageGiven: flags.image !== undefined || platform === 'openshift',
+    image: flags.image ?? (platform === 'openshift' ? 'kafka-consumer:latest' : flags.buildImage ? `cma-demo:${VERSION}` : DEFAULT_IMAGE),
+    imageGiven: flags.image !== undefined || platform === 'openshift' || Boolean(flags.buildImage),
     processMs,
     sourceHash: resolved.sourceHash,
     settings: loadSettings(flags, out),

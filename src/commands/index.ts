@@ -10,6 +10,7 @@ import { registerSetup } from './meta/setup.js';
 import { registerTeardown } from './meta/teardown.js';
 import { registerStatus } from './meta/status.js';
 import { registerLab } from './meta/lab.js';
+import { registerImage } from './meta/image.js';
 import { registerConformance } from './meta/conformance.js';
 import { registerExplain } from './meta/explain.js';
 import { registerCheck } from './meta/check.js';
@@ -36,5 +37,6 @@ export function registerCommands(program: Command, bind: Bind): void {
   registerRecommend(program, bind);
   registerConformance(program, bind);
   registerLab(program, bind);
+  registerImage(program, bind);
   registerCompletion(program, bind);
 }

@@ -9,7 +9,7 @@ import { catchInterrupts } from '../util/interrupt.js';
 import { parseDuration, parseInteger } from '../util/numbers.js';
 
 /** Build (first use) and start the lab; exit 130 when interrupted (nothing left running). */
-export async function labUpAction(flags: { hpaSyncPeriod: string }, cmd: Command): Promise<void> {
+export async function labUpAction(flags: { hpaSyncPeriod: string; pods: 'processes' | 'containers' }, cmd: Command): Promise<void> {
   const out = outputFor(cmd);
   const sync = parseDuration(flags.hpaSyncPeriod, '--hpa-sync-period', { unit: 's', min: 1, max: 600, integer: true })!;
   const { labUp } = await import('../lab/lab.js');
@@ -19,7 +19,7 @@ export async function labUpAction(flags: { hpaSyncPeriod: string }, cmd: Command
   });
   const t0 = Date.now();
   try {
-    const s = await labUp({ hpaSyncPeriodSeconds: sync, log: (m) => out.info(`lab: ${m}`), signal: ac.signal });
+    const s = await labUp({ hpaSyncPeriodSeconds: sync, pods: flags.pods, log: (m) => out.info(`lab: ${m}`), signal: ac.signal });
     out.info(`lab: ${s.reused ? 'already running' : `up in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
     if (out.machine)
       out.document({
@@ -29,12 +29,13 @@ export async function labUpAction(flags: { hpaSyncPeriod: string }, cmd: Command
         kubeconfig: s.kubeconfig,
         versions: s.versions,
         hpaSyncPeriodSeconds: s.hpaSyncPeriodSeconds,
+        pods: s.pods,
         warnings: out.warnings,
       });
     else {
       out.text(
         [
-          `lab: Kubernetes ${s.versions.kube} + KEDA ${s.versions.keda} at ${s.server} (HPA sync period ${s.hpaSyncPeriodSeconds} s)`,
+          `lab: Kubernetes ${s.versions.kube} + KEDA ${s.versions.keda} at ${s.server} (HPA sync period ${s.hpaSyncPeriodSeconds} s, pods as ${s.pods === 'containers' ? 'podman containers' : 'local processes'})`,
           `export KUBECONFIG=${s.kubeconfig}`,
         ].join('\n'),
       );
@@ -55,7 +56,7 @@ export async function labStatusAction(_o: unknown, cmd: Command): Promise<void> 
     const rows = st.components.map((c) => `  ${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.healthy ? 'healthy' : c.detail}`);
     out.text(
       [
-        `lab: ${st.running ? 'running' : 'NOT healthy'} at ${st.server} (Kubernetes ${st.versions?.kube}, KEDA ${st.versions?.keda}, HPA sync ${st.hpaSyncPeriodSeconds} s)`,
+        `lab: ${st.running ? 'running' : 'NOT healthy'} at ${st.server} (Kubernetes ${st.versions?.kube}, KEDA ${st.versions?.keda}, HPA sync ${st.hpaSyncPeriodSeconds} s, pods as ${st.pods})`,
         ...rows,
         `  APIService v1beta1.external.metrics.k8s.io ${st.apiService ? 'Available' : 'not Available'}`,
         `export KUBECONFIG=${st.kubeconfig}`,

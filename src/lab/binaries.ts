@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { CmaError, ExitCode } from '../errors.js';
-import { cacheDir } from '../paths.js';
+import { cacheDir, PACKAGE_ROOT } from '../paths.js';
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { PACKAGE_ROOT };
 
 export const LAB_VERSIONS = {
   etcd: process.env.CMA_DEMO_ETCD_VERSION ?? '3.5.35',

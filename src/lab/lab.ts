@@ -11,6 +11,8 @@ import { CmaError, ExitCode } from '../errors.js';
 import { cacheDir, ensureWritableDir, stateDir } from '../paths.js';
 import { waitPortsFree } from '../local/ports.js';
 import { ensureLabBinaries, LAB_VERSIONS, PACKAGE_ROOT } from './binaries.js';
+import { removeLabContainers, type PodsMode } from './launchers.js';
+import { pickBuilder } from '../image/builder.js';
 import { apiServiceAvailable, httpStatus, killGroup, pidAlive, startControlPlane, type ComponentRecord } from './controlPlane.js';
 
 export const LAB_NODE_NAME = 'cma-demo-lab-node';
@@ -22,7 +24,8 @@ export interface LabState {
   startedAt: string;
   versions: { kube: string; keda: string; etcd: string };
   hpaSyncPeriodSeconds: number;
-  pods: 'processes';
+  /** How pods run: local processes, or podman containers of the pod's image (`lab up --pods containers`). */
+  pods: PodsMode;
   nodeName: string;
   components: ComponentRecord[];
 }
@@ -77,6 +80,7 @@ export interface LabStatus {
   kubeconfig?: string;
   versions?: LabState['versions'];
   hpaSyncPeriodSeconds?: number;
+  pods?: PodsMode;
   components: ComponentHealth[];
   apiService?: boolean;
 }
@@ -109,6 +113,7 @@ export async function labStatus(env: NodeJS.ProcessEnv = process.env): Promise<L
     kubeconfig: s.kubeconfig,
     versions: s.versions,
     hpaSyncPeriodSeconds: s.hpaSyncPeriodSeconds,
+    pods: s.pods ?? 'processes',
     components,
     apiService,
   };
@@ -137,6 +142,15 @@ export async function labDown(o: { log?: (s: string) => void; env?: NodeJS.Proce
     killGroup(runner.pid, 'SIGTERM');
     await waitGone([runner.pid], 20_000);
   }
+  if (s.pods === 'containers') {
+    // The runner stops its containers; one killed before it could leaves them behind: remove them by label.
+    try {
+      const n = removeLabContainers(pickBuilder('podman', env), s.nodeName);
+      if (n) log(`removed ${n} container(s) left by the pod runner`);
+    } catch {
+      /* podman gone: nothing it could have left */
+    }
+  }
   for (const c of order) if (pidAlive(c.pid)) killGroup(c.pid, 'SIGTERM');
   const left = await waitGone(
     order.map((c) => c.pid),
@@ -162,6 +176,8 @@ async function waitGone(pids: number[], ms: number): Promise<number[]> {
 
 export interface LabUpOptions {
   hpaSyncPeriodSeconds?: number;
+  /** processes (default) or containers (podman). */
+  pods?: PodsMode;
   log?: (s: string) => void;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -173,16 +189,20 @@ export async function labUp(o: LabUpOptions = {}): Promise<LabState & { reused: 
   const existing = readLabState(env);
   if (existing) {
     const st = await labStatus(env);
-    if (st.running && (o.hpaSyncPeriodSeconds === undefined || o.hpaSyncPeriodSeconds === existing.hpaSyncPeriodSeconds)) return { ...existing, reused: true };
+    const sameSync = o.hpaSyncPeriodSeconds === undefined || o.hpaSyncPeriodSeconds === existing.hpaSyncPeriodSeconds;
+    const samePods = o.pods === undefined || o.pods === (existing.pods ?? 'processes');
+    if (st.running && sameSync && samePods) return { ...existing, reused: true };
     log(
       st.running
-        ? `the running lab has HPA sync period ${existing.hpaSyncPeriodSeconds} s: restarting it`
+        ? `the running lab has HPA sync period ${existing.hpaSyncPeriodSeconds} s and pods as ${existing.pods ?? 'processes'}: restarting it`
         : 'a stale lab state was found (some processes are gone): cleaning it up',
     );
     await labDown({ env });
   } else if (fs.existsSync(labDir(env))) {
     fs.rmSync(labDir(env), { recursive: true, force: true });
   }
+  // Container mode needs podman (it runs the pod's image with host networking); refuse before anything starts.
+  if (o.pods === 'containers') pickBuilder('podman', env);
   const dir = ensureWritableDir(labDir(env), { name: 'CMA_DEMO_STATE', isDefault: !env.CMA_DEMO_STATE }, 0o700);
   await ensureLabBinaries({ full: true, log, logFile: path.join(cacheDir(env), 'lab-build.log'), env });
   const crdDir = kedaCrdDir(env);
@@ -199,7 +219,7 @@ export async function labUp(o: LabUpOptions = {}): Promise<LabState & { reused: 
     startedAt: new Date().toISOString(),
     versions: { kube: LAB_VERSIONS.kube, keda: LAB_VERSIONS.keda, etcd: LAB_VERSIONS.etcd },
     hpaSyncPeriodSeconds: sync,
-    pods: 'processes',
+    pods: o.pods ?? 'processes',
     nodeName: LAB_NODE_NAME,
     components: [],
   };

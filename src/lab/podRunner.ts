@@ -7,12 +7,13 @@
  * Mirrors, in small, what the kubelet does (pkg/kubelet: syncPod starts containers and writes status through
  * the status manager; killPod honours the grace period; the pod is removed with grace 0 once it has stopped).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { freePorts } from '../local/ports.js';
 import { isStatus, type KObj, type KubeApi } from './kubeApi.js';
+import type { Launched, Launcher } from './launchers.js';
 import { planContainer, type ContainerPlan } from './podSpec.js';
 
 export interface PodRunnerOptions {
@@ -20,9 +21,8 @@ export interface PodRunnerOptions {
   nodeName: string;
   /** One log file per pod: <ns>_<pod>.log. */
   logDir: string;
-  /** How to start cma-demo: the node binary and the CLI script. */
-  nodeBin: string;
-  cliPath: string;
+  /** How a pod's container starts: a local process or a podman container (launchers.ts). */
+  launcher: Launcher;
   log?: (s: string) => void;
   pollMs?: number;
 }
@@ -33,6 +33,7 @@ interface PodProc {
   name: string;
   plan?: ContainerPlan;
   proc?: ChildProcess;
+  launched?: Launched;
   port?: number;
   ready: boolean;
   restarts: number;
@@ -82,10 +83,13 @@ export class PodRunner {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     const live = [...this.pods.values()].filter((p) => p.proc && p.proc.exitCode === null);
-    for (const p of live) signalProc(p.proc!, 'SIGTERM');
+    for (const p of live) p.launched!.signal('SIGTERM');
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && live.some((p) => p.proc!.exitCode === null && p.proc!.signalCode === null)) await new Promise((r) => setTimeout(r, 100));
-    for (const p of live) signalProc(p.proc!, 'SIGKILL');
+    for (const p of live) {
+      if (p.proc!.exitCode === null && p.proc!.signalCode === null) p.launched!.signal('SIGKILL');
+      p.launched!.finalize();
+    }
     this.o.api.close();
   }
 
@@ -152,7 +156,8 @@ export class PodRunner {
     }
     for (const [uid, p] of this.pods) {
       if (seen.has(uid)) continue;
-      if (p.proc && p.proc.exitCode === null) signalProc(p.proc, 'SIGKILL');
+      if (p.proc && p.proc.exitCode === null) p.launched!.signal('SIGKILL');
+      p.launched?.finalize();
       this.pods.delete(uid);
     }
   }
@@ -184,6 +189,20 @@ export class PodRunner {
         return;
       }
       p.plan = planned.plan;
+      p.waitingReason = undefined;
+    }
+    if (!p.proc) {
+      const image = String(pod.spec.containers?.[0]?.image ?? '');
+      const bad = this.o.launcher.precheck(image);
+      if (bad) {
+        if (p.waitingReason !== bad.reason) {
+          p.waitingReason = bad.reason;
+          await this.writeStatus(p, pod, { waiting: bad });
+          await this.event(pod, 'Warning', bad.reason, bad.message);
+          this.log(`${p.ns}/${p.name}: ${bad.reason}: ${bad.message}`);
+        }
+        return;
+      }
       p.waitingReason = undefined;
     }
     const running = p.proc && p.proc.exitCode === null && p.proc.signalCode === null;
@@ -223,25 +242,15 @@ export class PodRunner {
       args[plan.portArgIndex] = String(p.port);
     }
     const fd = fs.openSync(p.logFile, 'a');
-    const proc = spawn(this.o.nodeBin, [this.o.cliPath, ...args], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      // Loopback only: the pod's HTTP server (probe, /metrics) never listens on other interfaces here.
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        NO_COLOR: '1',
-        HOSTNAME: p.name,
-        ...plan.env,
-        CMA_DEMO_METRICS_HOST: '127.0.0.1',
-      },
-    });
+    const launched = this.o.launcher.launch({ ns: p.ns, name: p.name, image: String(pod.spec.containers?.[0]?.image ?? ''), args, env: plan.env, logFd: fd });
+    const proc = launched.proc;
     fs.closeSync(fd);
     p.proc = proc;
+    p.launched = launched;
     p.startedAt = now();
     p.ready = false;
     p.statusDirty = true;
-    this.log(`${p.ns}/${p.name}: started pid ${proc.pid} (cma-demo ${args.join(' ')})`);
+    this.log(`${p.ns}/${p.name}: started ${launched.what}`);
     await this.writeStatus(p, pod, { running: true });
   }
 
@@ -250,17 +259,18 @@ export class PodRunner {
     if (live && !p.terminating) {
       const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30);
       p.terminating = { deadline: Date.now() + grace * 1000, killed: false };
-      signalProc(p.proc!, 'SIGTERM');
+      p.launched!.signal('SIGTERM');
       this.log(`${p.ns}/${p.name}: SIGTERM (grace ${grace} s)`);
       return;
     }
     if (live && p.terminating && !p.terminating.killed && Date.now() > p.terminating.deadline) {
       p.terminating.killed = true;
-      signalProc(p.proc!, 'SIGKILL');
+      p.launched!.signal('SIGKILL');
       this.log(`${p.ns}/${p.name}: grace period over, SIGKILL`);
       return;
     }
     if (live) return;
+    p.launched?.finalize();
     // Stopped: finalize, as the kubelet does once the containers are gone (delete with grace 0, uid precondition).
     try {
       await this.o.api.delete(`/api/v1/namespaces/${p.ns}/pods/${p.name}`, {
@@ -336,18 +346,6 @@ export class PodRunner {
   /** Pods this runner has a process for (for `lab status`). */
   running(): Array<{ ns: string; name: string; pid?: number; ready: boolean }> {
     return [...this.pods.values()].map((p) => ({ ns: p.ns, name: p.name, pid: p.proc?.pid, ready: p.ready }));
-  }
-}
-
-function signalProc(proc: ChildProcess, sig: NodeJS.Signals): void {
-  try {
-    if (proc.pid) process.kill(-proc.pid, sig);
-  } catch {
-    try {
-      proc.kill(sig);
-    } catch {
-      /* gone */
-    }
   }
 }
 

@@ -6,6 +6,8 @@ import { PACKAGE_ROOT } from './binaries.js';
 import { KubeApi } from './kubeApi.js';
 import { labDir, readLabState } from './lab.js';
 import { PodRunner } from './podRunner.js';
+import { podmanLauncher, processLauncher } from './launchers.js';
+import { pickBuilder } from '../image/builder.js';
 
 export async function runPodRunnerDaemon(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const s = readLabState(env);
@@ -21,12 +23,16 @@ export async function runPodRunnerDaemon(env: NodeJS.ProcessEnv = process.env): 
     api: new KubeApi({ server: s.server, token }),
     nodeName: s.nodeName,
     logDir: path.join(labDir(env), 'pods'),
-    nodeBin: process.execPath,
-    cliPath: path.join(PACKAGE_ROOT, 'bin', 'cma-demo.js'),
+    launcher:
+      s.pods === 'containers'
+        ? podmanLauncher(pickBuilder('podman', env), s.nodeName)
+        : processLauncher(process.execPath, path.join(PACKAGE_ROOT, 'bin', 'cma-demo.js')),
     log,
   });
   await runner.start();
-  log(`pod runner: node ${s.nodeName} registered, watching pods on ${s.server}`);
+  log(
+    `pod runner: node ${s.nodeName} registered, watching pods on ${s.server}; pods run as ${s.pods === 'containers' ? 'podman containers' : 'local processes'}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -181,10 +181,12 @@ describe('setup on OpenShift (fake oc)', () => {
     const sec = JSON.parse(await lab.k(['get', 'secret', 'keda-kafka-credential', '-n', ns, '-o', 'json']));
     expect(Buffer.from(sec.data.password, 'base64').toString()).toBe(password);
     expect(Buffer.from(sec.data.username, 'base64').toString()).toBe(requireTestKafka().username);
-    // the image was built once, from a temp dir holding only the npm pack output and the Containerfile
+    // the image was built once, from a temp dir holding the hermetic context: the Containerfile and rootfs/ with the
+    // packed package installed with its production dependencies (the same context as `cma-demo image build`)
     const builds = readOcLog().filter((l) => l.verb === 'start-build');
     expect(builds).toHaveLength(1);
-    expect(builds[0].files).toEqual(['Containerfile', 'cma-demo-0.1.0.tgz']);
+    expect(builds[0].files).toEqual(['Containerfile', 'rootfs']);
+    expect(builds[0].hermetic).toBe(true);
     expect(builds[0].follow).toBe(true);
     expect(builds[0].fromDir.startsWith(os.tmpdir())).toBe(true);
     // the default target is recorded

@@ -10,7 +10,7 @@
  *   4. scaling/                                           pure KEDA and HPA rules (may import only errors, demoDefaults, util)
  *   5. kafka/                                             Kafka client, producer, consumer, lag, the audit
  *   6. explain/                                           decision chains over the scaling rules (pure)
- *   7. local/                                             the local broker (built on kafka/)
+ *   7. local/, image/                                     the local broker (built on kafka/); the consumer image build
  *   8. lab/                                               the local control plane (etcd, kube-apiserver, KEDA)
  *   9. manifests/                                         rendering of the setup's manifests
  *  10. cluster/                                           oc/kubectl: setup, teardown, doctor, in-cluster Jobs
@@ -44,7 +44,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['scaling'],
   ['kafka'],
   ['explain'],
-  ['local'],
+  ['local', 'image'],
   ['lab'],
   ['manifests'],
   ['cluster'],

@@ -13,11 +13,13 @@ The lab runs etcd, kube-apiserver (with the aggregation layer), kube-controller-
 HPA, garbage-collector, namespace and serviceaccount controllers) and the real KEDA operator + metrics adapter on
 free loopback ports, each built once from the Go module proxy and cached in $CMA_DEMO_CACHE (first use: about
 17–20 min on 2 cores; needs Go ≥ 1.24 and openssl). A pod runner written in cma-demo stands in for the kubelet:
-it binds pods to its Node and runs cma-demo containers as local processes. Kafka is the local broker (local up).
+it binds pods to its Node and runs cma-demo containers as local processes, or with --pods containers as real
+podman containers of the pod's image (host network, pull policy Never). Kafka is the local broker (local up).
 State (pids, ports, logs, certificates, a kubeconfig with a token) lives in $CMA_DEMO_STATE/lab.
 
 Examples:
   $ cma-demo lab up                           # build on first use, start, print export KUBECONFIG=…
+  $ cma-demo lab up --pods containers         # pods as podman containers of their image
   $ cma-demo lab status -o json               # each component's health (exit 3 when the lab is not healthy)
   $ cma-demo lab logs kafka-consumer-7d9-x2 -n keda-cma-kafka   # a pod's output
   $ cma-demo lab logs keda-operator           # a component's log
@@ -28,6 +30,11 @@ Examples:
     .command('up')
     .description('build (first use) and start the lab, or reuse the running one')
     .addOption(new Option('--hpa-sync-period <seconds>', 'kube-controller-manager --horizontal-pod-autoscaler-sync-period').default('15'))
+    .addOption(
+      new Option('--pods <mode>', "run pods as local processes, or as podman containers of the pod's image (build it first: cma-demo image build)")
+        .choices(['processes', 'containers'])
+        .default('processes'),
+    )
     .action(bind(async () => (await import('../lab.js')).labUpAction));
 
   lab

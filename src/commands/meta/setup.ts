@@ -34,6 +34,8 @@ export function registerSetup(program: Command, bind: Bind): void {
     .addOption(new Option('--external-listener <type>', 'route (OpenShift) | nodeport | loadbalancer | none'))
     .addOption(new Option('--image <ref>', 'consumer image (Kubernetes; OpenShift builds it)'))
     .addOption(new Option('--rebuild', 'OpenShift: rebuild the consumer image even when the source hash matches'))
+    .addOption(new Option('--build-image', 'Kubernetes: build the consumer image (cma-demo image build), push it when --image names a registry, deploy it'))
+    .addOption(new Option('--image-base <image>', 'with --build-image: the Node 20+ base image (default UBI 9 nodejs-20-minimal)'))
     .addOption(new Option('--process-ms <ms>', 'simulated work per record in the consumer [default: 10]'))
     .addOption(new Option('--no-precommit', 'do not pre-commit the group at log end for partitions with no commit'))
     .addOption(new Option('--timeout <s>', 'timeout of each wait in seconds [default: 600]'))
