@@ -151,9 +151,10 @@ export async function buildImage(o: BuildOptions): Promise<void> {
   if (r.exitCode !== 0) {
     const out = tail.join('\n');
     const step = failedStep(out);
+    // What the failing step printed last, without the builder's own step lines (the step is named already).
     const last = tail
-      .filter((l) => l.trim())
-      .slice(-3)
+      .filter((l) => l.trim() && !/^(STEP|Step) \d+\/\d+|building at STEP|^#\d+ \[|^--> /.test(l))
+      .slice(-2)
       .join(' | ');
     throw envError(
       `${o.builder.name} build of ${o.tag} failed${step ? ` at step ${step}` : ''}: ${last}`,
