@@ -27,6 +27,7 @@ const DEFAULT_LOAD = '1000000@10000';
 /** Builds the plan input from the flags; every bad value is a usage error (exit 2). */
 export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
   let base: ScaledObjectSettings = DEFAULT_SETTINGS;
+  let filePartitions: number | undefined;
   if (flags.scaledobject) {
     let text: string;
     try {
@@ -40,6 +41,7 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
     const parsed = settingsFromScaledObjectYaml(text, flags.scaledobject, { kedaVersion: flags.kedaVersion });
     for (const w of parsed.warnings) out?.warn(w.code, w.message);
     base = parsed.settings;
+    filePartitions = parsed.partitions;
   }
   const settings = settingsFromFlags(flags, base);
   const loads: LoadPhase[] = (flags.load && flags.load.length ? flags.load : [DEFAULT_LOAD]).map(parseLoad);
@@ -55,7 +57,8 @@ export function planInputFromFlags(flags: PlanFlags, out?: Output): PlanInput {
     settings,
     model,
     stalledPartitions: flags.stalledPartitions === undefined ? undefined : parseIntList(flags.stalledPartitions, '--stalled-partitions'),
-    partitions: parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' }) ?? 10,
+    // --partitions, else the file's cma-demo/partitions annotation (recommend writes it), else 10.
+    partitions: parseInteger(flags.partitions, '--partitions', { min: 1, example: '10' }) ?? filePartitions ?? 10,
     load: loads,
     consumerRate: parseNumber(flags.consumerRate, '--consumer-rate', { exclusiveMin: true, example: '2000' }) ?? 2000,
     podStartDelayS: parseDuration(flags.podStartDelay, '--pod-start-delay', { unit: 's' }) ?? 10,

@@ -13,7 +13,7 @@
  */
 import { usageError, type Warning } from '../errors.js';
 import { plan, simulate, type LoadPhase, type PlanInput, type PlanRun } from '../scaling/plan.js';
-import type { HpaRules, ScaledObjectSettings } from '../scaling/settings.js';
+import { PARTITIONS_ANNOTATION, type HpaRules, type ScaledObjectSettings } from '../scaling/settings.js';
 import { DEFAULT_KEDA_VERSION } from '../scaling/kedaVersion.js';
 
 export interface RecommendInput {
@@ -329,7 +329,7 @@ export function recommendedScaledObject(c: Candidate, ctx: RecommendedObjectCont
       name: ctx.name,
       ...(ctx.namespace ? { namespace: ctx.namespace } : {}),
       annotations: {
-        'cma-demo/partitions': String(c.partitions),
+        [PARTITIONS_ANNOTATION]: String(c.partitions),
         'cma-demo/recommended-for': `load ${loadText(g.load)}; ${g.consumerRate} records/s per replica; drain within ${g.drainWithinS} s of the load's end`,
         'cma-demo/prediction': `peak ${c.peak} replicas; drained ${c.drainDelayS} s after the load; ${c.replicaSeconds} replica-seconds (cma-demo plan --scaledobject FILE --partitions ${c.partitions} ${ctx.replayFlags})`,
       },

@@ -176,10 +176,13 @@ export async function imageSize(b: Builder, tag: string): Promise<number | null>
   return r.exitCode === 0 && Number.isFinite(n) && n > 0 ? n : null;
 }
 
-/** Whether the tag names a registry host (quay.io/x/y:1, localhost:5000/y), as `docker push` needs. */
+/**
+ * Whether the tag names a registry host (quay.io/x/y:1, localhost:5000/y), as a push needs. A bare `localhost/`
+ * prefix is podman's name for images that live only in local storage, not a registry.
+ */
 export function hasRegistry(tag: string): boolean {
   const first = tag.split('/')[0]!;
-  return tag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return tag.includes('/') && (first.includes('.') || first.includes(':'));
 }
 
 export async function pushImage(b: Builder, tag: string, log?: (s: string) => void): Promise<void> {

@@ -381,7 +381,7 @@ export function settingsFromScaledObjectYaml(
   text: string,
   file: string,
   opts: { kedaVersion?: string } = {},
-): { settings: ScaledObjectSettings; warnings: Warning[]; name: string; namespace?: string } {
+): { settings: ScaledObjectSettings; warnings: Warning[]; name: string; namespace?: string; partitions?: number } {
   const version = opts.kedaVersion !== undefined ? parseKedaVersion(opts.kedaVersion) : DEFAULT_KEDA_VERSION;
   const lc = new LineCounter();
   const docs = YAML.parseAllDocuments(text, { lineCounter: lc });
@@ -543,13 +543,29 @@ export function settingsFromScaledObjectYaml(
   }
   relevanceWarnings(s, spec, triggers, version, (field) => sm.origins.get(field)?.at ?? file).forEach((w) => warnings.push(w));
   metaOf.set(s, sm);
+  // `recommend` writes the partition count it assumed into this annotation, so plan can replay the file alone.
+  const ann = isObj(meta.annotations) ? meta.annotations[PARTITIONS_ANNOTATION] : undefined;
+  let partitions: number | undefined;
+  if (ann !== undefined) {
+    const n = Number(ann);
+    if (Number.isInteger(n) && n >= 1) partitions = n;
+    else
+      warnings.push({
+        code: 'BAD_PARTITIONS_ANNOTATION',
+        message: `${at(['metadata', 'annotations', PARTITIONS_ANNOTATION]).at}: ${PARTITIONS_ANNOTATION} must be a positive integer, got ${JSON.stringify(ann)}: ignored`,
+      });
+  }
   return {
     settings: s,
     warnings,
     name: typeof meta.name === 'string' ? meta.name : DEMO_DEFAULTS.scaledObject,
     namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
+    partitions,
   };
 }
+
+/** The annotation holding the topic's partition count a ScaledObject was made for (written by `recommend`). */
+export const PARTITIONS_ANNOTATION = 'cma-demo/partitions';
 
 /**
  * KEDA ≥ 2.20's admission warnings (#7271; scaledobject_webhook.go verifyScaledObjects): pollingInterval and

@@ -163,13 +163,15 @@ describe('cma-demo recommend', () => {
     expect(r.stdout).toMatch(/^apiVersion: keda\.sh\/v1alpha1\nkind: ScaledObject\n/);
     const partitions = /cma-demo\/partitions: "(\d+)"/.exec(r.stdout)?.[1];
     expect(partitions).toBeDefined();
-    const p = await runCli(['plan', '--scaledobject', file, '--partitions', partitions!, '--load', '1000000@10000', '--consumer-rate', '2000', '-o', 'json']);
+    // no --partitions: plan takes them from the file's cma-demo/partitions annotation
+    const p = await runCli(['plan', '--scaledobject', file, '--load', '1000000@10000', '--consumer-rate', '2000', '-o', 'json']);
     expect(p.exitCode, p.stderr).toBe(0);
     const plan = JSON.parse(p.stdout);
     expect(plan.drainedS).not.toBeNull();
     expect(plan.drainedS - plan.loadEndS).toBeLessThanOrEqual(120);
     // The file is what plan used: its settings carry the recommended maxReplicaCount.
     expect(plan.settings.maxReplicaCount).toBe(Number(partitions));
+    expect(plan.assumptions.partitions).toBe(Number(partitions));
   });
 
   it('neighbour: a goal no combination reaches exits 1 and says why; missing goal flags exit 2', async () => {

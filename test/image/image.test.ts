@@ -17,7 +17,11 @@ import { VERSION } from '../../src/version.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const onPath = (b: string) => (process.env.PATH ?? '').split(':').some((d) => d && fs.existsSync(path.join(d, b)));
 const missing = ['podman', 'debootstrap'].filter((b) => !onPath(b));
-const why = missing.length ? `${missing.join(' and ')} not on PATH (apt-get install podman debootstrap)` : process.getuid?.() !== 0 ? 'not root (debootstrap needs root)' : '';
+const why = missing.length
+  ? `${missing.join(' and ')} not on PATH (apt-get install podman debootstrap)`
+  : process.getuid?.() !== 0
+    ? 'not root (debootstrap needs root)'
+    : '';
 if (why) console.warn(`test/image: the image suite is SKIPPED: ${why}`);
 
 const TAG = `localhost/cma-demo:test-${process.pid}`;
@@ -59,7 +63,25 @@ describe.skipIf(Boolean(why))('the consumer image, built and run with podman', (
     const name = uniqueName('cma-img');
     const child = execa(
       'podman',
-      ['run', '--rm', '--name', name, '--network', 'host', ...ULIMITS, '-e', 'CMA_DEMO_BOOTSTRAP_SERVER', TAG, 'consume', '--group', group, '--topic', topic, '--offset-reset', 'earliest'],
+      [
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--network',
+        'host',
+        ...ULIMITS,
+        '-e',
+        'CMA_DEMO_BOOTSTRAP_SERVER',
+        TAG,
+        'consume',
+        '--group',
+        group,
+        '--topic',
+        topic,
+        '--offset-reset',
+        'earliest',
+      ],
       { reject: false, env: { CMA_DEMO_BOOTSTRAP_SERVER: k.bootstrap } },
     );
     try {

@@ -39,6 +39,7 @@ describe('image builder: pure parts', () => {
     expect(hasRegistry('localhost:5000/cma-demo')).toBe(true);
     expect(hasRegistry('cma-demo:1')).toBe(false);
     expect(hasRegistry('me/cma-demo:1')).toBe(false);
+    expect(hasRegistry('localhost/cma-demo:lab')).toBe(false); // podman's local storage, not a registry
   });
   it('picks the first builder on PATH, refuses an unknown one (2) and a missing one (3)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-builders-'));
@@ -61,7 +62,13 @@ describe('image builder: pure parts', () => {
 });
 
 describe('lab pods as containers: podman run arguments', () => {
-  const r = { ns: 'keda-cma-kafka', name: 'kafka-consumer-7d9-x2', image: 'cma-demo:test', args: ['consume', '--port', '41234'], env: { CMA_DEMO_KAFKA_PASSWORD: 's3cret-value', CMA_DEMO_TOPIC: 'test-in' } };
+  const r = {
+    ns: 'keda-cma-kafka',
+    name: 'kafka-consumer-7d9-x2',
+    image: 'cma-demo:test',
+    args: ['consume', '--port', '41234'],
+    env: { CMA_DEMO_KAFKA_PASSWORD: 's3cret-value', CMA_DEMO_TOPIC: 'test-in' },
+  };
   const a = podmanRunArgs(r, 'cma-demo-lab', ['--ulimit', 'nofile=20000:20000']);
   it('host network, pull policy Never, labelled, the image then its args', () => {
     expect(a.slice(0, 2)).toEqual(['run', '--rm']);

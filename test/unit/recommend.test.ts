@@ -46,6 +46,10 @@ describe('recommend', () => {
     expect(parsed.warnings).toEqual([]);
     const partitions = Number((obj.metadata as { annotations: Record<string, string> }).annotations['cma-demo/partitions']);
     expect(partitions).toBe(doc.best!.partitions);
+    expect(parsed.partitions).toBe(partitions); // what plan --scaledobject uses without --partitions
+    const bad = settingsFromScaledObjectYaml(text.replace(/cma-demo\/partitions: "\d+"/, 'cma-demo/partitions: "ten"'), 'bad.yaml');
+    expect(bad.partitions).toBeUndefined();
+    expect(bad.warnings.map((w) => w.code)).toEqual(['BAD_PARTITIONS_ANNOTATION']);
     const replay = plan({ settings: parsed.settings, partitions, load, consumerRate: 2000 });
     expect(replay.drainedS).not.toBeNull();
     expect(replay.drainedS! - replay.loadEndS).toBeLessThanOrEqual(120);

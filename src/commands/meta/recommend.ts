@@ -41,13 +41,14 @@ replayed with plan itself, knife-edge variants included, and kept only when ever
 Printed: the few candidates at the lowest replica-seconds, each with its timeline summary.
 
 -o yaml prints the best one as a whole ScaledObject with the partition count it assumes in the annotation
-cma-demo/partitions; replay it with plan --scaledobject FILE --partitions N and the same load and consumer rate.
+cma-demo/partitions; replay it with plan --scaledobject FILE and the same load and consumer rate (plan reads the
+annotation when --partitions is not given).
 Exit 1 when no combination meets the goal.
 
 Examples:
   $ cma-demo recommend --load 1000000@10000 --consumer-rate 2000 --drain-within 120s
   $ cma-demo recommend --load 1000000@10000 --consumer-rate 2000 --drain-within 120s -o yaml > so.yaml
-  $ cma-demo plan --scaledobject so.yaml --partitions "$(yq '.metadata.annotations["cma-demo/partitions"]' so.yaml)" --load 1000000@10000 --consumer-rate 2000
+  $ cma-demo plan --scaledobject so.yaml --load 1000000@10000 --consumer-rate 2000   # partitions from the annotation
   $ cma-demo recommend --topic test-in --consumer-rate 2000 --drain-within 5m --max-replicas 6   # measured load`,
   );
   cmd.action(bind(async () => (await import('../recommend.js')).recommendAction));
