@@ -25,6 +25,7 @@ import { readScaledObject, type ScaledObjectFacts } from '../explain/scaledObjec
 import { explain, changedSteps, type ExplainDocument, type ExplainSource } from '../explain/document.js';
 import { pausedOf, replicasOf, type ClusterFacts } from '../explain/cluster.js';
 import { renderExplainText } from '../explain/render.js';
+import { readLiveRun, type LiveRun } from '../state/liveRun.js';
 
 export interface ExplainFlags extends ConnectionFlags, SettingsFlags {
   group?: string;
@@ -60,6 +61,8 @@ export interface Subject {
   facts: ClusterFacts | null;
   /** null when the caller reads no Kafka (check --no-kafka). */
   connection: KafkaConnection | null;
+  /** A case running on the local target (explain during `run`): its settings and the emulator's state. */
+  live?: LiveRun | null;
 }
 
 /**
@@ -94,6 +97,24 @@ export async function resolveSubject(
   }
   const onCluster = name !== undefined || chooseTargetKind(g, { kafkaGiven }).kind === 'cluster';
   if (!onCluster) {
+    // A case running on the local target in another terminal: explain its emulator's chain (unless the flags name
+    // another Kafka, group or topic).
+    const live = !kafkaGiven && !flags.group && !flags.topic && g.target !== 'cluster' ? readLiveRun() : null;
+    if (live) {
+      return {
+        source: { kind: 'local-run', name: DEMO_DEFAULTS.scaledObject, run: { case: live.case, pid: live.pid, startedAt: live.startedAt } },
+        so: null,
+        cluster: null,
+        facts: null,
+        // The record holds no credentials: a run over SASL/TLS is read with this command's own connection settings.
+        connection: !wantKafka
+          ? null
+          : live.securityProtocol === 'PLAINTEXT'
+            ? { brokers: live.brokers, securityProtocol: 'PLAINTEXT', source: `the running case ${live.case} (pid ${live.pid})` }
+            : await connectionFromFlags(flags),
+        live,
+      };
+    }
     return {
       source: { kind: 'flags', name: DEMO_DEFAULTS.scaledObject },
       so: null,
@@ -107,9 +128,13 @@ export async function resolveSubject(
   const at = resolveClusterTarget(g, { group: flags.group });
   const cluster = await createClusterTarget({ ...at, scaledObject: name ?? at.scaledObject, log: (s) => out.info(s) });
   const facts = await cluster.explainSnapshot();
+  // The model follows the KEDA running on the cluster unless --keda-version says otherwise.
+  const kedaVersion = flags.kedaVersion ?? (await cluster.kedaVersion()) ?? undefined;
+  if (!flags.kedaVersion && kedaVersion)
+    out.info(`explain: modelling KEDA ${kedaVersion}, the release running on the cluster (--keda-version to choose another)`);
   const so = readScaledObject(
     { object: facts.scaledObject, where: `ScaledObject ${cluster.namespace}/${name ?? at.scaledObject}` },
-    flags.kedaVersion ? { kedaVersion: flags.kedaVersion } : {},
+    kedaVersion ? { kedaVersion } : {},
   );
   return {
     source: { kind: 'cluster', name: so.name, namespace: cluster.namespace },
@@ -122,6 +147,7 @@ export async function resolveSubject(
 
 /** The settings to explain with: the ScaledObject's (KEDA would refuse it: exit 2) with the flags on top, or the flags. */
 function settingsOf(subject: Subject, flags: ExplainFlags): ScaledObjectSettings {
+  if (subject.live) return settingsFromFlags(flags, subject.live.settings as unknown as ScaledObjectSettings);
   const so = subject.so;
   if (!so) return settingsFromFlags(flags);
   if (!so.settings) {
@@ -162,8 +188,8 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
 
   const subject = await resolveSubject(name, flags, g, out);
   const settings = settingsOf(subject, flags);
-  const group = flags.group ?? subject.so?.trigger.consumerGroup ?? DEMO_DEFAULTS.group;
-  const topic = flags.topic ?? subject.so?.trigger.topic;
+  const group = flags.group ?? subject.live?.group ?? subject.so?.trigger.consumerGroup ?? DEMO_DEFAULTS.group;
+  const topic = flags.topic ?? (subject.live ? (subject.live.topic ?? undefined) : subject.so?.trigger.topic);
   if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');
   const interval = flags.watch ? (parseDuration(flags.interval, '--interval', { unit: 's', exclusiveMin: true }) ?? settings.pollingInterval) : 0;
   const connection = subject.connection!;
@@ -185,7 +211,8 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
       try {
         let cur = await readOnce(admin, group, topic);
         if (n > 0 && subject.cluster) facts = await subject.cluster.explainSnapshot();
-        const fromCluster = facts ? replicasOf(facts) : null;
+        const live = subject.live ? (n === 0 ? subject.live : (readLiveRun() ?? subject.live)) : null;
+        const fromCluster = facts ? replicasOf(facts) : live && replicasFlag === undefined ? live.replicas : null;
         const replicas = fromCluster ?? { spec: replicasFlag ?? cur.members ?? 0, status: replicasFlag ?? cur.members ?? 0 };
         if (!flags.watch && reread > 0 && worthRereading(cur, replicas.spec)) {
           out.info(`explain: reading again in ${reread} s to see which commits move`);
@@ -193,7 +220,15 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
           await sleep(reread * 1000);
           cur = await readOnce(admin, group, topic);
         }
-        const paused = facts ? pausedOf(facts.scaledObject) : subject.so ? pausedOf(subject.so.object) : null;
+        const paused = facts
+          ? pausedOf(facts.scaledObject)
+          : live
+            ? live.pausedReplicas !== null
+              ? { replicas: live.pausedReplicas }
+              : null
+            : subject.so
+              ? pausedOf(subject.so.object)
+              : null;
         const fallbackActive = facts
           ? ((facts.scaledObject.status?.conditions ?? []) as Array<{ type: string; status: string }>).some((x) => x.type === 'Fallback' && x.status === 'True')
           : false;
@@ -208,17 +243,19 @@ export async function explainAction(name: string | undefined, flags: ExplainFlag
             memory,
             replicas: {
               ...replicas,
-              source: fromCluster
+              source: facts
                 ? 'the scale target on the cluster'
-                : replicasFlag !== undefined
-                  ? '--replicas'
-                  : `group members${cur.members === null ? ', unknown' : ''}`,
+                : live && replicasFlag === undefined
+                  ? `the emulator of the running case ${live.case}`
+                  : replicasFlag !== undefined
+                    ? '--replicas'
+                    : `group members${cur.members === null ? ', unknown' : ''}`,
             },
             members: cur.members,
             paused,
             fallbackActive,
           },
-          { source: subject.source, cluster: facts },
+          { source: subject.source, cluster: facts, emulator: live?.emulator ?? null },
         );
         memory = r.chain.memory;
         previous = cur;

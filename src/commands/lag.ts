@@ -99,6 +99,14 @@ export async function lagAction(flags: LagFlags, c: Command): Promise<number | v
   const onCluster = chooseTargetKind(g, { kafkaGiven: Boolean(flags.bootstrapServer || flags.commandConfig) }).kind === 'cluster';
   const at = onCluster ? resolveClusterTarget(g, { group: flags.group ?? so.group }) : null;
   const cluster = at ? await createClusterTarget({ ...at, log: (s) => out.info(s) }) : null;
+  if (cluster && flags.kedaVersion === undefined) {
+    // On a cluster the model follows the KEDA that runs there (issue 8); --keda-version chooses another.
+    const running = await cluster.kedaVersion();
+    if (running) {
+      so.settings = { ...so.settings, kedaVersion: running };
+      out.info(`lag: modelling KEDA ${running}, the release running on the cluster (--keda-version to choose another)`);
+    }
+  }
   const group = at?.group ?? flags.group ?? so.group ?? DEMO_DEFAULTS.group;
   const topic = flags.topic ?? so.topic;
   if (!group.trim()) throw usageError('--group is empty', 'name the consumer group, e.g. --group test-cg');

@@ -15,7 +15,7 @@
  * names the settings. The verdict is chosen in verdict.ts.
  */
 import { computeKedaView, nextBalancingFactor, type KedaView, type PartitionOffsets, type PersistentMemory } from '../scaling/kedaLag.js';
-import { fillBehavior, hpaReconcile, rawProposal, type HpaConfig, type HpaState } from '../scaling/hpa.js';
+import { fillBehavior, hpaReconcile, rawProposal, tolerancesOf, type HpaConfig, type HpaState } from '../scaling/hpa.js';
 import { kedaPoll } from '../scaling/kedaLoop.js';
 import type { ScaledObjectSettings } from '../scaling/settings.js';
 
@@ -425,7 +425,7 @@ export function explainChain(input: ExplainInput): Chain {
   const metric = Math.max(0, view.metric);
   const proposal = Math.ceil(metric / T);
   const ratio = hS > 0 ? metric / (T * hS) : null;
-  const tol = hS > 0 ? rawProposal(metric, T, hS, cfg.tolerance) : { raw: proposal, within: false };
+  const tol = hS > 0 ? rawProposal(metric, T, hS, tolerancesOf(cfg)) : { raw: proposal, within: false };
   const clamped = Math.min(cfg.maxReplicas, Math.max(cfg.minReplicas, tol.raw));
   let next = afterKeda;
   let upLimit: number | null = null;
@@ -448,6 +448,9 @@ export function explainChain(input: ExplainInput): Chain {
     applies: hpaRuns,
     text: `${hpaRuns ? '' : `${na(hpaWhy)}; `}metric ${metric} / lagThreshold ${T} (AverageValue target) = ${(metric / T).toFixed(2)} → ceil ${proposal}`,
   });
+  const tols = tolerancesOf(cfg);
+  const band =
+    tols.scaleUp === tols.scaleDown ? `1 ± ${tols.scaleUp} (tolerance)` : `[1 − ${tols.scaleDown}, 1 + ${tols.scaleUp}] (scale-down, scale-up tolerance)`;
   steps.push({
     id: 'hpa-tolerance',
     value: tol.raw,
@@ -457,8 +460,8 @@ export function explainChain(input: ExplainInput): Chain {
       ratio === null
         ? 'no current replicas: no tolerance test'
         : tol.within
-          ? `ratio ${metric} / (${T} × ${hS}) = ${ratio.toFixed(2)} is within the tolerance ${cfg.tolerance} of 1 → keeps ${hS}`
-          : `ratio ${metric} / (${T} × ${hS}) = ${ratio.toFixed(2)} is outside 1 ± ${cfg.tolerance} → ${tol.raw}`,
+          ? `ratio ${metric} / (${T} × ${hS}) = ${ratio.toFixed(2)} is within ${band} → keeps ${hS}`
+          : `ratio ${metric} / (${T} × ${hS}) = ${ratio.toFixed(2)} is outside ${band} → ${tol.raw}`,
   });
   const mm = tol.raw > cfg.maxReplicas ? 'maxReplicaCount' : tol.raw < cfg.minReplicas ? 'minReplicaCount' : null;
   steps.push({

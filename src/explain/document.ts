@@ -10,9 +10,13 @@ import { compareChainWithCluster, type ClusterFacts, type ClusterSide } from './
 import { verdictOf, type Verdict } from './verdict.js';
 
 export interface ExplainSource {
-  /** file: --scaledobject; cluster: the ScaledObject on the cluster; flags: the settings flags (seed defaults). */
-  kind: 'file' | 'cluster' | 'flags';
+  /**
+   * file: --scaledobject; cluster: the ScaledObject on the cluster; flags: the settings flags (seed defaults);
+   * local-run: a case running on the local target (its settings; the emulator's replicas and decision beside).
+   */
+  kind: 'file' | 'cluster' | 'flags' | 'local-run';
   name: string;
+  run?: { case: string; pid: number; startedAt: string };
   file?: string;
   namespace?: string;
 }
@@ -39,10 +43,19 @@ export interface ExplainDocument {
   replicas: Chain['replicas'];
   stuck: Chain['stuck'];
   cluster?: ClusterSide;
+  /** local-run: the emulator's latest decision, beside the chain's (mismatch: the chain's target differs). */
+  emulator?: EmulatorSide;
   verdict: Verdict;
   /** --watch: the steps whose value changed since the previous sample, and the verdict when it changed. */
   changed?: string[];
   warnings: Warning[];
+}
+
+export interface EmulatorSide {
+  metric: number | null;
+  active: boolean | null;
+  desiredReplicas: number | null;
+  lastError: string | null;
 }
 
 export interface Explained {
@@ -51,7 +64,7 @@ export interface Explained {
 }
 
 /** Builds the document for one read (plus the earlier read and the cluster's objects when given). */
-export function explain(input: ExplainInput, ctx: { source: ExplainSource; cluster?: ClusterFacts | null }): Explained {
+export function explain(input: ExplainInput, ctx: { source: ExplainSource; cluster?: ClusterFacts | null; emulator?: EmulatorSide | null }): Explained {
   const chain = explainChain(input);
   const verdict = verdictOf(chain, input.settings, { paused: input.paused ?? null, fallbackActive: input.fallbackActive });
   const warnings: Warning[] = [];
@@ -86,6 +99,7 @@ export function explain(input: ExplainInput, ctx: { source: ExplainSource; clust
     replicas: chain.replicas,
     stuck: chain.stuck,
     ...(cluster ? { cluster } : {}),
+    ...(ctx.emulator ? { emulator: ctx.emulator } : {}),
     verdict,
     warnings,
   };

@@ -61,7 +61,14 @@ function stepLine(st: StepWithCluster, changed: Set<string>): string {
 export function renderExplainText(doc: ExplainDocument): string {
   const lines: string[] = [];
   const src = doc.source;
-  const from = src.kind === 'file' ? `file ${src.file}` : src.kind === 'cluster' ? `cluster, namespace ${src.namespace}` : 'settings flags';
+  const from =
+    src.kind === 'file'
+      ? `file ${src.file}`
+      : src.kind === 'cluster'
+        ? `cluster, namespace ${src.namespace}`
+        : src.kind === 'local-run'
+          ? `the case ${src.run?.case} running on the local target, pid ${src.run?.pid}`
+          : 'settings flags';
   lines.push(
     `explain: ScaledObject ${src.name} (${from}), group ${doc.group}, ${doc.topic ? `topic ${doc.topic}` : 'every topic with commits'}` +
       `${doc.reads === 2 ? `, 2 reads${doc.intervalS !== null ? ` ${doc.intervalS} s apart` : ''}` : ''}${doc.time ? `  (${doc.time})` : ''}`,
@@ -114,6 +121,14 @@ export function renderExplainText(doc: ExplainDocument): string {
       for (const e of c.events)
         lines.push(`    ${e.time ?? '-'}  ${e.type ?? ''} ${e.object} ${e.reason ?? ''}: ${e.message}${e.count > 1 ? ` (×${e.count})` : ''}`);
     }
+  }
+  const e = doc.emulator;
+  if (e) {
+    lines.push('');
+    lines.push(
+      `emulator (the running case): metric ${show(e.metric)}, active ${show(e.active)}, HPA desired ${show(e.desiredReplicas)}; replicas ${doc.replicas.current}` +
+        (e.lastError ? `; last scaler error: ${e.lastError}` : ''),
+    );
   }
   lines.push('');
   // One line: what decided, the responsible setting named in it, and the fix.

@@ -146,11 +146,27 @@ function inWindow(t: number, now: number, window: number, boundary: Boundary): {
 }
 
 /** GetExternalPerPodMetricReplicas: within tolerance → S, else ceil(M/T). */
-export function rawProposal(metric: number, target: number, statusReplicas: number, tolerance: number): { raw: number; within: boolean } {
+export function rawProposal(metric: number, target: number, statusReplicas: number, tolerance: number | Tolerances): { raw: number; within: boolean } {
+  const t = typeof tolerance === 'number' ? { scaleDown: tolerance, scaleUp: tolerance } : tolerance;
   const ratio = metric / (target * statusReplicas);
-  // NaN (0/0) and ±Infinity fall outside the band, as in Go's float comparisons.
-  if (1 - tolerance <= ratio && ratio <= 1 + tolerance) return { raw: statusReplicas, within: true };
+  // NaN (0/0) and ±Infinity fall outside the band, as in Go's float comparisons. The band is asymmetric when the
+  // behaviour sets a per-direction tolerance (replica_calculator.go: Tolerances.isWithin, 1 − down ≤ r ≤ 1 + up).
+  if (1 - t.scaleDown <= ratio && ratio <= 1 + t.scaleUp) return { raw: statusReplicas, within: true };
   return { raw: Math.ceil(metric / target), within: false };
+}
+
+export interface Tolerances {
+  scaleDown: number;
+  scaleUp: number;
+}
+
+/**
+ * The band the HPA compares the usage ratio with: spec.behavior.scaleUp/scaleDown.tolerance where written, else the
+ * controller's --horizontal-pod-autoscaler-tolerance (horizontal.go: the per-HPA tolerances, HPAConfigurableTolerance:
+ * alpha in Kubernetes 1.33, on by default from 1.34).
+ */
+export function tolerancesOf(cfg: Pick<HpaConfig, 'behavior' | 'tolerance'>): Tolerances {
+  return { scaleDown: cfg.behavior?.scaleDown?.tolerance ?? cfg.tolerance, scaleUp: cfg.behavior?.scaleUp?.tolerance ?? cfg.tolerance };
 }
 
 function changeInPeriod(events: ScaleEvent[], now: number, period: number, boundary: Boundary, edges: { hit: boolean }): number {
@@ -259,7 +275,7 @@ function reconcileWith(cfg: HpaConfig, state: HpaState, input: HpaInput): HpaRes
   }
 
   // 2. Raw proposal.
-  const { raw, within } = rawProposal(input.metric, cfg.targetAverageValue, S, cfg.tolerance);
+  const { raw, within } = rawProposal(input.metric, cfg.targetAverageValue, S, tolerancesOf(cfg));
 
   if (cfg.behavior === null) {
     // 4. Legacy path: max over the last downscale window, then clamp to [min, min(max, max(2C, 4))].

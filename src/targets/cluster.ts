@@ -3,6 +3,7 @@
  * HPA's view, the ScaledObject's conditions, KEDA's real external metric (get --raw), patch and restore of the
  * ScaledObject (and the consumer's arguments), diagnostics into the report directory.
  */
+import { kedaVersionOfRelease, type KedaVersion } from '../scaling/kedaVersion.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { kedaNamespaceOf } from '../demoDefaults.js';
@@ -480,6 +481,15 @@ export class ClusterTarget implements Target {
       v.hpaSyncPeriodSeconds = String(lab.hpaSyncPeriodSeconds);
     }
     return v;
+  }
+
+  /**
+   * The KEDA release running on the cluster (the operator's image tag, the KedaController's status on OpenShift, the
+   * lab's build), as the model to use when --keda-version is not given; null when it cannot be read or is not modelled.
+   */
+  async kedaVersion(): Promise<KedaVersion | null> {
+    const v = (await this.versions().catch(() => ({}) as Record<string, string>)).keda;
+    return v ? kedaVersionOfRelease(v) : null;
   }
 
   /** The `cma-demo lab` this target's API server belongs to, if any. */

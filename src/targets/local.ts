@@ -19,6 +19,7 @@ import { EmulatorDriver } from '../scaling/emulator.js';
 import type { PartitionOffsets } from '../scaling/kedaLag.js';
 import { parseAuditText } from '../kafka/audit.js';
 import { sleep } from '../util/sleep.js';
+import { clearLiveRun, writeLiveRun } from '../state/liveRun.js';
 import type { CaseSpec, Target, TargetSample } from './target.js';
 
 /** Brokers paused by any LocalTarget of this process: resumed if the process exits before the target does. */
@@ -100,6 +101,7 @@ export class LocalTarget implements Target {
   readonly kind = 'local' as const;
   private broker: (BrokerInfo & { started: boolean }) | null = null;
   private conn: KafkaConnection | null = null;
+  private liveStartedAt = '';
   private spec: CaseSpec | null = null;
   private admin: KafkaAdmin | null = null;
   private driver: EmulatorDriver | null = null;
@@ -204,6 +206,33 @@ export class LocalTarget implements Target {
       },
     );
     this.driver.start();
+    this.liveStartedAt = new Date().toISOString();
+    this.writeLive(conn);
+  }
+
+  /** The record `explain` reads while this case runs (state/liveRun.ts). */
+  private writeLive(conn: KafkaConnection | null = this.conn): void {
+    const spec = this.spec;
+    if (!spec || !this.driver || !conn) return;
+    const s = this.driver.snapshot();
+    const paused = spec.annotations?.['autoscaling.keda.sh/paused-replicas'];
+    writeLiveRun(
+      {
+        pid: process.pid,
+        case: spec.name,
+        startedAt: this.liveStartedAt,
+        updatedAt: new Date().toISOString(),
+        brokers: conn.brokers,
+        securityProtocol: conn.securityProtocol,
+        group: spec.group,
+        topic: spec.allTopics ? null : spec.topic,
+        settings: spec.settings as unknown as Record<string, unknown>,
+        replicas: { spec: this.desired, status: this.pods.filter((p) => p.proc && !p.terminating).length },
+        pausedReplicas: paused !== undefined ? Number(paused) : null,
+        emulator: { metric: s.metric, active: s.active, desiredReplicas: s.desiredReplicas, lastError: s.lastError ?? null },
+      },
+      this.opts.env ?? process.env,
+    );
   }
 
   /**
@@ -248,6 +277,7 @@ export class LocalTarget implements Target {
 
   async sample(): Promise<TargetSample> {
     const s = this.driver?.snapshot();
+    this.writeLive();
     return {
       replicas: this.desired,
       readyReplicas: this.pods.filter((p) => p.ready && !p.terminating).length,
@@ -387,6 +417,7 @@ export class LocalTarget implements Target {
     await this.resumeBroker();
     await this.driver?.stop();
     this.driver = null;
+    clearLiveRun(this.opts.env ?? process.env);
     this.desired = 0;
     const pods = [...this.pods];
     for (const p of pods) if (!p.terminating) this.terminate(p);

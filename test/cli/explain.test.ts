@@ -8,12 +8,40 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { cliEnv, produceSequenced, uniqueName, withAdmin } from '../helpers/kafka.js';
+import { cliEnv, produceSequenced, requireTestKafka, uniqueName, withAdmin } from '../helpers/kafka.js';
 
 const SEED = path.resolve(ROOT, '../shared/seed-demo/ScaledObject.yaml');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-demo-explain-cli-'));
 
 describe('cma-demo explain', () => {
+  it('during a run on the local target, explain with no flags shows the emulator chain of the running case; after it, the record is gone', async () => {
+    const k = requireTestKafka();
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'cma-explain-live-'));
+    const env = { NO_COLOR: '1', CMA_DEMO_STATE: state };
+    const run = execa(process.execPath, [BIN, 'run', 'case1', '--target', 'local', '--fast', '--bootstrap-server', k.bootstrap], { env, reject: false });
+    try {
+      const liveFile = path.join(state, 'live-run.json');
+      const deadline = Date.now() + 120_000;
+      while (!fs.existsSync(liveFile) && Date.now() < deadline && run.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      expect(fs.existsSync(liveFile), 'the running case writes its record').toBe(true);
+      const r = await runCli(['explain', '-o', 'json'], { env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.source).toMatchObject({ kind: 'local-run', run: { case: 'case1', pid: run.pid } });
+      expect(doc.group).toMatch(/^cma-case1/);
+      expect(doc.emulator).toHaveProperty('desiredReplicas');
+      expect(doc.replicas.currentSource).toMatch(/the emulator of the running case case1/);
+      const text = await runCli(['explain'], { env });
+      expect(text.stdout).toMatch(/\(the case case1 running on the local target, pid \d+\)/);
+      expect(text.stdout).toMatch(/^emulator \(the running case\): metric /m);
+    } finally {
+      const done = await run;
+      expect(done.exitCode, String(done.stderr).slice(-2000)).toBe(0);
+    }
+    expect(fs.existsSync(path.join(state, 'live-run.json'))).toBe(false);
+    fs.rmSync(state, { recursive: true, force: true });
+  }, 300_000);
+
   it("Must show: a never-committed group on 10 partitions with the seed's ScaledObject ends with a verdict naming activationLagThreshold; -o json has the per-partition rules", async () => {
     const topic = uniqueName('ex-cli');
     const group = uniqueName('ex-cli-g');

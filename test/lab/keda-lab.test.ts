@@ -88,6 +88,11 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
     expect(so.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True');
     const hpa = await json(['get', 'hpa', 'keda-hpa-kafka-consumer-scaledobject', '-n', NS]);
     expect(hpa.spec.metrics[0].external.metric.name).toMatch(/^s0-kafka-/);
+    // lag and explain on the cluster model the KEDA that runs there, not the local default (2.18)
+    const lag = await runCli(['lag', '-o', 'json', '--target', 'cluster', '-n', NS, '--kubeconfig', lab.kubeconfig], { env });
+    expect(lag.exitCode, lag.stderr).toBe(0);
+    expect(JSON.parse(lag.stdout).versions.kedaModel).toBe('2.20.2');
+    expect(lag.stderr).toMatch(/modelling KEDA 2\.20\.2, the release running on the cluster/);
   });
 
   it('run case2 --target cluster --fast passes with the real HPA scaling; KEDA serves the external metric during the case', async () => {

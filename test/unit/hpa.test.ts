@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fillBehavior, hpaNeedsMetric, hpaReconcile, initialHpaState, rawProposal, type HpaConfig, type HpaState } from '../../src/scaling/hpa.js';
+import {
+  fillBehavior,
+  hpaNeedsMetric,
+  hpaReconcile,
+  initialHpaState,
+  rawProposal,
+  tolerancesOf,
+  type HpaConfig,
+  type HpaState,
+} from '../../src/scaling/hpa.js';
 import { SEED_BEHAVIOR } from '../../src/scaling/settings.js';
 
 const seed: HpaConfig = {
@@ -36,6 +45,18 @@ describe('rawProposal (tolerance on M/(T·S))', () => {
     expect(rawProposal(2200, 200, 10, 0.1)).toEqual({ raw: 10, within: true }); // ratio 1.1: still within
     expect(rawProposal(2201, 200, 10, 0.1)).toEqual({ raw: 12, within: false }); // ceil(11.005)
     expect(rawProposal(1799, 200, 10, 0.1)).toEqual({ raw: 9, within: false });
+  });
+  it('a per-direction tolerance (behavior.scaleUp/scaleDown.tolerance) makes the band asymmetric; unset directions keep the global one', () => {
+    // ratio 1.15: outside 1 ± 0.1, inside a scale-up tolerance of 0.2
+    expect(rawProposal(2300, 200, 10, 0.1)).toEqual({ raw: 12, within: false });
+    expect(rawProposal(2300, 200, 10, { scaleDown: 0.1, scaleUp: 0.2 })).toEqual({ raw: 10, within: true });
+    // ratio 0.85: the scale-down side still uses 0.1
+    expect(rawProposal(1700, 200, 10, { scaleDown: 0.1, scaleUp: 0.2 })).toEqual({ raw: 9, within: false });
+    expect(tolerancesOf({ tolerance: 0.1, behavior: { scaleUp: { tolerance: 0.2 } } })).toEqual({ scaleDown: 0.1, scaleUp: 0.2 });
+    expect(tolerancesOf({ tolerance: 0.1, behavior: null })).toEqual({ scaleDown: 0.1, scaleUp: 0.1 });
+    const wide = { ...seed, behavior: { ...seed.behavior!, scaleUp: { ...seed.behavior!.scaleUp!, tolerance: 0.2 } } };
+    expect(hpaReconcile(wide, old(), { now: 0, specReplicas: 10, statusReplicas: 10, metric: 2300 }).reason).toBe('WithinTolerance');
+    expect(hpaReconcile(seed, old(), { now: 0, specReplicas: 10, statusReplicas: 10, metric: 2300 }).reason).not.toBe('WithinTolerance');
   });
   it('proposes S, not C, within tolerance (§7.1)', () => {
     const r = hpaReconcile(seed, old(), { now: 0, specReplicas: 5, statusReplicas: 4, metric: 800 });
