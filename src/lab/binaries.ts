@@ -48,8 +48,11 @@ export function missingBinaries(full: boolean, env: NodeJS.ProcessEnv = process.
   return need.filter((f) => !fs.existsSync(f));
 }
 
-/** Cold build times on a quiet 2-core machine (as measured when the lab recipe was verified, test-lab reference §4d), for the progress line. */
-export const COLD_BUILD_MINUTES = { base: '6–8', full: '17–20' } as const;
+/**
+ * Cold build times on a 2-core machine, for the progress line: .ci/run from an empty cache measured 5.6 min for etcd +
+ * kube-apiserver + kube-controller-manager and 11.3 min with KEDA when quiet, about 16 min when shared.
+ */
+export const COLD_BUILD_MINUTES = { base: '5–8', full: '11–16' } as const;
 
 /**
  * Builds what is missing. Needs `go` (1.24+) on PATH; says exactly what to install when it is absent.

@@ -12,7 +12,7 @@ export function registerLab(program: Command, bind: Bind): void {
 The lab runs etcd, kube-apiserver (with the aggregation layer), kube-controller-manager (deployment, replicaset,
 HPA, garbage-collector, namespace and serviceaccount controllers) and the real KEDA operator + metrics adapter on
 free loopback ports, each built once from the Go module proxy and cached in $CMA_DEMO_CACHE (first use: about
-17–20 min on 2 cores; needs Go ≥ 1.24 and openssl). A pod runner written in cma-demo stands in for the kubelet:
+11–16 min on 2 cores; needs Go ≥ 1.24 and openssl). A pod runner written in cma-demo stands in for the kubelet:
 it binds pods to its Node and runs cma-demo containers as local processes, or with --pods containers as real
 podman containers of the pod's image (host network, pull policy Never). Kafka is the local broker (local up).
 State (pids, ports, logs, certificates, a kubeconfig with a token) lives in $CMA_DEMO_STATE/lab.
