@@ -1,7 +1,6 @@
 /** Builds the Kube runner from the global options and detects the platform. */
-import fs from 'node:fs';
-import path from 'node:path';
 import { envError, usageError } from '../errors.js';
+import { which } from '../util/which.js';
 import type { Platform } from '../manifests/params.js';
 import { Kube, kubectlMessage, platformFromGroups, type KubeOptions } from './kube.js';
 
@@ -37,12 +36,7 @@ export function binFor(platform: Platform, g: ClusterGlobals): string {
   if (platform !== 'openshift') return 'kubectl';
   const oc = process.env.CMA_DEMO_OC ?? 'oc';
   // Without oc on PATH the shared verbs still work through kubectl; only start-build then fails (with a hint).
-  return onPath(oc) ? oc : 'kubectl';
-}
-
-function onPath(bin: string): boolean {
-  if (bin.includes('/')) return fs.existsSync(bin);
-  return (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, bin)));
+  return which(oc) !== null ? oc : 'kubectl';
 }
 
 export const requirePlatformForOffline = (): never => {

@@ -28,19 +28,13 @@ export const DEFAULT_BASE = 'registry.access.redhat.com/ubi9/nodejs-20-minimal:l
 
 export async function buildConsumerImage(o: BuildRequest): Promise<BuildResult> {
   const log = o.log ?? (() => {});
-  if (o.push && o.tag && !hasRegistry(o.tag)) {
-    throw new CmaError(`--push: the tag ${o.tag} names no registry`, {
+  if (o.push && !(o.tag && hasRegistry(o.tag))) {
+    throw new CmaError(o.tag ? `--push: the tag ${o.tag} names no registry` : '--push needs --tag with a registry', {
       exitCode: ExitCode.USAGE,
       code: 'PUSH_NO_REGISTRY',
       hint: 'tag it with the registry, e.g. --tag quay.io/me/cma-demo:1; for a kind cluster build without --push and run `kind load docker-image <tag>`',
     });
   }
-  if (o.push && !o.tag)
-    throw new CmaError('--push needs --tag with a registry', {
-      exitCode: ExitCode.USAGE,
-      code: 'PUSH_NO_REGISTRY',
-      hint: 'e.g. --tag quay.io/me/cma-demo:1 --push',
-    });
   const builder = pickBuilder(o.builder);
   const ctx = await stageImageContext({ containerfile: o.file, log });
   try {

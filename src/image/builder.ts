@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CmaError, ExitCode, envError } from '../errors.js';
+import { which } from '../util/which.js';
 
 export const BUILDERS = ['podman', 'buildah', 'docker'] as const;
 export type BuilderName = (typeof BUILDERS)[number];
@@ -16,33 +17,19 @@ export interface Builder {
   bin: string;
 }
 
-function onPath(bin: string, env: NodeJS.ProcessEnv): string | null {
-  for (const d of (env.PATH ?? '').split(path.delimiter)) {
-    if (!d) continue;
-    const p = path.join(d, bin);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
-}
-
 /** The builder to use: the one named by --builder, else the first of podman, buildah, docker on PATH. */
 export function pickBuilder(choice: string | undefined, env: NodeJS.ProcessEnv = process.env): Builder {
   if (choice !== undefined) {
     if (!(BUILDERS as readonly string[]).includes(choice)) {
       throw new CmaError(`--builder must be one of ${BUILDERS.join(', ')} (got "${choice}")`, { exitCode: ExitCode.USAGE, code: 'BAD_BUILDER' });
     }
-    const bin = onPath(choice, env);
+    const bin = which(choice, env);
     if (!bin)
       throw envError(`--builder ${choice}: ${choice} is not on PATH`, `install ${choice}, or leave --builder out to use whichever is found`, 'NO_BUILDER');
     return { name: choice as BuilderName, bin };
   }
   for (const name of BUILDERS) {
-    const bin = onPath(name, env);
+    const bin = which(name, env);
     if (bin) return { name, bin };
   }
   throw envError(

@@ -24,6 +24,9 @@ const kubectl = async (args: string[], input?: string) => {
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 };
 const json = async (args: string[]) => JSON.parse((await kubectl([...args, '-o', 'json'])).stdout || 'null');
+/** A `run`/`conformance` of cases against the lab, --fast, in its namespace, each with a report dir of its own. */
+const onLab = (args: string[], reportTag: string, timeout: number) =>
+  runCli([...args, '--fast', '-n', NS, '--kubeconfig', lab.kubeconfig, '--report-dir', path.join(kafka.stateDir, uniqueName(reportTag))], { env, timeout });
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -96,11 +99,7 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
   });
 
   it('run case2 --target cluster --fast passes with the real HPA scaling; KEDA serves the external metric during the case', async () => {
-    const reportDir = path.join(kafka.stateDir, uniqueName('lab-case2'));
-    const runP = runCli(['run', 'case2', '--target', 'cluster', '--fast', '-n', NS, '--kubeconfig', lab.kubeconfig, '--report-dir', reportDir, '-o', 'json'], {
-      env,
-      timeout: 600_000,
-    });
+    const runP = onLab(['run', 'case2', '--target', 'cluster', '-o', 'json'], 'lab-case2', 600_000);
     // The metric's name carries the topic, which the case sets: read it from the HPA KEDA keeps up to date.
     let metric = '';
     const raw = await until(
@@ -132,54 +131,14 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
   }, 700_000);
 
   it('run case1 zero-loss --target cluster --fast pass: every acknowledged record consumed across the real scale-downs', async () => {
-    const r = await runCli(
-      [
-        'run',
-        'case1',
-        'zero-loss',
-        '--target',
-        'cluster',
-        '--fast',
-        '-n',
-        NS,
-        '--kubeconfig',
-        lab.kubeconfig,
-        '--report-dir',
-        path.join(kafka.stateDir, uniqueName('lab-r2')),
-      ],
-      {
-        env,
-        timeout: 900_000,
-      },
-    );
+    const r = await onLab(['run', 'case1', 'zero-loss', '--target', 'cluster'], 'lab-r2', 900_000);
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/case1: PASS/);
     expect(r.stderr).toMatch(/zero-loss: PASS/);
   }, 1_000_000);
 
   it('conformance case1 case2 paused partition-cap: the emulator agrees with the real KEDA within one pollingInterval plus one HPA sync', async () => {
-    const r = await runCli(
-      [
-        'conformance',
-        'case1',
-        'case2',
-        'paused',
-        'partition-cap',
-        '--fast',
-        '-o',
-        'json',
-        '-n',
-        NS,
-        '--kubeconfig',
-        lab.kubeconfig,
-        '--report-dir',
-        path.join(kafka.stateDir, uniqueName('lab-conf')),
-      ],
-      {
-        env,
-        timeout: 1_500_000,
-      },
-    );
+    const r = await onLab(['conformance', 'case1', 'case2', 'paused', 'partition-cap', '-o', 'json'], 'lab-conf', 1_500_000);
     const doc = JSON.parse(r.stdout);
     expect(
       r.exitCode,
@@ -387,22 +346,7 @@ describe.sequential('cma-demo lab: cases decided by the real KEDA and HPA', () =
           await new Promise((r) => setTimeout(r, 1000));
         }
       })();
-      const r = await runCli(
-        [
-          'run',
-          'case1',
-          '--target',
-          'cluster',
-          '--fast',
-          '-n',
-          NS,
-          '--kubeconfig',
-          lab.kubeconfig,
-          '--report-dir',
-          path.join(kafka.stateDir, uniqueName('lab-ctr')),
-        ],
-        { env, timeout: 900_000 },
-      );
+      const r = await onLab(['run', 'case1', '--target', 'cluster'], 'lab-ctr', 900_000);
       polling = false;
       await poll;
       expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
